@@ -1,0 +1,123 @@
+package events
+
+import (
+	"fmt"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats.go"
+)
+
+// CloudEvents binary mode over NATS: every attribute is a "ce-" header and
+// the data is the message body (NATS protocol binding, binary content mode).
+const (
+	HeaderSpecVersion   = "ce-specversion"
+	HeaderID            = "ce-id"
+	HeaderSource        = "ce-source"
+	HeaderType          = "ce-type"
+	HeaderSubject       = "ce-subject"
+	HeaderTime          = "ce-time"
+	HeaderActor         = "ce-actor"
+	HeaderCorrelationID = "ce-correlationid"
+	HeaderCausationID   = "ce-causationid"
+	HeaderContentType   = "content-type"
+
+	SpecVersion = "1.0"
+	ContentType = "application/json"
+)
+
+// Encode turns an event into the NATS message that stores it. Nats-Msg-Id
+// carries the event id so a retried append is de-duplicated by JetStream.
+func Encode(e *Event) (*nats.Msg, error) {
+	if err := e.validate(); err != nil {
+		return nil, err
+	}
+	h := make(nats.Header, 12)
+	// Direct map writes: header names are fixed and already canonical for us,
+	// and lower-case names are what the CloudEvents NATS binding specifies.
+	h[HeaderSpecVersion] = []string{SpecVersion}
+	h[HeaderID] = []string{e.ID}
+	h[HeaderSource] = []string{e.Source}
+	h[HeaderType] = []string{e.Type}
+	h[HeaderSubject] = []string{e.CESubject()}
+	h[HeaderTime] = []string{e.Time.UTC().Format(time.RFC3339Nano)}
+	h[HeaderContentType] = []string{ContentType}
+	if e.Actor != "" {
+		h[HeaderActor] = []string{e.Actor}
+	}
+	if e.CorrelationID != "" {
+		h[HeaderCorrelationID] = []string{e.CorrelationID}
+	}
+	if e.CausationID != "" {
+		h[HeaderCausationID] = []string{e.CausationID}
+	}
+	h[nats.MsgIdHdr] = []string{e.ID}
+	return &nats.Msg{Subject: e.NATSSubject(), Header: h, Data: e.Data}, nil
+}
+
+// Decode reads a stored message back into an event.
+func Decode(subject string, h nats.Header, data []byte, seq uint64) (*Event, error) {
+	res, ns, name, err := ParseSubject(subject)
+	if err != nil {
+		return nil, err
+	}
+	if v := first(h, HeaderSpecVersion); v != SpecVersion {
+		return nil, fmt.Errorf("%w: specversion %q at seq %d", ErrBadEvent, v, seq)
+	}
+	e := &Event{
+		ID:            first(h, HeaderID),
+		Source:        first(h, HeaderSource),
+		Type:          first(h, HeaderType),
+		Actor:         first(h, HeaderActor),
+		CorrelationID: first(h, HeaderCorrelationID),
+		CausationID:   first(h, HeaderCausationID),
+		Resource:      res,
+		Namespace:     ns,
+		Name:          name,
+		Data:          data,
+		Seq:           seq,
+	}
+	if t := first(h, HeaderTime); t != "" {
+		if e.Time, err = time.Parse(time.RFC3339Nano, t); err != nil {
+			return nil, fmt.Errorf("%w: time %q at seq %d", ErrBadEvent, t, seq)
+		}
+	}
+	if err := e.validate(); err != nil {
+		return nil, fmt.Errorf("seq %d: %w", seq, err)
+	}
+	return e, nil
+}
+
+func first(h nats.Header, k string) string {
+	if v := h[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// ToCloudEvent converts to the CloudEvents SDK's event, for auditors and for
+// checking that what Jetplane writes is a valid CloudEvent.
+func (e *Event) ToCloudEvent() (cloudevents.Event, error) {
+	ce := cloudevents.New(SpecVersion)
+	ce.SetID(e.ID)
+	ce.SetSource(e.Source)
+	ce.SetType(e.Type)
+	ce.SetSubject(e.CESubject())
+	ce.SetTime(e.Time)
+	if e.Actor != "" {
+		ce.SetExtension("actor", e.Actor)
+	}
+	if e.CorrelationID != "" {
+		ce.SetExtension("correlationid", e.CorrelationID)
+	}
+	if e.CausationID != "" {
+		ce.SetExtension("causationid", e.CausationID)
+	}
+	if err := ce.SetData(ContentType, e.Data); err != nil {
+		return ce, fmt.Errorf("cloudevent data: %w", err)
+	}
+	if err := ce.Validate(); err != nil {
+		return ce, fmt.Errorf("%w: %w", ErrBadEvent, err)
+	}
+	return ce, nil
+}

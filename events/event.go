@@ -1,0 +1,89 @@
+package events
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Typed errors of the log. Match them with errors.Is.
+var (
+	// ErrConflict: the subject's last sequence was not the expected one.
+	ErrConflict = errors.New("conflict: object changed since it was read")
+	// ErrBadSubject: a subject outside the jetplane.ev.<r>.<ns>.<name> shape.
+	ErrBadSubject = errors.New("not a jetplane event subject")
+	// ErrBadEvent: a message that is not a valid Jetplane CloudEvent.
+	ErrBadEvent = errors.New("not a valid jetplane event")
+	// ErrHistoryTrimmed: a sequence older than the oldest one the stream keeps.
+	ErrHistoryTrimmed = errors.New("history before this sequence was trimmed")
+)
+
+// Common changes; a resource may use others ("scaled", "scheduled", "ready").
+const (
+	Created = "created"
+	Updated = "updated"
+	Deleted = "deleted"
+)
+
+// TypePrefix begins every event type: dev.jetplane.<singular>.<change>.
+const TypePrefix = "dev.jetplane."
+
+// Event is one CloudEvent of the log.
+type Event struct {
+	ID            string
+	Source        string // service and instance, e.g. "jetplane/gateway/host-1"
+	Type          string // dev.jetplane.<singular>.<change>
+	Time          time.Time
+	Actor         string // identity that caused the change
+	CorrelationID string
+	CausationID   string
+
+	Resource  string // plural, from the subject
+	Namespace string
+	Name      string
+
+	Data []byte // the full object after the change, Kubernetes JSON
+	Seq  uint64 // stream sequence; zero until appended
+}
+
+// TypeOf builds the event type for a change of a resource.
+func TypeOf(r Resource, change string) string {
+	return TypePrefix + r.Singular + "." + change
+}
+
+// Change is the last segment of the type: "created", "scaled", ...
+func (e *Event) Change() string {
+	if i := strings.LastIndexByte(e.Type, '.'); i >= 0 {
+		return e.Type[i+1:]
+	}
+	return e.Type
+}
+
+// IsDelete tells whether the event removes its object.
+func (e *Event) IsDelete() bool { return e.Change() == Deleted }
+
+// CESubject is the CloudEvents subject: "<namespace>/<name>" or "<name>".
+func (e *Event) CESubject() string {
+	if e.Namespace == "" {
+		return e.Name
+	}
+	return e.Namespace + "/" + e.Name
+}
+
+// NATSSubject is where the event is stored.
+func (e *Event) NATSSubject() string { return Subject(e.Resource, e.Namespace, e.Name) }
+
+func (e *Event) validate() error {
+	switch {
+	case e.ID == "":
+		return fmt.Errorf("%w: missing id", ErrBadEvent)
+	case e.Source == "":
+		return fmt.Errorf("%w: missing source", ErrBadEvent)
+	case !strings.HasPrefix(e.Type, TypePrefix):
+		return fmt.Errorf("%w: type %q", ErrBadEvent, e.Type)
+	case e.Resource == "" || e.Name == "":
+		return fmt.Errorf("%w: missing resource or name", ErrBadEvent)
+	}
+	return nil
+}

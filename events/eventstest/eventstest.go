@@ -1,0 +1,66 @@
+// Package eventstest gives tests a real embedded JetStream and polling helpers.
+package eventstest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+)
+
+// Server starts an embedded NATS server with JetStream in a temporary directory,
+// stopped when the test ends.
+func Server(t testing.TB) *events.Embedded {
+	t.Helper()
+	srv, err := events.StartEmbedded(events.EmbeddedOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("embedded nats: %v", err)
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv
+}
+
+// Log starts a server and opens the cluster's log on it.
+func Log(t testing.TB) *events.Log {
+	t.Helper()
+	return LogOn(t, Server(t))
+}
+
+// LogOn opens the log on an existing server with a fresh connection.
+func LogOn(t testing.TB, srv *events.Embedded) *events.Log {
+	t.Helper()
+	nc, err := srv.Connect(t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := events.Open(ctx, nc, events.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// Eventually polls cond until it returns nil or the deadline passes, then
+// fails with cond's last error.
+func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	wait := 5 * time.Millisecond
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not true after %v: %v", timeout, err)
+		}
+		time.Sleep(wait)
+		if wait < 200*time.Millisecond {
+			wait *= 2
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Config names the JetStream assets of one Jetplane cluster.
+type Config struct {
+	// Prefix is prepended to stream and bucket names ("" → "EVENTS").
+	Prefix string
+	// Replicas for streams and buckets (1 for a single server, 3 for a cluster).
+	Replicas int
+	// MaxAge and MaxBytes limit the event history; zero keeps everything.
+	MaxAge   time.Duration
+	MaxBytes int64
+	// LogsMaxBytes bounds the container output stream (default 256 MiB).
+	LogsMaxBytes int64
+}
+
+// Names of the assets, given the prefix.
+func (c Config) EventsStream() string { return c.Prefix + "EVENTS" }
+func (c Config) LogsStream() string   { return c.Prefix + "LOGS" }
+func (c Config) LeaseBucket() string  { return c.Prefix + "leases" }
+
+func (c Config) replicas() int {
+	if c.Replicas < 1 {
+		return 1
+	}
+	return c.Replicas
+}
+
+// Log is the event stream of one cluster: the single append path and reads.
+type Log struct {
+	NC     *nats.Conn
+	JS     jetstream.JetStream
+	Config Config
+	stream jetstream.Stream
+	leases jetstream.KeyValue
+}
+
+// Open connects to the cluster's assets, creating or updating them first
+// (idempotent: safe to call from every service at every start).
+func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	l := &Log{NC: nc, JS: js, Config: cfg}
+	l.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        cfg.EventsStream(),
+		Description: "Jetplane event log: every change of every object",
+		Subjects:    []string{SubjectRoot + ".>"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.replicas(),
+		MaxAge:      cfg.MaxAge,
+		MaxBytes:    orUnlimited(cfg.MaxBytes),
+		Duplicates:  2 * time.Minute,
+		AllowDirect: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", cfg.EventsStream(), err)
+	}
+	logsMax := cfg.LogsMaxBytes
+	if logsMax == 0 {
+		logsMax = 256 << 20
+	}
+	if _, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        cfg.LogsStream(),
+		Description: "Jetplane container output",
+		Subjects:    []string{LogsRoot + ".>"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.replicas(),
+		MaxBytes:    logsMax,
+		Discard:     jetstream.DiscardOld,
+	}); err != nil {
+		return nil, fmt.Errorf("stream %s: %w", cfg.LogsStream(), err)
+	}
+	if l.leases, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      cfg.LeaseBucket(),
+		Description: "Jetplane leases: node heartbeats, leader election",
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.replicas(),
+		History:     1,
+	}); err != nil {
+		return nil, fmt.Errorf("kv %s: %w", cfg.LeaseBucket(), err)
+	}
+	return l, nil
+}
+
+func orUnlimited(n int64) int64 {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+// Leases is the KV bucket for heartbeats and leader election.
+func (l *Log) Leases() jetstream.KeyValue { return l.leases }
+
+// Stream is the EVENTS stream handle.
+func (l *Log) Stream() jetstream.Stream { return l.stream }
+
+// Append stores e if and only if the last event on its subject has sequence
+// expected (0: the subject must have no event). It returns the new sequence,
+// which becomes e.Seq and the object's resourceVersion. A mismatch is
+// ErrConflict.
+func (l *Log) Append(ctx context.Context, e *Event, expected uint64) (uint64, error) {
+	msg, err := Encode(e)
+	if err != nil {
+		return 0, err
+	}
+	ack, err := l.JS.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(expected))
+	if err != nil {
+		if isWrongLastSequence(err) {
+			return 0, &ConflictError{Subject: msg.Subject, Expected: expected}
+		}
+		return 0, fmt.Errorf("append %s: %w", msg.Subject, err)
+	}
+	if ack.Duplicate {
+		// A retry of an append that already landed: same event, same sequence.
+		e.Seq = ack.Sequence
+		return ack.Sequence, nil
+	}
+	e.Seq = ack.Sequence
+	return ack.Sequence, nil
+}
+
+func isWrongLastSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+	}
+	return false
+}
+
+// ConflictError says which subject moved on. It matches ErrConflict.
+type ConflictError struct {
+	Subject  string
+	Expected uint64
+}
+
+func (c *ConflictError) Error() string {
+	return fmt.Sprintf("%s: expected last sequence %d: %v", c.Subject, c.Expected, ErrConflict)
+}
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (c *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// Get reads the event stored at seq.
+func (l *Log) Get(ctx context.Context, seq uint64) (*Event, error) {
+	m, err := l.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return nil, fmt.Errorf("get seq %d: %w", seq, err)
+	}
+	return Decode(m.Subject, m.Header, m.Data, m.Sequence)
+}
+
+// LastFor reads the latest event of one object, or returns (nil, nil).
+func (l *Log) LastFor(ctx context.Context, resource, namespace, name string) (*Event, error) {
+	m, err := l.stream.GetLastMsgForSubject(ctx, Subject(resource, namespace, name))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("last for %s/%s/%s: %w", resource, namespace, name, err)
+	}
+	return Decode(m.Subject, m.Header, m.Data, m.Sequence)
+}
+
+// Bounds returns the first and last sequences the stream holds now.
+func (l *Log) Bounds(ctx context.Context) (first, last uint64, err error) {
+	info, err := l.stream.Info(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("stream info: %w", err)
+	}
+	return info.State.FirstSeq, info.State.LastSeq, nil
+}

@@ -1,0 +1,129 @@
+package events
+
+import (
+	"sort"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Object is a Kubernetes object: metadata accessors plus type information.
+type Object interface {
+	metav1.Object
+	runtime.Object
+}
+
+// Resource describes one kind of object Jetplane stores.
+type Resource struct {
+	Name       string // plural, as in the REST path and the subject: "deployments"
+	Singular   string // as in the event type: "deployment"
+	Kind       string
+	ListKind   string
+	Group      string
+	Version    string
+	Namespaced bool
+	ShortNames []string
+	Verbs      []string
+	// Subresources served besides the object itself, e.g. "status".
+	Subresources []string
+	New          func() Object
+	NewList      func() runtime.Object
+}
+
+// GroupVersion is "v1" for the core group, else "group/version".
+func (r Resource) GroupVersion() string {
+	if r.Group == "" {
+		return r.Version
+	}
+	return r.Group + "/" + r.Version
+}
+
+// GVK is the resource's group, version and kind.
+func (r Resource) GVK() schema.GroupVersionKind {
+	return schema.GroupVersionKind{Group: r.Group, Version: r.Version, Kind: r.Kind}
+}
+
+// GVR is the resource's group, version and plural name.
+func (r Resource) GVR() schema.GroupVersionResource {
+	return schema.GroupVersionResource{Group: r.Group, Version: r.Version, Resource: r.Name}
+}
+
+// GroupResource names the resource for Kubernetes Status errors.
+func (r Resource) GroupResource() schema.GroupResource {
+	return schema.GroupResource{Group: r.Group, Resource: r.Name}
+}
+
+var allVerbs = []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+
+var registry = []Resource{
+	{Name: "namespaces", Singular: "namespace", Kind: "Namespace", ListKind: "NamespaceList", Version: "v1",
+		ShortNames: []string{"ns"}, Subresources: []string{"status"},
+		New: func() Object { return &corev1.Namespace{} }, NewList: func() runtime.Object { return &corev1.NamespaceList{} }},
+	{Name: "nodes", Singular: "node", Kind: "Node", ListKind: "NodeList", Version: "v1",
+		ShortNames: []string{"no"}, Subresources: []string{"status"},
+		New: func() Object { return &corev1.Node{} }, NewList: func() runtime.Object { return &corev1.NodeList{} }},
+	{Name: "pods", Singular: "pod", Kind: "Pod", ListKind: "PodList", Version: "v1", Namespaced: true,
+		ShortNames: []string{"po"}, Subresources: []string{"status"},
+		New: func() Object { return &corev1.Pod{} }, NewList: func() runtime.Object { return &corev1.PodList{} }},
+	{Name: "services", Singular: "service", Kind: "Service", ListKind: "ServiceList", Version: "v1", Namespaced: true,
+		ShortNames: []string{"svc"}, Subresources: []string{"status"},
+		New: func() Object { return &corev1.Service{} }, NewList: func() runtime.Object { return &corev1.ServiceList{} }},
+	{Name: "endpoints", Singular: "endpoints", Kind: "Endpoints", ListKind: "EndpointsList", Version: "v1", Namespaced: true,
+		ShortNames: []string{"ep"},
+		New: func() Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} }},
+	{Name: "deployments", Singular: "deployment", Kind: "Deployment", ListKind: "DeploymentList", Group: "apps", Version: "v1", Namespaced: true,
+		ShortNames: []string{"deploy"}, Subresources: []string{"status"},
+		New: func() Object { return &appsv1.Deployment{} }, NewList: func() runtime.Object { return &appsv1.DeploymentList{} }},
+	{Name: "replicasets", Singular: "replicaset", Kind: "ReplicaSet", ListKind: "ReplicaSetList", Group: "apps", Version: "v1", Namespaced: true,
+		ShortNames: []string{"rs"}, Subresources: []string{"status"},
+		New: func() Object { return &appsv1.ReplicaSet{} }, NewList: func() runtime.Object { return &appsv1.ReplicaSetList{} }},
+}
+
+var byName, byKind = indexRegistry()
+
+func indexRegistry() (map[string]Resource, map[string]Resource) {
+	n, k := map[string]Resource{}, map[string]Resource{}
+	for i := range registry {
+		registry[i].Verbs = allVerbs
+		n[registry[i].Name] = registry[i]
+		k[strings.ToLower(registry[i].Kind)] = registry[i]
+	}
+	return n, k
+}
+
+// Lookup finds a resource by plural name ("pods").
+func Lookup(name string) (Resource, bool) {
+	r, ok := byName[name]
+	return r, ok
+}
+
+// MustLookup is Lookup for names fixed in code.
+func MustLookup(name string) Resource {
+	r, ok := byName[name]
+	if !ok {
+		panic("events: unknown resource " + name)
+	}
+	return r
+}
+
+// LookupKind finds a resource by its kind, case-insensitively.
+func LookupKind(kind string) (Resource, bool) {
+	r, ok := byKind[strings.ToLower(kind)]
+	return r, ok
+}
+
+// Resources lists every registered resource, sorted by name.
+func Resources() []Resource {
+	out := append([]Resource(nil), registry...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// SetTypeMeta stamps apiVersion and kind on obj, as stored events carry them.
+func (r Resource) SetTypeMeta(obj runtime.Object) {
+	obj.GetObjectKind().SetGroupVersionKind(r.GVK())
+}

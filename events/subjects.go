@@ -1,0 +1,67 @@
+package events
+
+import (
+	"fmt"
+	"strings"
+)
+
+const (
+	// SubjectRoot prefixes every event subject.
+	SubjectRoot = "jetplane.ev"
+	// LogsRoot prefixes container output subjects.
+	LogsRoot = "jetplane.logs"
+	// ClusterScope stands for the namespace of cluster-scoped objects.
+	ClusterScope = "_"
+)
+
+// EncodeToken makes a name or namespace safe as one subject token. Kubernetes
+// names may hold dots but never underscores, so '.' → '_' is reversible.
+func EncodeToken(s string) string {
+	if s == "" {
+		return ClusterScope
+	}
+	return strings.ReplaceAll(s, ".", "_")
+}
+
+// DecodeToken reverses EncodeToken.
+func DecodeToken(tok string) string {
+	if tok == ClusterScope {
+		return ""
+	}
+	return strings.ReplaceAll(tok, "_", ".")
+}
+
+// Subject is the NATS subject of one object's events.
+func Subject(resource, namespace, name string) string {
+	return SubjectRoot + "." + resource + "." + EncodeToken(namespace) + "." + EncodeToken(name)
+}
+
+// FilterSubject matches every object of resource (all resources when empty) in
+// namespace (all namespaces when empty).
+func FilterSubject(resource, namespace string) string {
+	if resource == "" {
+		return SubjectRoot + ".>"
+	}
+	if namespace == "" {
+		return SubjectRoot + "." + resource + ".>"
+	}
+	return SubjectRoot + "." + resource + "." + EncodeToken(namespace) + ".*"
+}
+
+// ParseSubject splits an event subject into resource, namespace and name.
+func ParseSubject(subj string) (resource, namespace, name string, err error) {
+	rest, ok := strings.CutPrefix(subj, SubjectRoot+".")
+	if !ok {
+		return "", "", "", fmt.Errorf("subject %q: %w", subj, ErrBadSubject)
+	}
+	parts := strings.Split(rest, ".")
+	if len(parts) != 3 || parts[0] == "" || parts[2] == "" || parts[2] == ClusterScope {
+		return "", "", "", fmt.Errorf("subject %q: %w", subj, ErrBadSubject)
+	}
+	return parts[0], DecodeToken(parts[1]), DecodeToken(parts[2]), nil
+}
+
+// LogSubject is where one container's output goes.
+func LogSubject(namespace, pod, container string) string {
+	return LogsRoot + "." + EncodeToken(namespace) + "." + EncodeToken(pod) + "." + EncodeToken(container)
+}

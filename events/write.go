@@ -1,0 +1,114 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Origin says who writes: the service instance and the identity acting.
+type Origin struct {
+	Source string // "jetplane/<service>/<instance>"
+	Actor  string // user name or service identity
+}
+
+// Cause links an event to the one that led to it (audit trail).
+type Cause struct {
+	CorrelationID string
+	CausationID   string
+}
+
+// CauseOf makes the cause for events that react to e: same correlation, e as cause.
+func CauseOf(e *Event) Cause {
+	if e == nil {
+		return Cause{}
+	}
+	corr := e.CorrelationID
+	if corr == "" {
+		corr = e.ID
+	}
+	return Cause{CorrelationID: corr, CausationID: e.ID}
+}
+
+// Write is one intended change of one object.
+type Write struct {
+	Resource Resource
+	Change   string // created, updated, deleted, scaled, scheduled...
+	Object   Object // full object after the change
+	Expected uint64 // resourceVersion decided from; 0 = must not exist yet
+	Cause    Cause
+}
+
+// NewEvent builds the event for w. The stored object carries no
+// resourceVersion: the event's own sequence is its resourceVersion.
+func NewEvent(o Origin, w Write, now time.Time) (*Event, error) {
+	w.Resource.SetTypeMeta(w.Object)
+	rv := w.Object.GetResourceVersion()
+	w.Object.SetResourceVersion("")
+	data, err := json.Marshal(w.Object)
+	w.Object.SetResourceVersion(rv)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", w.Resource.Kind, w.Object.GetName(), err)
+	}
+	ns := w.Object.GetNamespace()
+	if !w.Resource.Namespaced {
+		ns = ""
+	}
+	return &Event{
+		ID:            uuid.NewString(),
+		Source:        o.Source,
+		Type:          TypeOf(w.Resource, w.Change),
+		Time:          now.UTC(),
+		Actor:         o.Actor,
+		CorrelationID: w.Cause.CorrelationID,
+		CausationID:   w.Cause.CausationID,
+		Resource:      w.Resource.Name,
+		Namespace:     ns,
+		Name:          w.Object.GetName(),
+		Data:          data,
+	}, nil
+}
+
+// Write appends the change with CAS and returns the stored event; the object's
+// resourceVersion is set to the new sequence.
+func (l *Log) Write(ctx context.Context, o Origin, w Write) (*Event, error) {
+	e, err := NewEvent(o, w, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	seq, err := l.Append(ctx, e, w.Expected)
+	if err != nil {
+		return nil, err
+	}
+	w.Object.SetResourceVersion(FormatRV(seq))
+	return e, nil
+}
+
+// PrepareCreate fills what the system assigns when an object is created.
+func PrepareCreate(obj metav1.Object, now time.Time) {
+	obj.SetUID(types.UID(uuid.NewString()))
+	obj.SetCreationTimestamp(metav1.NewTime(now.UTC().Truncate(time.Second)))
+	obj.SetGeneration(1)
+	obj.SetResourceVersion("")
+	obj.SetDeletionTimestamp(nil)
+}
+
+// FormatRV renders a sequence as a resourceVersion.
+func FormatRV(seq uint64) string { return fmt.Sprint(seq) }
+
+// ParseRV reads a resourceVersion; "" and "0" are 0.
+func ParseRV(rv string) (uint64, error) {
+	if rv == "" {
+		return 0, nil
+	}
+	var seq uint64
+	if _, err := fmt.Sscan(rv, &seq); err != nil || FormatRV(seq) != rv {
+		return 0, fmt.Errorf("resourceVersion %q is not a sequence number", rv)
+	}
+	return seq, nil
+}
