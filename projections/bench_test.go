@@ -1,0 +1,82 @@
+package projections_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/projections"
+	"github.com/nats-io/nats.go/jetstream"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+const replayEvents = 20000
+
+// seedLog appends replayEvents pod creates with async publishes (fast set-up).
+func seedLog(b *testing.B) *events.Log {
+	b.Helper()
+	l := eventstest.Log(b)
+	pods := events.MustLookup("pods")
+	for i := 0; i < replayEvents; i++ {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p-%d", i), Namespace: "default",
+			Labels: map[string]string{"app": "web"}}, Spec: corev1.PodSpec{NodeName: fmt.Sprintf("n%d", i%10),
+			Containers: []corev1.Container{{Name: "c", Image: "jetplane/hello:1"}}}}
+		events.PrepareCreate(p, time.Now())
+		ev, err := events.NewEvent(events.Origin{Source: "bench"}, events.Write{Resource: pods, Change: events.Created, Object: p}, time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, _ := events.Encode(ev)
+		if _, err := l.JS.PublishMsgAsync(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-l.JS.PublishAsyncComplete():
+	case <-time.After(time.Minute):
+		b.Fatal("seeding timed out")
+	}
+	return l
+}
+
+// BenchmarkReplay compares rebuilding a projection from sequence 1 (decode,
+// fold, index) with reading the same messages through a bare ordered consumer.
+func BenchmarkReplay(b *testing.B) {
+	ctx := context.Background()
+	l := seedLog(b)
+	b.Run("raw-ordered-consumer", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			cons, err := l.JS.OrderedConsumer(ctx, l.Config.EventsStream(), jetstream.OrderedConsumerConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			it, err := cons.Messages(jetstream.PullMaxMessages(2000))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for n := 0; n < replayEvents; n++ {
+				if _, err := it.Next(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			it.Stop()
+		}
+		b.ReportMetric(float64(b.N*replayEvents)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("projection-rebuild", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			st, err := projections.AsOf(ctx, l, replayEvents)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if st.Count("pods") != replayEvents {
+				b.Fatalf("rebuilt %d pods", st.Count("pods"))
+			}
+		}
+		b.ReportMetric(float64(b.N*replayEvents)/b.Elapsed().Seconds(), "events/s")
+	})
+}
