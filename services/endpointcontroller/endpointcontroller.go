@@ -1,0 +1,167 @@
+package endpointcontroller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/services/controller"
+	"github.com/jetplane/jetplane/services/endpointcontroller/endpoints"
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Name is the service name used in sources, identities and logs.
+const Name = "endpointcontroller"
+
+var endpointsResource = events.MustLookup("endpoints")
+
+// Config configures one endpoint controller instance.
+type Config struct {
+	Log      *events.Log
+	Instance string           // source "jetplane/endpointcontroller/<instance>"
+	Workers  int              // default 1
+	Now      func() time.Time // default time.Now
+	// Resync re-examines every Service this often (default 5 minutes).
+	Resync time.Duration
+}
+
+type endpointController struct {
+	cfg    Config
+	proj   *projections.Projection
+	queue  *controller.Queue
+	writer *controller.Writer
+	log    *logrus.Entry
+}
+
+// Run keeps every Service's Endpoints up to date until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Log == nil {
+		return errors.New("endpointcontroller: no log")
+	}
+	if cfg.Workers < 1 {
+		cfg.Workers = 1
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Resync <= 0 {
+		cfg.Resync = 5 * time.Minute
+	}
+	origin := events.Origin{Source: "jetplane/" + Name + "/" + cfg.Instance, Actor: "system:jetplane:" + Name}
+	c := &endpointController{
+		cfg:   cfg,
+		proj:  projections.New(cfg.Log, Name),
+		queue: controller.NewQueue(),
+		log:   logrus.WithFields(logrus.Fields{"service": Name, "instance": cfg.Instance}),
+	}
+	c.writer = &controller.Writer{Log: cfg.Log, Projection: c.proj, Origin: origin}
+	c.proj.OnApply(c.onApply)
+	if err := c.proj.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("endpointcontroller: %w", err)
+	}
+	// Also look at everything once: Endpoints left over from Services deleted
+	// while no controller ran.
+	for _, k := range c.keys() {
+		c.queue.Add(k)
+	}
+	loop := &controller.Loop{Name: Name, Queue: c.queue, Workers: cfg.Workers,
+		Reconcile: c.reconcile, Resync: cfg.Resync, Keys: c.keys}
+	return loop.Run(ctx)
+}
+
+// keys lists every Service and every Endpoints object this controller made.
+func (c *endpointController) keys() []string {
+	st := c.proj.State()
+	var keys []string
+	for _, e := range st.List("services", "", nil) {
+		keys = append(keys, e.Key())
+	}
+	managed := labels.SelectorFromSet(labels.Set{endpoints.ManagedByLabel: endpoints.ManagedByValue})
+	for _, e := range st.List("endpoints", "", managed) {
+		keys = append(keys, e.Key())
+	}
+	return keys
+}
+
+// onApply marks Services dirty: a Service on its own change; the Services
+// whose selector matches a pod's old or new labels on a pod change; the
+// Service named like an Endpoints object that changed (someone else edited
+// or deleted it: put it back).
+func (c *endpointController) onApply(prev, cur *projections.Entry, _ *events.Event) {
+	switch cur.Resource {
+	case "services", "endpoints":
+		c.queue.Add(cur.Key())
+	case "pods":
+		var before, after labels.Set
+		if prev != nil && !prev.Deleted() {
+			before = labels.Set(prev.Object.GetLabels())
+		}
+		if !cur.Deleted() {
+			after = labels.Set(cur.Object.GetLabels())
+		}
+		for _, e := range c.proj.State().List("services", cur.Namespace, nil) {
+			svc, ok := e.Object.(*corev1.Service)
+			if !ok || len(svc.Spec.Selector) == 0 {
+				continue
+			}
+			sel := labels.SelectorFromSet(svc.Spec.Selector)
+			if (before != nil && sel.Matches(before)) || (after != nil && sel.Matches(after)) {
+				c.queue.Add(e.Key())
+			}
+		}
+	}
+}
+
+// reconcile brings one Service's Endpoints to what the projection implies.
+func (c *endpointController) reconcile(ctx context.Context, key string) (time.Duration, error) {
+	ns, name, _ := strings.Cut(key, "/")
+	st := c.proj.State()
+	var svc *corev1.Service
+	var pods []*corev1.Pod
+	var cause events.Cause
+	if e := st.Get("services", ns, name); e != nil {
+		// A tombstone still names the event that deleted the Service: the cause.
+		cause = events.CauseOf(&events.Event{ID: e.EventID, CorrelationID: e.CorrelationID})
+		svc, _ = e.Object.(*corev1.Service)
+	}
+	if svc != nil && len(svc.Spec.Selector) > 0 {
+		for _, pe := range st.List("pods", ns, labels.SelectorFromSet(svc.Spec.Selector)) {
+			if p, ok := pe.Object.(*corev1.Pod); ok {
+				pods = append(pods, p)
+			}
+		}
+	}
+	var existing *corev1.Endpoints
+	var expected uint64 // the Endpoints' sequence, its tombstone's, or 0
+	if e := st.Get("endpoints", ns, name); e != nil {
+		expected = e.Seq
+		existing, _ = e.Object.(*corev1.Endpoints)
+	}
+
+	d := endpoints.Decide(svc, pods, existing)
+	if d.Action == endpoints.None {
+		return 0, nil
+	}
+	w := events.Write{Resource: endpointsResource, Change: string(d.Action), Object: d.Endpoints, Expected: expected}
+	switch d.Action {
+	case endpoints.Create:
+		events.PrepareCreate(d.Endpoints, c.cfg.Now())
+	case endpoints.Delete:
+		w = events.DeleteWrite(endpointsResource, d.Endpoints, expected, 0, c.cfg.Now())
+	}
+	w.Cause = cause
+	if err := c.writer.Apply(ctx, w); err != nil {
+		return 0, fmt.Errorf("%s endpoints %s: %w", w.Change, key, err)
+	}
+	c.log.WithFields(logrus.Fields{"key": key, "seq": d.Endpoints.GetResourceVersion(), "change": w.Change}).Info("endpoints written")
+	return 0, nil
+}

@@ -1,0 +1,306 @@
+package nodeagent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/services/controller"
+	"github.com/jetplane/jetplane/services/nodeagent/podsync"
+	"github.com/jetplane/jetplane/services/nodeagent/runtime"
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Config of one node agent.
+type Config struct {
+	Log       *events.Log
+	NodeName  string
+	Runtime   runtime.Runtime   // the agent's container runtime (process for now)
+	Labels    map[string]string // extra node labels
+	Heartbeat time.Duration     // lease refresh period; default 10s
+	// NodeStatusReport: how often an unchanged Node status is rewritten to
+	// refresh lastHeartbeatTime in the log (default 5m, as the kubelet's
+	// nodeStatusReportFrequency). Liveness itself is the lease.
+	NodeStatusReport time.Duration
+	Now              func() time.Time
+}
+
+// NewProcessRuntime is the process runtime over an images directory
+// (<imagesDir>/<repo>/<name>/<tag>/entrypoint). Run connects its output to
+// the LOGS stream.
+func NewProcessRuntime(imagesDir string) (runtime.Runtime, error) {
+	return runtime.NewProcess(runtime.ProcessConfig{ImagesDir: imagesDir})
+}
+
+// HostIP is the node's address: pods' loopback addresses are reached from it.
+const HostIP = "127.0.0.1"
+
+const pods = "pods"
+
+// forceGrace is the grace given to containers of a pod deleted at once.
+const forceGrace = 2 * time.Second
+
+type agent struct {
+	cfg    Config
+	log    *logrus.Entry
+	proj   *projections.Projection
+	writer *controller.Writer
+	queue  *controller.Queue
+	probes *prober
+
+	mu       sync.Mutex
+	failures map[string]podsync.StartFailure // "<pod uid>/<container>"
+	stopping map[runtime.ContainerID]bool
+	stops    sync.WaitGroup
+}
+
+// Run registers the node and runs its pods until ctx ends; then it stops
+// every container it started (the pods' records stay: a restarted agent
+// starts them again).
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Log == nil || cfg.NodeName == "" || cfg.Runtime == nil {
+		return errors.New("nodeagent: Log, NodeName and Runtime are required")
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 10 * time.Second
+	}
+	if cfg.NodeStatusReport <= 0 {
+		cfg.NodeStatusReport = 5 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	name := "nodeagent/" + cfg.NodeName
+	a := &agent{
+		cfg:      cfg,
+		log:      logrus.WithFields(logrus.Fields{"service": "nodeagent", "node": cfg.NodeName}),
+		proj:     projections.New(cfg.Log, name),
+		queue:    controller.NewQueue(),
+		failures: map[string]podsync.StartFailure{},
+		stopping: map[runtime.ContainerID]bool{},
+	}
+	a.writer = &controller.Writer{Log: cfg.Log, Projection: a.proj, Origin: events.Origin{
+		Source: "jetplane/nodeagent/" + cfg.NodeName, Actor: "system:node:" + cfg.NodeName}}
+	a.probes = newProber(a.queue.Add)
+	if s, ok := cfg.Runtime.(interface{ SetLogSink(runtime.LogSink) }); ok {
+		s.SetLogSink(logShipper(cfg.Log))
+	}
+	a.proj.OnApply(func(prev, cur *projections.Entry, ev *events.Event) {
+		if cur.Resource == pods && (a.bound(prev) || a.bound(cur)) {
+			a.queue.Add(cur.Key())
+		}
+	})
+	defer a.shutdown()
+	if err := a.proj.Start(ctx); err != nil {
+		return fmt.Errorf("nodeagent %s: %w", cfg.NodeName, err)
+	}
+	if err := a.register(ctx); err != nil {
+		return fmt.Errorf("nodeagent %s: register node: %w", cfg.NodeName, err)
+	}
+	go a.heartbeat(ctx)
+	for _, k := range a.keys() {
+		a.queue.Add(k)
+	}
+	a.log.Info("node agent running")
+	loop := &controller.Loop{Name: name, Queue: a.queue, Workers: 2, Reconcile: a.reconcile,
+		Resync: time.Second, Keys: a.keys}
+	return loop.Run(ctx)
+}
+
+func (a *agent) bound(e *projections.Entry) bool {
+	if e == nil || e.Object == nil {
+		return false
+	}
+	p, ok := e.Object.(*corev1.Pod)
+	return ok && p.Spec.NodeName == a.cfg.NodeName
+}
+
+// keys are the node's pods and the pods the runtime still holds containers of.
+func (a *agent) keys() []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, e := range a.proj.State().PodsOnNode(a.cfg.NodeName) {
+		seen[e.Key()] = true
+		keys = append(keys, e.Key())
+	}
+	list, _ := a.cfg.Runtime.List(context.Background())
+	for _, c := range list {
+		if k := projections.Key(c.Spec.Namespace, c.Spec.PodName); !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// shutdown stops every container the runtime holds for this agent.
+func (a *agent) shutdown() {
+	a.stops.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	list, _ := a.cfg.Runtime.List(ctx)
+	var wg sync.WaitGroup
+	for _, c := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if c.State.Phase == runtime.Running {
+				if err := a.cfg.Runtime.Stop(ctx, c.ID, 10*time.Second); err != nil {
+					a.log.WithField("key", c.Spec.Namespace+"/"+c.Spec.PodName).WithError(err).Warn("stop at shutdown")
+				}
+			}
+			_ = a.cfg.Runtime.Remove(ctx, c.ID)
+			a.cfg.Runtime.ReleaseIP(c.Spec.PodUID)
+		}()
+	}
+	wg.Wait()
+	a.probes.stopAll()
+	a.log.WithField("containers", len(list)).Info("node agent stopped")
+}
+
+func splitKey(key string) (ns, name string) {
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[:i], key[i+1:]
+	}
+	return "", key
+}
+
+// reconcile brings one pod's containers and status to what podsync decides.
+func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error) {
+	ns, name := splitKey(key)
+	log := a.log.WithField("key", key)
+	var entry *projections.Entry
+	var pod *corev1.Pod
+	if e := a.proj.State().Live(pods, ns, name); a.bound(e) {
+		entry, pod = e, e.Object.(*corev1.Pod)
+	}
+	all, err := a.podContainers(ctx, ns, name)
+	if err != nil {
+		return 0, err
+	}
+	// Containers of a pod gone from this node (or of an older pod of the
+	// same name) are stopped and forgotten.
+	var mine []runtime.ContainerInfo
+	for _, c := range all {
+		if pod != nil && c.Spec.PodUID == string(pod.UID) {
+			mine = append(mine, c)
+			continue
+		}
+		a.discard(ctx, key, c)
+	}
+	if pod == nil {
+		return 0, nil
+	}
+	ip, err := a.cfg.Runtime.AllocateIP(string(pod.UID), pod.Status.PodIP, a.ipInUse(pod.UID))
+	if err != nil {
+		return 0, err
+	}
+	var d podsync.Decision
+	for round := 0; ; round++ {
+		d = podsync.Decide(a.input(pod, ip, mine))
+		if !d.Acts() || round == 2 {
+			break
+		}
+		a.act(ctx, key, pod, ip, d)
+		if mine, err = a.podContainers(ctx, ns, name); err != nil {
+			return 0, err
+		}
+	}
+	a.probes.sync(key, ip, pod, mine)
+	if d.Delete {
+		obj := pod.DeepCopy()
+		obj.Status = *d.Status
+		if err := a.writer.Apply(ctx, events.Write{Resource: events.MustLookup(pods), Change: events.Deleted,
+			Object: obj, Expected: entry.Seq}); err != nil {
+			return 0, err
+		}
+		for _, c := range mine {
+			a.discard(ctx, key, c)
+		}
+		a.forgetPod(string(pod.UID))
+		log.WithField("seq", obj.ResourceVersion).Info("pod deleted")
+		return 0, nil
+	}
+	if d.Status != nil {
+		obj := pod.DeepCopy()
+		obj.Status = *d.Status
+		if err := a.writer.Apply(ctx, events.Write{Resource: events.MustLookup(pods), Change: d.Change,
+			Object: obj, Expected: entry.Seq}); err != nil {
+			return 0, err
+		}
+		log.WithFields(logrus.Fields{"seq": obj.ResourceVersion, "change": d.Change, "phase": obj.Status.Phase}).Debug("pod status")
+	}
+	if d.Acts() {
+		return 100 * time.Millisecond, nil // an action failed to settle: look again soon
+	}
+	return d.Requeue, nil
+}
+
+func (a *agent) podContainers(ctx context.Context, ns, name string) ([]runtime.ContainerInfo, error) {
+	list, err := a.cfg.Runtime.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	out := list[:0]
+	for _, c := range list {
+		if c.Spec.Namespace == ns && c.Spec.PodName == name {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// discard stops a container no pod wants any more, then removes it.
+func (a *agent) discard(ctx context.Context, key string, c runtime.ContainerInfo) {
+	if c.State.Phase == runtime.Running {
+		a.stopAsync(key, c.ID, forceGrace)
+		return
+	}
+	_ = a.cfg.Runtime.Remove(ctx, c.ID)
+	a.probes.forget(c.ID)
+	if rest, _ := a.podContainersOfUID(ctx, c.Spec.PodUID); rest == 0 {
+		a.forgetPod(c.Spec.PodUID)
+	}
+}
+
+func (a *agent) podContainersOfUID(ctx context.Context, uid string) (int, error) {
+	list, err := a.cfg.Runtime.List(ctx)
+	n := 0
+	for _, c := range list {
+		if c.Spec.PodUID == uid {
+			n++
+		}
+	}
+	return n, err
+}
+
+func (a *agent) forgetPod(uid string) {
+	a.cfg.Runtime.ReleaseIP(uid)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k := range a.failures {
+		if strings.HasPrefix(k, uid+"/") {
+			delete(a.failures, k)
+		}
+	}
+}
+
+// ipInUse reports addresses held by other live pods of any node.
+func (a *agent) ipInUse(self types.UID) func(string) bool {
+	return func(ip string) bool {
+		for _, e := range a.proj.State().List(pods, "", nil) {
+			p := e.Object.(*corev1.Pod)
+			if p.Status.PodIP == ip && p.UID != self && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+				return true
+			}
+		}
+		return false
+	}
+}

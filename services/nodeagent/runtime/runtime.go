@@ -1,0 +1,103 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ContainerID names one started container (one attempt) within a runtime.
+type ContainerID string
+
+// Errors of runtimes. Match them with errors.Is.
+var (
+	// ErrImageNeverPull: the image is not on the node and cannot be pulled.
+	// Its text is the Kubernetes waiting reason.
+	ErrImageNeverPull = errors.New("ErrImageNeverPull")
+	// ErrNotFound: no container with this ID.
+	ErrNotFound = errors.New("container not found")
+	// ErrNoAddress: no pod IP is left.
+	ErrNoAddress = errors.New("no pod address left")
+)
+
+// StartError is a failed start the pod status reports as a waiting reason
+// and message (ErrImageNeverPull, RunContainerError...).
+type StartError struct {
+	Reason  string
+	Message string
+	Err     error // matched by errors.Is
+}
+
+func (e *StartError) Error() string { return e.Reason + ": " + e.Message }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// EnvVar is one plain environment variable.
+type EnvVar struct{ Name, Value string }
+
+// ContainerSpec is everything a runtime needs to start one container.
+type ContainerSpec struct {
+	PodUID    string
+	Namespace string
+	PodName   string
+	Name      string // container name
+	Image     string
+	Command   []string // replaces the image's entrypoint
+	Args      []string
+	Env       []EnvVar
+	PodIP     string
+	Attempt   int // the container's restartCount at this start
+}
+
+// Phase of a container.
+type Phase string
+
+const (
+	Running Phase = "running"
+	Exited  Phase = "exited"
+	Waiting Phase = "waiting"
+)
+
+// ContainerState is what a runtime knows of one container now.
+type ContainerState struct {
+	Phase      Phase
+	StartedAt  time.Time
+	FinishedAt time.Time
+	ExitCode   int    // exited only; 128+signal when killed
+	Reason     string // exited: Completed or Error; waiting: why
+	Message    string
+}
+
+// ContainerInfo is one container a runtime holds, with what started it.
+type ContainerInfo struct {
+	ID      ContainerID
+	Spec    ContainerSpec
+	ImageID string
+	State   ContainerState
+}
+
+// Runtime runs containers for one node agent.
+type Runtime interface {
+	// Name is the scheme of container IDs and of containerRuntimeVersion
+	// ("process" → "process://<id>", "process://1").
+	Name() string
+	Version() string
+	// Start starts a container; a *StartError says why it could not.
+	Start(ctx context.Context, spec ContainerSpec) (ContainerID, error)
+	// Stop asks the container to end (SIGTERM or the like), waits up to grace,
+	// then kills it. It returns once the container has ended.
+	Stop(ctx context.Context, id ContainerID, grace time.Duration) error
+	// Remove forgets an ended container.
+	Remove(ctx context.Context, id ContainerID) error
+	Status(ctx context.Context, id ContainerID) (ContainerState, error)
+	// List reports every container the runtime holds, ended ones included.
+	List(ctx context.Context) ([]ContainerInfo, error)
+	// AllocateIP gives a pod its address: preferred (the one it had) when
+	// free, else a new one; inUse reports addresses taken elsewhere (pods of
+	// other nodes). A runtime whose network assigns addresses returns "".
+	AllocateIP(podUID, preferred string, inUse func(ip string) bool) (string, error)
+	// ReleaseIP frees the pod's address.
+	ReleaseIP(podUID string)
+}
+
+// LogSink receives each line a container writes; stream is stdout or stderr.
+type LogSink func(spec ContainerSpec, stream, line string, at time.Time)

@@ -1,0 +1,174 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/sirupsen/logrus"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// lease is leader election over one key of the leases KV bucket, with the
+// KV revision as the compare-and-swap. The value is a Kubernetes LeaseSpec.
+//
+// Why the scheduler needs a leader: CAS on the pod's sequence stops two
+// schedulers binding the same pod twice, but not two schedulers binding two
+// different pods into the last free slot of one node, each from a view that
+// lacks the other's bind. One leader deciding serially never over-commits.
+//
+// Expiry is judged by the local clock from when this instance last saw the
+// record change (as client-go does), so clocks need not agree across hosts.
+type lease struct {
+	kv       jetstream.KeyValue
+	key      string
+	holder   string
+	duration time.Duration
+	now      func() time.Time
+	log      *logrus.Entry
+
+	observedRev  uint64 // revision last read, and when: expiry counts from there
+	observedAt   time.Time
+	acquiredTime time.Time
+}
+
+// run campaigns for the lease and calls lead with a context that ends when
+// leadership is lost or ctx ends; then it campaigns again. On a clean stop it
+// releases the lease so a standby takes over at once.
+func (l *lease) run(ctx context.Context, lead func(ctx context.Context)) error {
+	retry := min(l.duration/5, time.Second)
+	for {
+		rev, err := l.tryAcquire(ctx)
+		if err != nil && ctx.Err() == nil {
+			l.log.WithError(err).Warn("lease: acquire failed")
+		}
+		if rev == 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(retry):
+				continue
+			}
+		}
+		l.log.WithField("lease", l.key).Info("became leader")
+		leadCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			lead(leadCtx)
+		}()
+		rev = l.hold(leadCtx, rev)
+		cancel()
+		<-done
+		if ctx.Err() != nil {
+			l.release(rev)
+			return nil
+		}
+		l.log.WithField("lease", l.key).Warn("lost leadership")
+	}
+}
+
+func (l *lease) record(acquired time.Time) []byte {
+	d := int32(l.duration / time.Second)
+	d = max(d, 1)
+	now := metav1.NewMicroTime(l.now())
+	at := metav1.NewMicroTime(acquired)
+	holder := l.holder
+	spec := coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: &d, AcquireTime: &at, RenewTime: &now}
+	data, _ := json.Marshal(spec) // a LeaseSpec always encodes
+	return data
+}
+
+// tryAcquire takes the lease if it is free, released, expired or already
+// ours; it returns the new revision, or 0 when someone else holds it.
+func (l *lease) tryAcquire(ctx context.Context) (uint64, error) {
+	entry, err := l.kv.Get(ctx, l.key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		l.acquiredTime = l.now()
+		rev, err := l.kv.Create(ctx, l.key, l.record(l.acquiredTime))
+		if err != nil {
+			return 0, ignoreLostRace(err)
+		}
+		return rev, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("lease %s: %w", l.key, err)
+	}
+	var spec coordinationv1.LeaseSpec
+	_ = json.Unmarshal(entry.Value(), &spec) // an unreadable record is free to take
+	holder := ""
+	if spec.HolderIdentity != nil {
+		holder = *spec.HolderIdentity
+	}
+	if entry.Revision() != l.observedRev {
+		l.observedRev, l.observedAt = entry.Revision(), l.now()
+	}
+	held := holder != "" && holder != l.holder && l.now().Before(l.observedAt.Add(l.duration))
+	if held {
+		return 0, nil
+	}
+	l.acquiredTime = l.now()
+	rev, err := l.kv.Update(ctx, l.key, l.record(l.acquiredTime), entry.Revision())
+	if err != nil {
+		return 0, ignoreLostRace(err)
+	}
+	return rev, nil
+}
+
+// ignoreLostRace: another instance took the lease between our read and write.
+func ignoreLostRace(err error) error {
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+		return nil
+	}
+	return err
+}
+
+// hold renews the lease until ctx ends or a renewal cannot be made in time.
+// The leader gives up after two thirds of the duration without a renewal,
+// before any standby may take over (a full duration), so two never lead.
+func (l *lease) hold(ctx context.Context, rev uint64) uint64 {
+	renewEvery := l.duration / 3
+	deadline := l.duration * 2 / 3
+	lastRenew := l.now()
+	t := time.NewTicker(renewEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return rev
+		case <-t.C:
+		}
+		rctx, cancel := context.WithTimeout(ctx, renewEvery)
+		next, err := l.kv.Update(rctx, l.key, l.record(l.acquiredTime), rev)
+		cancel()
+		switch {
+		case err == nil:
+			rev, lastRenew = next, l.now()
+		case errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyExists):
+			return 0 // someone else holds it now
+		case l.now().Sub(lastRenew) >= deadline:
+			l.log.WithError(err).Warn("lease: renewal deadline passed")
+			return 0
+		default:
+			l.log.WithError(err).Warn("lease: renewal failed; retrying")
+		}
+	}
+}
+
+// release hands the lease back (holder emptied) if we still hold it.
+func (l *lease) release(rev uint64) {
+	if rev == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	empty := ""
+	data, _ := json.Marshal(coordinationv1.LeaseSpec{HolderIdentity: &empty})
+	if _, err := l.kv.Update(ctx, l.key, data, rev); err != nil {
+		l.log.WithError(err).Debug("lease: release failed; it will expire")
+	}
+}
