@@ -1,0 +1,176 @@
+package replicacontroller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/services/replicacontroller/gc"
+	"github.com/jetplane/jetplane/services/replicacontroller/rollout"
+	"github.com/sirupsen/logrus"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// syncDeployment hands one Deployment and its ReplicaSets to the rollout decision.
+func (c *replicaController) syncDeployment(ctx context.Context, key, ns, name string) (time.Duration, error) {
+	st := c.proj.State()
+	e := st.Live("deployments", ns, name)
+	if e == nil {
+		c.takeCause(key, nil)
+		return 0, nil // gone: garbage collection takes its ReplicaSets
+	}
+	d, ok := e.Object.(*appsv1.Deployment)
+	if !ok {
+		return 0, nil
+	}
+	in := rollout.DeploymentInput{
+		Deployment: d,
+		NameTaken:  func(n string) bool { return st.Live("replicasets", ns, n) != nil },
+		Now:        c.cfg.Now(),
+	}
+	for _, oe := range st.OwnedBy(d.UID) {
+		if rs, ok := oe.Object.(*appsv1.ReplicaSet); ok && rollout.ControllerUID(rs) == d.UID {
+			in.ReplicaSets = append(in.ReplicaSets, rs)
+		}
+	}
+	if sel := selectorOf(d); sel != nil {
+		for _, oe := range st.List("replicasets", ns, sel) {
+			if rs, ok := oe.Object.(*appsv1.ReplicaSet); ok && rollout.ControllerUID(rs) == "" {
+				in.Orphans = append(in.Orphans, rs)
+			}
+		}
+	}
+	res := rollout.DecideDeployment(in)
+	return res.Requeue, c.apply(ctx, key, c.takeCause(key, e), res.Changes)
+}
+
+// syncReplicaSet hands one ReplicaSet and its pods to the replica decision.
+func (c *replicaController) syncReplicaSet(ctx context.Context, key, ns, name string) (time.Duration, error) {
+	st := c.proj.State()
+	e := st.Live("replicasets", ns, name)
+	if e == nil {
+		c.takeCause(key, nil)
+		return 0, nil
+	}
+	rs, ok := e.Object.(*appsv1.ReplicaSet)
+	if !ok {
+		return 0, nil
+	}
+	in := rollout.ReplicaSetInput{ReplicaSet: rs, Now: c.cfg.Now(), PodName: c.cfg.PodName}
+	for _, pe := range st.OwnedBy(rs.UID) {
+		if p, ok := pe.Object.(*corev1.Pod); ok && rollout.ControllerUID(p) == rs.UID {
+			in.Pods = append(in.Pods, p)
+		}
+	}
+	if sel := selectorOf(rs); sel != nil {
+		for _, pe := range st.List("pods", ns, sel) {
+			if p, ok := pe.Object.(*corev1.Pod); ok && rollout.ControllerUID(p) == "" {
+				in.Orphans = append(in.Orphans, p)
+			}
+		}
+	}
+	res := rollout.DecideReplicaSet(in)
+	return res.Requeue, c.apply(ctx, key, c.takeCause(key, e), res.Changes)
+}
+
+// collect applies garbage collection to one object.
+func (c *replicaController) collect(ctx context.Context, key, resource, ns, name string) error {
+	st := c.proj.State()
+	res, ok := events.Lookup(resource)
+	e := st.Live(resource, ns, name)
+	if !ok || e == nil || resource == "namespaces" {
+		c.takeCause(key, nil)
+		return nil
+	}
+	obj := e.Object
+	d := gc.Decide(gc.Input{
+		References:    obj.GetOwnerReferences(),
+		Owner:         func(r metav1.OwnerReference) gc.OwnerState { return ownerState(st, ns, r) },
+		Terminating:   obj.GetDeletionTimestamp() != nil,
+		NamespaceGone: res.Namespaced && namespaceGone(st, ns),
+	})
+	cp := obj.DeepCopyObject().(events.Object)
+	var ch rollout.Change
+	switch d.Action {
+	case gc.Keep:
+		c.takeCause(key, nil)
+		return nil
+	case gc.Delete:
+		ch = rollout.Change{Action: rollout.Delete, Resource: resource, Object: cp, Expected: e.Seq}
+	case gc.RemoveOwners:
+		cp.SetOwnerReferences(d.Keep)
+		ch = rollout.Change{Action: rollout.Update, Resource: resource, Object: cp, Expected: e.Seq}
+	}
+	return c.apply(ctx, key, c.takeCause(key, e), []rollout.Change{ch})
+}
+
+// ownerState looks an owner up by kind, name and UID. Owners of namespaced
+// objects live in the same namespace or are cluster-scoped.
+func ownerState(st *projections.State, ns string, ref metav1.OwnerReference) gc.OwnerState {
+	res, ok := events.LookupKind(ref.Kind)
+	if !ok {
+		return gc.Unknown
+	}
+	if !res.Namespaced {
+		ns = ""
+	}
+	if e := st.Live(res.Name, ns, ref.Name); e != nil && e.Object.GetUID() == ref.UID {
+		return gc.Present
+	}
+	return gc.Absent
+}
+
+// apply appends the changes in order. A change of an object written earlier
+// in the same batch expects that write's sequence; a create expects the
+// tombstone of an earlier object of the same name, if any.
+func (c *replicaController) apply(ctx context.Context, key string, cause events.Cause, changes []rollout.Change) error {
+	st := c.proj.State()
+	written := map[string]uint64{}
+	var last uint64
+	for _, ch := range changes {
+		res, ok := events.Lookup(ch.Resource)
+		if !ok {
+			return fmt.Errorf("change of unknown resource %q", ch.Resource)
+		}
+		ns, name := ch.Object.GetNamespace(), ch.Object.GetName()
+		if !res.Namespaced {
+			ns = ""
+		}
+		subject := events.Subject(res.Name, ns, name)
+		expected := ch.Expected
+		if seq, ok := written[subject]; ok {
+			expected = seq
+		}
+		now := c.cfg.Now()
+		var w events.Write
+		switch ch.Action {
+		case rollout.Create:
+			events.PrepareCreate(ch.Object, now)
+			if e := st.Get(res.Name, ns, name); e != nil && e.Deleted() {
+				expected = e.Seq
+			}
+			w = events.Write{Resource: res, Change: events.Created, Object: ch.Object, Expected: expected}
+		case rollout.Delete:
+			w = events.DeleteWrite(res, ch.Object, expected, -1, now)
+		default:
+			w = events.Write{Resource: res, Change: string(ch.Action), Object: ch.Object, Expected: expected}
+		}
+		w.Cause = cause
+		if err := c.writer.Apply(ctx, w); err != nil {
+			return fmt.Errorf("%s %s %s: %w", w.Change, res.Singular, projections.Key(ns, name), err)
+		}
+		seq, _ := events.ParseRV(w.Object.GetResourceVersion())
+		written[subject] = seq
+		last = seq
+		c.log.WithFields(logrus.Fields{"key": key, "seq": seq, "change": w.Change,
+			"object": res.Singular + " " + projections.Key(ns, name)}).Debug("written")
+	}
+	if len(changes) > 0 {
+		c.log.WithFields(logrus.Fields{"key": key, "seq": last, "changes": len(changes)}).Info("reconciled")
+	}
+	return nil
+}

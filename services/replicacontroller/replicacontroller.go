@@ -1,0 +1,258 @@
+package replicacontroller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/services/controller"
+	"github.com/sirupsen/logrus"
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Name is the service name used in sources, identities and logs.
+const Name = "replicacontroller"
+
+// Config configures one replica controller instance.
+type Config struct {
+	Log      *events.Log
+	Instance string           // event source "jetplane/replicacontroller/<instance>"
+	Workers  int              // default 2
+	Now      func() time.Time // default time.Now
+	// Resync re-examines every key this often (default 30s).
+	Resync time.Duration
+	// PodName names new pods from their base "<rs>-"; nil: five random characters.
+	PodName func(base string) string
+}
+
+type replicaController struct {
+	cfg    Config
+	proj   *projections.Projection
+	queue  *controller.Queue
+	writer *controller.Writer
+	log    *logrus.Entry
+
+	mu     sync.Mutex
+	causes map[string]events.Cause // key → the event that last dirtied it
+}
+
+// Run keeps Deployments, ReplicaSets and owned objects converging until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Log == nil {
+		return errors.New("replicacontroller: no log")
+	}
+	if cfg.Workers < 1 {
+		cfg.Workers = 2
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Resync <= 0 {
+		cfg.Resync = 30 * time.Second
+	}
+	origin := events.ServiceOrigin(Name, cfg.Instance)
+	c := &replicaController{
+		cfg:    cfg,
+		proj:   projections.New(cfg.Log, Name),
+		queue:  controller.NewQueue(),
+		log:    logrus.WithFields(logrus.Fields{"service": Name, "instance": cfg.Instance}),
+		causes: map[string]events.Cause{},
+	}
+	c.writer = &controller.Writer{Log: cfg.Log, Projection: c.proj, Origin: origin}
+	c.proj.OnApply(c.onApply)
+	if err := c.proj.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("replicacontroller: %w", err)
+	}
+	// Look at everything once: changes made while no controller ran.
+	for _, k := range c.keys() {
+		c.queue.Add(k)
+	}
+	loop := &controller.Loop{Name: Name, Queue: c.queue, Workers: cfg.Workers,
+		Reconcile: c.reconcile, Resync: cfg.Resync, Keys: c.keys}
+	return loop.Run(ctx)
+}
+
+// Queue keys: "deployments/<ns>/<name>", "replicasets/<ns>/<name>" and
+// "gc/<resource>/<ns>/<name>" (ns empty for cluster-scoped objects).
+const gcPrefix = "gc"
+
+func objectKey(resource, ns, name string) string { return resource + "/" + ns + "/" + name }
+
+func gcKey(resource, ns, name string) string { return gcPrefix + "/" + objectKey(resource, ns, name) }
+
+func (c *replicaController) mark(key string, cause events.Cause) {
+	c.mu.Lock()
+	c.causes[key] = cause
+	c.mu.Unlock()
+	c.queue.Add(key)
+}
+
+// takeCause returns and forgets what dirtied key; without a record, the
+// latest event of fallback (the key's own object) is the cause.
+func (c *replicaController) takeCause(key string, fallback *projections.Entry) events.Cause {
+	c.mu.Lock()
+	cause, ok := c.causes[key]
+	delete(c.causes, key)
+	c.mu.Unlock()
+	if !ok && fallback != nil {
+		cause = events.CauseOf(&events.Event{ID: fallback.EventID, CorrelationID: fallback.CorrelationID})
+	}
+	return cause
+}
+
+// onApply marks dirty every key whose decision could change with this
+// event: the object itself, its controller, the controllers that could
+// adopt it, and on a deletion everything that it owned (or, for a
+// namespace, everything in it).
+func (c *replicaController) onApply(prev, cur *projections.Entry, ev *events.Event) {
+	cause := events.CauseOf(ev)
+	st := c.proj.State()
+	objs := []metav1.Object{}
+	if prev != nil && !prev.Deleted() {
+		objs = append(objs, prev.Object)
+	}
+	if !cur.Deleted() {
+		objs = append(objs, cur.Object)
+	}
+	switch cur.Resource {
+	case "deployments":
+		c.mark(objectKey("deployments", cur.Namespace, cur.Name), cause)
+	case "replicasets":
+		c.mark(objectKey("replicasets", cur.Namespace, cur.Name), cause)
+		c.markControllers(st, objs, "Deployment", "deployments", cur.Namespace, cause)
+	case "pods":
+		c.markControllers(st, objs, "ReplicaSet", "replicasets", cur.Namespace, cause)
+	case "namespaces":
+		if cur.Deleted() || cur.Object.GetDeletionTimestamp() != nil {
+			for _, e := range inNamespace(st, cur.Name) {
+				c.mark(gcKey(e.Resource, e.Namespace, e.Name), cause)
+			}
+		}
+	}
+	if cur.Deleted() && prev != nil && !prev.Deleted() {
+		for _, e := range st.OwnedBy(prev.Object.GetUID()) {
+			c.mark(gcKey(e.Resource, e.Namespace, e.Name), cause)
+		}
+	}
+	// A new dependent may name an owner already gone, or land in a deleted namespace.
+	if ev.Change() == events.Created && !cur.Deleted() &&
+		(len(cur.Object.GetOwnerReferences()) > 0 || namespaceGone(st, cur.Namespace)) {
+		c.mark(gcKey(cur.Resource, cur.Namespace, cur.Name), cause)
+	}
+}
+
+// markControllers marks the controller of each version of an object, or,
+// for a version with no controller, every controller of the namespace whose
+// selector matches it (it may adopt the object).
+func (c *replicaController) markControllers(st *projections.State, objs []metav1.Object, kind, resource, ns string, cause events.Cause) {
+	for _, o := range objs {
+		if ref := metav1.GetControllerOfNoCopy(o); ref != nil {
+			if ref.Kind == kind {
+				c.mark(objectKey(resource, ns, ref.Name), cause)
+			}
+			continue
+		}
+		set := labels.Set(o.GetLabels())
+		for _, e := range st.List(resource, ns, nil) {
+			if sel := selectorOf(e.Object); sel != nil && sel.Matches(set) {
+				c.mark(objectKey(resource, ns, e.Name), cause)
+			}
+		}
+	}
+}
+
+// selectorOf is the label selector of a Deployment or ReplicaSet, nil when
+// it has none or an invalid one.
+func selectorOf(obj events.Object) labels.Selector {
+	var ls *metav1.LabelSelector
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		ls = o.Spec.Selector
+	case *appsv1.ReplicaSet:
+		ls = o.Spec.Selector
+	}
+	if ls == nil {
+		return nil
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil || sel.Empty() {
+		return nil
+	}
+	return sel
+}
+
+// inNamespace lists every live namespaced object of a namespace.
+func inNamespace(st *projections.State, ns string) []*projections.Entry {
+	var out []*projections.Entry
+	for _, r := range events.Resources() {
+		if r.Namespaced {
+			out = append(out, st.List(r.Name, ns, nil)...)
+		}
+	}
+	return out
+}
+
+// namespaceGone: the namespace was deleted or is terminating. A namespace
+// never written (such as "default" before anyone creates it) is not gone.
+func namespaceGone(st *projections.State, ns string) bool {
+	if ns == "" {
+		return false
+	}
+	e := st.Get("namespaces", "", ns)
+	return e != nil && (e.Deleted() || e.Object.GetDeletionTimestamp() != nil)
+}
+
+// keys lists every key for the periodic resync: every Deployment and
+// ReplicaSet, and every object that has owners or whose namespace is gone.
+func (c *replicaController) keys() []string {
+	st := c.proj.State()
+	var keys []string
+	for _, e := range st.List("deployments", "", nil) {
+		keys = append(keys, objectKey(e.Resource, e.Namespace, e.Name))
+	}
+	for _, e := range st.List("replicasets", "", nil) {
+		keys = append(keys, objectKey(e.Resource, e.Namespace, e.Name))
+	}
+	gone := map[string]bool{}
+	for _, r := range events.Resources() {
+		if !r.Namespaced {
+			continue
+		}
+		for _, e := range st.List(r.Name, "", nil) {
+			g, seen := gone[e.Namespace]
+			if !seen {
+				g = namespaceGone(st, e.Namespace)
+				gone[e.Namespace] = g
+			}
+			if g || len(e.Object.GetOwnerReferences()) > 0 {
+				keys = append(keys, gcKey(e.Resource, e.Namespace, e.Name))
+			}
+		}
+	}
+	return keys
+}
+
+// reconcile dispatches a key to its decision.
+func (c *replicaController) reconcile(ctx context.Context, key string) (time.Duration, error) {
+	parts := strings.Split(key, "/")
+	switch {
+	case len(parts) == 4 && parts[0] == gcPrefix:
+		return 0, c.collect(ctx, key, parts[1], parts[2], parts[3])
+	case len(parts) == 3 && parts[0] == "deployments":
+		return c.syncDeployment(ctx, key, parts[1], parts[2])
+	case len(parts) == 3 && parts[0] == "replicasets":
+		return c.syncReplicaSet(ctx, key, parts[1], parts[2])
+	}
+	c.log.WithField("key", key).Warn("unknown key")
+	return 0, nil
+}
