@@ -1,0 +1,106 @@
+package apis
+
+import (
+	"fmt"
+
+	"github.com/jetplane/jetplane/events"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+)
+
+// notActedOnSuffix ends every warning about a stored but ignored field.
+const notActedOnSuffix = "stored but not acted on by Jetplane yet"
+
+// ignoredField is one field Jetplane stores but does not act on. set
+// returns the paths, relative to the pod spec, where the field is set.
+type ignoredField struct {
+	name string // documents the entry; paths come from set
+	set  func(spec *corev1.PodSpec) []string
+}
+
+// fieldsNotActedOn lists the pod spec fields Jetplane stores but ignores.
+// Remove an entry when the feature lands.
+var fieldsNotActedOn = []ignoredField{
+	podField("volumes", func(s *corev1.PodSpec) bool { return len(s.Volumes) > 0 }),
+	podField("initContainers", func(s *corev1.PodSpec) bool { return len(s.InitContainers) > 0 }),
+	podField("affinity.podAffinity", func(s *corev1.PodSpec) bool { return s.Affinity != nil && s.Affinity.PodAffinity != nil }),
+	podField("affinity.podAntiAffinity", func(s *corev1.PodSpec) bool { return s.Affinity != nil && s.Affinity.PodAntiAffinity != nil }),
+	podField("securityContext", func(s *corev1.PodSpec) bool {
+		return s.SecurityContext != nil && !apiequality.Semantic.DeepEqual(*s.SecurityContext, corev1.PodSecurityContext{})
+	}),
+	// "default" is what Kubernetes would assign anyway.
+	podField("serviceAccountName", func(s *corev1.PodSpec) bool {
+		return s.ServiceAccountName != "" && s.ServiceAccountName != "default"
+	}),
+	podField("hostNetwork", func(s *corev1.PodSpec) bool { return s.HostNetwork }),
+	containerField("containers[*].volumeMounts", func(c *corev1.Container) []string {
+		return ifSet(len(c.VolumeMounts) > 0, "volumeMounts")
+	}),
+	containerField("containers[*].envFrom", func(c *corev1.Container) []string {
+		return ifSet(len(c.EnvFrom) > 0, "envFrom")
+	}),
+	containerField("containers[*].env[*].valueFrom", func(c *corev1.Container) []string {
+		var out []string
+		for i, e := range c.Env {
+			if e.ValueFrom != nil {
+				out = append(out, fmt.Sprintf("env[%d].valueFrom", i))
+			}
+		}
+		return out
+	}),
+}
+
+// Warnings returns one message per set field of obj that Jetplane stores
+// but does not act on, for the gateway's Warning headers.
+func Warnings(res events.Resource, obj events.Object) []string {
+	var spec *corev1.PodSpec
+	prefix := "spec.template.spec."
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		spec, prefix = &o.Spec, "spec."
+	case *appsv1.Deployment:
+		spec = &o.Spec.Template.Spec
+	case *appsv1.ReplicaSet:
+		spec = &o.Spec.Template.Spec
+	case *appsv1.DaemonSet:
+		spec = &o.Spec.Template.Spec
+	case *appsv1.StatefulSet:
+		spec = &o.Spec.Template.Spec
+	default:
+		return nil
+	}
+	var out []string
+	for _, f := range fieldsNotActedOn {
+		for _, path := range f.set(spec) {
+			out = append(out, prefix+path+": "+notActedOnSuffix)
+		}
+	}
+	return out
+}
+
+// podField is a pod-level field, reported under its own name when set.
+func podField(name string, isSet func(*corev1.PodSpec) bool) ignoredField {
+	return ignoredField{name: name, set: func(s *corev1.PodSpec) []string { return ifSet(isSet(s), name) }}
+}
+
+func ifSet(set bool, path string) []string {
+	if set {
+		return []string{path}
+	}
+	return nil
+}
+
+// containerField is a container-level field: check runs on every container
+// and the paths it finds are prefixed with the container's index.
+func containerField(name string, check func(*corev1.Container) []string) ignoredField {
+	return ignoredField{name: name, set: func(s *corev1.PodSpec) []string {
+		var out []string
+		for i := range s.Containers {
+			for _, p := range check(&s.Containers[i]) {
+				out = append(out, fmt.Sprintf("containers[%d].%s", i, p))
+			}
+		}
+		return out
+	}}
+}

@@ -1,0 +1,132 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/projections"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// selectors are a request's label and field selectors.
+type selectors struct {
+	labels labels.Selector
+	fields fields.Selector
+}
+
+// parseSelectors reads labelSelector and fieldSelector; a field Jetplane
+// cannot select on is a 400, as in Kubernetes.
+func parseSelectors(r *http.Request, res events.Resource) (selectors, error) {
+	q := r.URL.Query()
+	ls, err := labels.Parse(q.Get("labelSelector"))
+	if err != nil {
+		return selectors{}, apierrors.NewBadRequest(fmt.Sprintf("unable to parse requirement: %v", err))
+	}
+	fs, err := fields.ParseSelector(q.Get("fieldSelector"))
+	if err != nil {
+		return selectors{}, apierrors.NewBadRequest(fmt.Sprintf("invalid field selector: %v", err))
+	}
+	supported := fieldSet(res, res.New())
+	for _, req := range fs.Requirements() {
+		if _, ok := supported[req.Field]; !ok {
+			return selectors{}, apierrors.NewBadRequest(fmt.Sprintf("field label not supported: %s", req.Field))
+		}
+	}
+	return selectors{labels: ls, fields: fs}, nil
+}
+
+// fieldSet lists the selectable fields of an object and their values.
+func fieldSet(res events.Resource, obj events.Object) fields.Set {
+	set := fields.Set{"metadata.name": obj.GetName()}
+	if res.Namespaced {
+		set["metadata.namespace"] = obj.GetNamespace()
+	}
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		set["spec.nodeName"] = o.Spec.NodeName
+		set["spec.restartPolicy"] = string(o.Spec.RestartPolicy)
+		set["spec.schedulerName"] = o.Spec.SchedulerName
+		set["spec.serviceAccountName"] = o.Spec.ServiceAccountName
+		set["status.phase"] = string(o.Status.Phase)
+		set["status.podIP"] = o.Status.PodIP
+		set["status.nominatedNodeName"] = o.Status.NominatedNodeName
+	case *corev1.Namespace:
+		set["status.phase"] = string(o.Status.Phase)
+	case *corev1.Node:
+		set["spec.unschedulable"] = fmt.Sprint(o.Spec.Unschedulable)
+	}
+	return set
+}
+
+// matches tells whether obj passes both selectors.
+func (sel selectors) matches(res events.Resource, obj events.Object) bool {
+	if !sel.labels.Matches(labels.Set(obj.GetLabels())) {
+		return false
+	}
+	return sel.fields.Empty() || sel.fields.Matches(fieldSet(res, obj))
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
+	e := s.proj.State().Live(t.res.Name, t.namespace, t.name)
+	if e == nil {
+		writeError(w, apierrors.NewNotFound(t.res.GroupResource(), t.name))
+		return
+	}
+	writeObject(w, r, http.StatusOK, t.res, copyOf(t.res, e.Object))
+}
+
+// matching returns copies of the live objects a request selects and the
+// sequence the listing is consistent with.
+func (s *Server) matching(r *http.Request, t target) ([]events.Object, uint64, error) {
+	sel, err := parseSelectors(r, t.res)
+	if err != nil {
+		return nil, 0, err
+	}
+	st := s.proj.State()
+	last := st.LastApplied()
+	var entries []*projections.Entry
+	if sel.labels.Empty() {
+		entries = st.List(t.res.Name, t.namespace, nil)
+	} else {
+		entries = st.List(t.res.Name, t.namespace, sel.labels)
+	}
+	objs := make([]events.Object, 0, len(entries))
+	for _, e := range entries {
+		if sel.matches(t.res, e.Object) {
+			objs = append(objs, copyOf(t.res, e.Object))
+		}
+	}
+	return objs, last, nil
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request, t target) {
+	objs, last, err := s.matching(r, t)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	rv := events.FormatRV(last)
+	switch representation(r) {
+	case asMetadata:
+		writeJSON(w, http.StatusOK, metadataList(objs, rv))
+		return
+	case asTable:
+		tbl, err := table(r, t.res, objs, rv)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, tbl)
+		return
+	}
+	list, err := listOf(t.res, objs, rv)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
