@@ -49,7 +49,7 @@ func render(m *nats.Msg) string {
 
 func TestEncodeGolden(t *testing.T) {
 	cases := map[string]*Event{
-		"namespaced":      goldenEvent(),
+		"namespaced": goldenEvent(),
 		"cluster-scoped": {ID: "id-2", Source: "jetplane/nodeagent/n1", Type: "dev.jetplane.node.created",
 			Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Resource: "nodes", Name: "node-1.example.com",
 			Data: []byte(`{"kind":"Node"}`)},

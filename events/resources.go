@@ -74,7 +74,7 @@ var registry = []Resource{
 		New: func() Object { return &corev1.Service{} }, NewList: func() runtime.Object { return &corev1.ServiceList{} }},
 	{Name: "endpoints", Singular: "endpoints", Kind: "Endpoints", ListKind: "EndpointsList", Version: "v1", Namespaced: true,
 		ShortNames: []string{"ep"},
-		New: func() Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} }},
+		New:        func() Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} }},
 	{Name: "deployments", Singular: "deployment", Kind: "Deployment", ListKind: "DeploymentList", Group: "apps", Version: "v1", Namespaced: true,
 		ShortNames: []string{"deploy"}, Subresources: []string{"status"},
 		New: func() Object { return &appsv1.Deployment{} }, NewList: func() runtime.Object { return &appsv1.DeploymentList{} }},

@@ -17,6 +17,12 @@ type Origin struct {
 	Actor  string // user name or service identity
 }
 
+// ServiceOrigin is how a Jetplane service signs its events: source
+// "jetplane/<service>/<instance>", actor "system:jetplane:<service>".
+func ServiceOrigin(service, instance string) Origin {
+	return Origin{Source: "jetplane/" + service + "/" + instance, Actor: "system:jetplane:" + service}
+}
+
 // Cause links an event to the one that led to it (audit trail).
 type Cause struct {
 	CorrelationID string

@@ -53,7 +53,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Resync <= 0 {
 		cfg.Resync = 5 * time.Minute
 	}
-	origin := events.Origin{Source: "jetplane/" + Name + "/" + cfg.Instance, Actor: "system:jetplane:" + Name}
+	origin := events.ServiceOrigin(Name, cfg.Instance)
 	c := &endpointController{
 		cfg:   cfg,
 		proj:  projections.New(cfg.Log, Name),

@@ -75,7 +75,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return errors.New("scheduler: no log")
 	}
 	cfg.defaults()
-	origin := events.Origin{Source: "jetplane/" + Name + "/" + cfg.Instance, Actor: "system:jetplane:" + Name}
+	origin := events.ServiceOrigin(Name, cfg.Instance)
 	s := &scheduler{
 		cfg:   cfg,
 		proj:  projections.New(cfg.Log, Name),

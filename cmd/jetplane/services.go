@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/services/endpointcontroller"
+	"github.com/jetplane/jetplane/services/nodeagent"
+	"github.com/jetplane/jetplane/services/replicacontroller"
+	"github.com/jetplane/jetplane/services/scheduler"
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+)
+
+// connFlags are shared by every command that joins an existing NATS server.
+type connFlags struct {
+	url      string
+	prefix   string
+	replicas int
+	instance string
+}
+
+func (f *connFlags) register(cmd *cobra.Command) {
+	host, _ := os.Hostname()
+	cmd.Flags().StringVar(&f.url, "nats", "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated")
+	cmd.Flags().StringVar(&f.prefix, "stream-prefix", "", "prefix of the JetStream stream and bucket names")
+	cmd.Flags().IntVar(&f.replicas, "replicas", 1, "JetStream replicas for streams and buckets (3 on a NATS cluster)")
+	cmd.Flags().StringVar(&f.instance, "instance", strings.ToLower(host), "instance name, recorded as the events' source")
+}
+
+func (f *connFlags) open(ctx context.Context, name string) (*events.Log, error) {
+	nc, err := events.Connect(f.url, name)
+	if err != nil {
+		return nil, err
+	}
+	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	l, err := events.Open(octx, nc, events.Config{Prefix: f.prefix, Replicas: f.replicas})
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// serviceCommand builds the command of one service that runs until Ctrl-C.
+func serviceCommand(use, short string, extra func(*cobra.Command), run func(ctx context.Context, l *events.Log, instance string) error) *cobra.Command {
+	var f connFlags
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := f.open(cmd.Context(), "jetplane-"+use)
+			if err != nil {
+				return err
+			}
+			defer l.NC.Close()
+			logrus.WithFields(logrus.Fields{"service": use, "nats": f.url}).Info("starting")
+			return ignoreCanceled(run(cmd.Context(), l, f.instance))
+		},
+	}
+	f.register(cmd)
+	if extra != nil {
+		extra(cmd)
+	}
+	return cmd
+}
+
+func ignoreCanceled(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func gatewayCommand() *cobra.Command {
+	var listen string
+	var tokens []string
+	var certFile, keyFile string
+	return serviceCommand("gateway", "Serve the Kubernetes-style HTTP API", func(c *cobra.Command) {
+		c.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address of the HTTP API")
+		c.Flags().StringSliceVar(&tokens, "token", nil, "accepted bearer token as token=user (repeatable)")
+		c.Flags().StringVar(&certFile, "tls-cert-file", "", "serve https with this certificate (kubectl sends tokens only over https)")
+		c.Flags().StringVar(&keyFile, "tls-private-key-file", "", "private key of --tls-cert-file")
+	}, func(ctx context.Context, l *events.Log, instance string) error {
+		tm := map[string]string{}
+		for _, t := range tokens {
+			tok, user, ok := strings.Cut(t, "=")
+			if !ok || tok == "" || user == "" {
+				return fmt.Errorf("--token %q: want token=user", t)
+			}
+			tm[tok] = user
+		}
+		cfg := gateway.Config{Log: l, Instance: instance, Addr: listen, Tokens: tm}
+		if certFile != "" || keyFile != "" {
+			cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+			if err != nil {
+				return fmt.Errorf("--tls-cert-file/--tls-private-key-file: %w", err)
+			}
+			cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+		return gateway.Run(ctx, cfg)
+	})
+}
+
+func schedulerCommand() *cobra.Command {
+	return serviceCommand("scheduler", "Bind pending pods to nodes", nil,
+		func(ctx context.Context, l *events.Log, instance string) error {
+			return scheduler.Run(ctx, scheduler.Config{Log: l, Instance: instance})
+		})
+}
+
+func controllerCommand() *cobra.Command {
+	return serviceCommand("controller", "Run the replica controller (Deployments, ReplicaSets, garbage collection)", nil,
+		func(ctx context.Context, l *events.Log, instance string) error {
+			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: instance})
+		})
+}
+
+func endpointsCommand() *cobra.Command {
+	return serviceCommand("endpoints", "Keep Endpoints of Services to their ready pods", nil,
+		func(ctx context.Context, l *events.Log, instance string) error {
+			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: instance})
+		})
+}
+
+func agentCommand() *cobra.Command {
+	var node, images string
+	var labels map[string]string
+	return serviceCommand("agent", "Run a node agent with the process runtime", func(c *cobra.Command) {
+		host, _ := os.Hostname()
+		c.Flags().StringVar(&node, "node", strings.ToLower(host), "node name")
+		c.Flags().StringVar(&images, "images", "bin/images", "directory of process-runtime images")
+		c.Flags().StringToStringVar(&labels, "labels", nil, "extra node labels, k=v,...")
+	}, func(ctx context.Context, l *events.Log, instance string) error {
+		rt, err := nodeagent.NewProcessRuntime(images)
+		if err != nil {
+			return err
+		}
+		return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels})
+	})
+}
+
+func natsCommand() *cobra.Command {
+	var o events.EmbeddedOptions
+	var routes []string
+	cmd := &cobra.Command{
+		Use:   "nats",
+		Short: "Run a NATS server with JetStream (one node of a cluster with --cluster-name)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Routes = routes
+			srv, err := events.StartEmbedded(o)
+			if err != nil {
+				return err
+			}
+			logrus.WithFields(logrus.Fields{"service": "nats", "url": srv.URL()}).Info("nats is up")
+			<-cmd.Context().Done()
+			srv.Shutdown()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.Dir, "data", "jetplane-data/nats", "JetStream storage directory")
+	cmd.Flags().StringVar(&o.Host, "host", "127.0.0.1", "client listen host")
+	cmd.Flags().IntVar(&o.Port, "port", 4222, "client listen port")
+	cmd.Flags().StringVar(&o.Name, "name", "", "server name (stable per cluster node)")
+	cmd.Flags().StringVar(&o.ClusterName, "cluster-name", "", "NATS cluster name; empty runs a single server")
+	cmd.Flags().StringVar(&o.ClusterListen, "cluster-listen", "127.0.0.1:6222", "cluster route listen address")
+	cmd.Flags().StringSliceVar(&routes, "routes", nil, "routes to the other cluster nodes, nats://host:port")
+	return cmd
+}
+
+func upCommand() *cobra.Command {
+	var o up.Options
+	var nats string
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Run the whole control plane and one node agent in this process on an embedded NATS server",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			host, port, err := splitHostPortFlag(nats)
+			if err != nil {
+				return err
+			}
+			o.NATSHost, o.NATSPort = host, port
+			c, err := up.Start(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Jetplane is up: API %s, NATS %s\n  kubectl --kubeconfig %s get nodes\nPress Ctrl-C to stop.\n",
+				c.GatewayURL, c.NATSURL, c.Kubeconfig)
+			<-cmd.Context().Done()
+			return c.Wait()
+		},
+	}
+	cmd.Flags().StringVar(&o.DataDir, "data", "jetplane-data", "data directory (event log, kubeconfig)")
+	cmd.Flags().StringVar(&o.GatewayAddr, "listen", "127.0.0.1:8080", "address of the HTTP API")
+	cmd.Flags().StringVar(&nats, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server")
+	cmd.Flags().StringVar(&o.ImagesDir, "images", "bin/images", "directory of process-runtime images")
+	cmd.Flags().StringVar(&o.NodeName, "node", "", "name of the local node (default: host name)")
+	return cmd
+}

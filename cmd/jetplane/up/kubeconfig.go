@@ -1,0 +1,64 @@
+package up
+
+import (
+	"fmt"
+	"os"
+
+	"sigs.k8s.io/yaml"
+)
+
+// kubeconfig is the subset of the kubectl config file format Jetplane writes.
+type kubeconfig struct {
+	APIVersion     string            `json:"apiVersion"`
+	Kind           string            `json:"kind"`
+	CurrentContext string            `json:"current-context"`
+	Clusters       []namedCluster    `json:"clusters"`
+	Users          []namedUser       `json:"users"`
+	Contexts       []namedContext    `json:"contexts"`
+	Preferences    map[string]string `json:"preferences"`
+}
+
+type namedCluster struct {
+	Name    string `json:"name"`
+	Cluster struct {
+		Server                   string `json:"server"`
+		CertificateAuthorityData []byte `json:"certificate-authority-data,omitempty"`
+	} `json:"cluster"`
+}
+
+type namedUser struct {
+	Name string `json:"name"`
+	User struct {
+		Token string `json:"token"`
+	} `json:"user"`
+}
+
+type namedContext struct {
+	Name    string `json:"name"`
+	Context struct {
+		Cluster   string `json:"cluster"`
+		User      string `json:"user"`
+		Namespace string `json:"namespace"`
+	} `json:"context"`
+}
+
+// WriteKubeconfig writes a kubeconfig that points kubectl at server with a
+// bearer token, trusting the PEM certificate authority caPEM.
+func WriteKubeconfig(path, server string, caPEM []byte, user, token string) error {
+	kc := kubeconfig{APIVersion: "v1", Kind: "Config", CurrentContext: "jetplane", Preferences: map[string]string{}}
+	var c namedCluster
+	c.Name, c.Cluster.Server, c.Cluster.CertificateAuthorityData = "jetplane", server, caPEM
+	var u namedUser
+	u.Name, u.User.Token = user, token
+	var x namedContext
+	x.Name, x.Context.Cluster, x.Context.User, x.Context.Namespace = "jetplane", "jetplane", user, "default"
+	kc.Clusters, kc.Users, kc.Contexts = []namedCluster{c}, []namedUser{u}, []namedContext{x}
+	data, err := yaml.Marshal(kc)
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	return nil
+}

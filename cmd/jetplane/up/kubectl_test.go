@@ -1,0 +1,111 @@
+package up_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/events/eventstest"
+)
+
+// kubectl runs the real kubectl against the cluster; kubectl is on every
+// project machine and CI requires it (.ci/run).
+func kubectl(t *testing.T, c *up.Cluster, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func TestKubectlDrivesJetplane(t *testing.T) {
+	c := startCluster(t, t.TempDir())
+
+	nodes := kubectl(t, c, "get", "nodes")
+	if !strings.Contains(nodes, "STATUS") || !strings.Contains(nodes, "node-1") || !strings.Contains(nodes, "Ready") {
+		t.Fatalf("kubectl get nodes:\n%s", nodes)
+	}
+
+	// kubectl get pods -w streams changes from the moment it starts.
+	wctx, wcancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer wcancel()
+	watch := exec.CommandContext(wctx, "kubectl", "--kubeconfig", c.Kubeconfig, "get", "pods", "-w", "--no-headers")
+	wout, err := watch.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := watch.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { wcancel(); _ = watch.Wait() }()
+	seen := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(wout)
+		for sc.Scan() {
+			seen <- sc.Text()
+		}
+		close(seen)
+	}()
+
+	manifest := "../../../examples/hello.yaml"
+	if out := kubectl(t, c, "apply", "--validate=false", "-f", manifest); !strings.Contains(out, "deployment.apps/hello created") ||
+		!strings.Contains(out, "service/hello created") {
+		t.Fatalf("apply:\n%s", out)
+	}
+	waitHelloServing(t, c, 3)
+
+	select {
+	case line := <-seen:
+		if !strings.HasPrefix(line, "hello-") {
+			t.Fatalf("kubectl get pods -w printed %q", line)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("kubectl get pods -w streamed nothing")
+	}
+
+	all := kubectl(t, c, "get", "deploy,rs,pods,endpoints")
+	for _, want := range []string{"deployment.apps/hello", "3/3", "UP-TO-DATE", "replicaset.apps/hello-", "DESIRED",
+		"pod/hello-", "Running", "RESTARTS", "endpoints/hello", ":8080"} {
+		if !strings.Contains(all, want) {
+			t.Fatalf("kubectl get deploy,rs,pods,endpoints lacks %q:\n%s", want, all)
+		}
+	}
+
+	// Applying the same file with another replica count updates the deployment.
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaled := filepath.Join(t.TempDir(), "hello.yaml")
+	if err := os.WriteFile(scaled, []byte(strings.Replace(string(data), "replicas: 3", "replicas: 2", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := kubectl(t, c, "apply", "--validate=false", "-f", scaled); !strings.Contains(out, "deployment.apps/hello configured") {
+		t.Fatalf("re-apply:\n%s", out)
+	}
+	waitHelloServing(t, c, 2)
+
+	if out := kubectl(t, c, "delete", "-f", scaled); !strings.Contains(out, `deployment.apps "hello" deleted`) {
+		t.Fatalf("delete:\n%s", out)
+	}
+	eventstest.Eventually(t, 60*time.Second, func() error {
+		if pods := helloPods(t, c); len(pods) > 0 {
+			return fmt.Errorf("%d pods left", len(pods))
+		}
+		return nil
+	})
+	if out := kubectl(t, c, "get", "deploy,svc", "-o", "name"); strings.Contains(out, "hello") {
+		t.Fatalf("objects left after delete:\n%s", out)
+	}
+}

@@ -1,0 +1,317 @@
+package up
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/services/endpointcontroller"
+	"github.com/jetplane/jetplane/services/nodeagent"
+	"github.com/jetplane/jetplane/services/replicacontroller"
+	"github.com/jetplane/jetplane/services/scheduler"
+	"github.com/nats-io/nats.go"
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Options configure an all-in-one control plane.
+type Options struct {
+	DataDir     string // NATS storage, kubeconfig and token live here
+	GatewayAddr string // default 127.0.0.1:8080; port 0 picks one
+	NATSHost    string // default 127.0.0.1
+	NATSPort    int    // default 4222; -1 picks one
+	ImagesDir   string // process runtime images
+	NodeName    string // default: the host name
+	Events      events.Config
+}
+
+// Cluster is a running all-in-one control plane.
+type Cluster struct {
+	GatewayURL string
+	NATSURL    string
+	Kubeconfig string
+	Token      string
+	// CAPEM is the certificate authority the gateway's serving certificate
+	// chains to; HTTPClient trusts it.
+	CAPEM []byte
+	Log   *events.Log // a client connection of the caller's own, for tests and tools
+
+	nats     *events.Embedded
+	cancel   context.CancelFunc
+	services sync.WaitGroup
+	mu       sync.Mutex
+	conns    []*nats.Conn
+	errs     []error
+}
+
+// Start brings the control plane up and returns once the gateway serves.
+// Everything stops when ctx ends or Stop is called; Wait returns after that.
+func Start(ctx context.Context, o Options) (*Cluster, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	srv, err := events.StartEmbedded(events.EmbeddedOptions{
+		Dir: filepath.Join(o.DataDir, "nats"), Host: o.NATSHost, Port: o.NATSPort, Name: "jetplane-" + o.NodeName})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	c := &Cluster{NATSURL: srv.URL(), nats: srv, cancel: cancel}
+	fail := func(err error) (*Cluster, error) {
+		cancel()
+		_ = c.Wait()
+		return nil, err
+	}
+	if c.Log, err = c.open(ctx, "jetplane-up", o.Events); err != nil {
+		return fail(err)
+	}
+	if c.Token, err = loadToken(filepath.Join(o.DataDir, "admin-token")); err != nil {
+		return fail(err)
+	}
+	host, _, err := net.SplitHostPort(o.GatewayAddr)
+	if err != nil {
+		return fail(fmt.Errorf("gateway address %q: %w", o.GatewayAddr, err))
+	}
+	certs, err := loadPKI(filepath.Join(o.DataDir, "pki"), host)
+	if err != nil {
+		return fail(err)
+	}
+	c.CAPEM = certs.CAPEM
+	ln, err := net.Listen("tcp", o.GatewayAddr)
+	if err != nil {
+		return fail(fmt.Errorf("gateway listen %s: %w", o.GatewayAddr, err))
+	}
+	c.GatewayURL = "https://" + dialable(ln.Addr())
+	gwLog, err := c.open(ctx, "jetplane-gateway", o.Events)
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	gw, err := gateway.New(ctx, gateway.Config{Log: gwLog, Instance: o.NodeName, Listener: ln,
+		Tokens: map[string]string{c.Token: "admin"}})
+	if err != nil {
+		ln.Close()
+		return fail(fmt.Errorf("gateway: %w", err))
+	}
+	httpSrv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{certs.Cert}, MinVersion: tls.VersionTLS12}}
+	c.goRun("gateway", func() error {
+		stop := context.AfterFunc(ctx, func() {
+			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer scancel()
+			_ = httpSrv.Shutdown(sctx)
+		})
+		defer stop()
+		if err := httpSrv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	c.Kubeconfig = filepath.Join(o.DataDir, "kubeconfig")
+	if err := WriteKubeconfig(c.Kubeconfig, c.GatewayURL, c.CAPEM, "admin", c.Token); err != nil {
+		return fail(err)
+	}
+	if err := c.startServices(ctx, o); err != nil {
+		return fail(err)
+	}
+	// "Up" means a user can schedule onto this machine: wait for the node.
+	if err := waitNodeReady(ctx, gw.Projection(), o.NodeName); err != nil {
+		return fail(err)
+	}
+	logrus.WithFields(logrus.Fields{"service": "up", "gateway": c.GatewayURL, "nats": c.NATSURL,
+		"kubeconfig": c.Kubeconfig}).Info("jetplane is up")
+	return c, nil
+}
+
+func (c *Cluster) startServices(ctx context.Context, o Options) error {
+	type svc struct {
+		name string
+		run  func(*events.Log) error
+	}
+	rt, err := nodeagent.NewProcessRuntime(o.ImagesDir)
+	if err != nil {
+		return fmt.Errorf("process runtime: %w", err)
+	}
+	services := []svc{
+		{"scheduler", func(l *events.Log) error {
+			return scheduler.Run(ctx, scheduler.Config{Log: l, Instance: o.NodeName})
+		}},
+		{"replicacontroller", func(l *events.Log) error {
+			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: o.NodeName})
+		}},
+		{"endpointcontroller", func(l *events.Log) error {
+			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: o.NodeName})
+		}},
+		{"nodeagent", func(l *events.Log) error {
+			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt})
+		}},
+	}
+	for _, s := range services {
+		l, err := c.open(ctx, "jetplane-"+s.name, o.Events)
+		if err != nil {
+			return err
+		}
+		c.goRun(s.name, func() error { return s.run(l) })
+	}
+	return nil
+}
+
+// open gives a service its own NATS connection, closed once every service
+// has returned (so a stopping agent can still report).
+func (c *Cluster) open(ctx context.Context, name string, cfg events.Config) (*events.Log, error) {
+	nc, err := events.Connect(c.NATSURL, name)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.conns = append(c.conns, nc)
+	c.mu.Unlock()
+	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	l, err := events.Open(octx, nc, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (c *Cluster) goRun(name string, run func() error) {
+	c.services.Add(1)
+	go func() {
+		defer c.services.Done()
+		if err := run(); err != nil && !errors.Is(err, context.Canceled) {
+			logrus.WithField("service", name).WithError(err).Error("service stopped")
+			c.mu.Lock()
+			c.errs = append(c.errs, fmt.Errorf("%s: %w", name, err))
+			c.mu.Unlock()
+			c.cancel()
+		}
+	}()
+}
+
+// HTTPClient calls the gateway trusting its certificate authority.
+func (c *Cluster) HTTPClient() *http.Client {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(c.CAPEM)
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+}
+
+// dialable turns a listen address into one a client can dial: an
+// unspecified host (0.0.0.0, ::) becomes the loopback address.
+func dialable(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// waitNodeReady blocks until the projection shows node Ready.
+func waitNodeReady(ctx context.Context, p *projections.Projection, node string) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		ch := p.Changed()
+		if e := p.State().Live("nodes", "", node); e != nil {
+			if n, ok := e.Object.(*corev1.Node); ok && nodeReady(n) {
+				return nil
+			}
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("node %s not ready: %w", node, ctx.Err())
+		}
+	}
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// Stop shuts everything down and waits.
+func (c *Cluster) Stop() error {
+	c.cancel()
+	return c.Wait()
+}
+
+// Wait blocks until every service and the NATS server have stopped.
+func (c *Cluster) Wait() error {
+	c.services.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, nc := range c.conns {
+		nc.Close()
+	}
+	c.conns = nil
+	c.nats.Shutdown()
+	return errors.Join(c.errs...)
+}
+
+func (o *Options) defaults() error {
+	if o.DataDir == "" {
+		o.DataDir = "jetplane-data"
+	}
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if o.GatewayAddr == "" {
+		o.GatewayAddr = "127.0.0.1:8080"
+	}
+	if o.NATSHost == "" {
+		o.NATSHost = "127.0.0.1"
+	}
+	if o.NATSPort == 0 {
+		o.NATSPort = 4222
+	}
+	if o.ImagesDir == "" {
+		o.ImagesDir = filepath.Join("bin", "images")
+	}
+	if o.NodeName == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("node name: %w", err)
+		}
+		o.NodeName = strings.ToLower(h)
+	}
+	return nil
+}
+
+// loadToken reads the admin token, creating it on first start so the
+// kubeconfig stays valid across restarts.
+func loadToken(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	buf := make([]byte, 16)
+	if _, err := rand.Read(buf); err != nil {
+		return "", fmt.Errorf("token: %w", err)
+	}
+	tok := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("token: %w", err)
+	}
+	return tok, nil
+}
