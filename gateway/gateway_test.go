@@ -389,7 +389,6 @@ func TestDiscoveryVersionHealthMetrics(t *testing.T) {
 		t.Fatalf("version: %s", body)
 	}
 	g.must(http.StatusNotFound, "GET", "/openapi/v2", nil).status(t)
-	g.must(http.StatusNotFound, "GET", "/openapi/v3", nil).status(t)
 	g.must(http.StatusMethodNotAllowed, "PUT", podsPath("default"), pod("x", nil, "")).status(t)
 	metrics := string(g.must(http.StatusOK, "GET", "/metrics", nil).body)
 	if !strings.Contains(metrics, `apiserver_request_total{code="405",resource="pods",verb="update"} 1`) {

@@ -127,16 +127,22 @@ func TestRealKubectl(t *testing.T) {
 	if out := k.must("", "get", "pods"); !strings.Contains(out, "No resources found") {
 		t.Fatalf("get pods on an empty namespace:\n%s", out)
 	}
-	out := k.must(kubectlManifest, "apply", "--validate=false", "-f", "-")
+	out := k.must(kubectlManifest, "apply", "-f", "-")
 	if !strings.Contains(out, "deployment.apps/hello created") || !strings.Contains(out, "service/hello created") {
 		t.Fatalf("apply:\n%s", out)
 	}
 	// Applying again changes nothing; applying a new image patches it.
-	if out := k.must(kubectlManifest, "apply", "--validate=false", "-f", "-"); !strings.Contains(out, "deployment.apps/hello unchanged") {
+	if out := k.must(kubectlManifest, "apply", "-f", "-"); !strings.Contains(out, "deployment.apps/hello unchanged") {
 		t.Fatalf("second apply:\n%s", out)
 	}
-	if out := k.must(strings.Replace(kubectlManifest, "hello:1", "hello:2", 1), "apply", "--validate=false", "-f", "-"); !strings.Contains(out, "deployment.apps/hello configured") {
+	if out := k.must(strings.Replace(kubectlManifest, "hello:1", "hello:2", 1), "apply", "-f", "-"); !strings.Contains(out, "deployment.apps/hello configured") {
 		t.Fatalf("apply new image:\n%s", out)
+	}
+	// kubectl validates on the server (it finds fieldValidation in the
+	// OpenAPI v3 documents): an unknown field is refused, nothing is stored.
+	bogus := strings.Replace(kubectlManifest, "replicas:", "bogus: 1\n  replicas:", 1)
+	if out, err := k.run(bogus, "apply", "-f", "-"); err == nil || !strings.Contains(out, `strict decoding error: unknown field "spec.bogus"`) {
+		t.Fatalf("apply with an unknown field: %v\n%s", err, out)
 	}
 	var d appsv1.Deployment
 	g.must(http.StatusOK, "GET", "/apis/apps/v1/namespaces/default/deployments/hello", nil).into(t, &d)

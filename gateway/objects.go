@@ -26,9 +26,10 @@ func readBody(r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
-// decodeObject reads JSON into a new object of res after checking that the
-// apiVersion and kind it declares (if any) are the resource's.
-func decodeObject(res events.Resource, data []byte) (events.Object, error) {
+// decodeObject reads a request's JSON into a new object of res after
+// checking that the apiVersion and kind it declares (if any) are the
+// resource's; unknown fields are handled as the request's fieldValidation says.
+func decodeObject(r *http.Request, res events.Resource, data []byte) (events.Object, error) {
 	var tm metav1.TypeMeta
 	if err := json.Unmarshal(data, &tm); err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("the body of the request was in an unknown format: %v", err))
@@ -42,8 +43,8 @@ func decodeObject(res events.Resource, data []byte) (events.Object, error) {
 			"the kind in the data (%s) does not match the expected kind (%s)", tm.Kind, res.Kind))
 	}
 	obj := res.New()
-	if err := json.Unmarshal(data, obj); err != nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("decode %s: %v", res.Kind, err))
+	if err := unmarshalValidated(r, res, data, obj); err != nil {
+		return nil, err
 	}
 	res.SetTypeMeta(obj)
 	return obj, nil

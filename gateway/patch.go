@@ -53,7 +53,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, t target) {
 		if err != nil {
 			return err
 		}
-		desired, err := decodeObject(t.res, patched)
+		desired, err := decodeObject(r, t.res, patched)
 		if err != nil {
 			return err
 		}

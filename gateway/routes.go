@@ -35,9 +35,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/livez", s.health)
 	mux.HandleFunc("/version", s.version)
 	mux.Handle("/metrics", s.metrics.handler())
-	mux.HandleFunc("/openapi/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))
-	})
+	mux.HandleFunc("/openapi/", s.openAPI)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)
@@ -45,7 +43,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))
 	})
-	return s.authenticate(mux)
+	return withWarnings(s.authenticate(mux))
 }
 
 // authenticate maps a bearer token to a user. A token that is not known is

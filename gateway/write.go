@@ -102,7 +102,7 @@ func (s *Server) prepareCreate(r *http.Request, t target) (events.Object, error)
 	if err != nil {
 		return nil, err
 	}
-	obj, err := decodeObject(t.res, data)
+	obj, err := decodeObject(r, t.res, data)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, err)
 		return
 	}
-	obj, err := decodeObject(t.res, data)
+	obj, err := decodeObject(r, t.res, data)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -59,7 +59,7 @@ func TestKubectlDrivesJetplane(t *testing.T) {
 	}()
 
 	manifest := "../../../examples/hello.yaml"
-	if out := kubectl(t, c, "apply", "--validate=false", "-f", manifest); !strings.Contains(out, "deployment.apps/hello created") ||
+	if out := kubectl(t, c, "apply", "-f", manifest); !strings.Contains(out, "deployment.apps/hello created") ||
 		!strings.Contains(out, "service/hello created") {
 		t.Fatalf("apply:\n%s", out)
 	}
@@ -91,7 +91,7 @@ func TestKubectlDrivesJetplane(t *testing.T) {
 	if err := os.WriteFile(scaled, []byte(strings.Replace(string(data), "replicas: 3", "replicas: 2", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out := kubectl(t, c, "apply", "--validate=false", "-f", scaled); !strings.Contains(out, "deployment.apps/hello configured") {
+	if out := kubectl(t, c, "apply", "-f", scaled); !strings.Contains(out, "deployment.apps/hello configured") {
 		t.Fatalf("re-apply:\n%s", out)
 	}
 	waitHelloServing(t, c, 2)
