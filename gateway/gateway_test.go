@@ -414,6 +414,14 @@ func TestTwoGatewaysOnOneLog(t *testing.T) {
 		b.must(http.StatusOK, "PUT", podsPath("default")+"/"+name, p)
 		a.must(http.StatusOK, "DELETE", podsPath("default")+"/"+name, nil)
 		b.must(http.StatusCreated, "POST", podsPath("default"), pod(name, nil, ""))
+		// A read through a sees b's write at once: reads are consistent
+		// with the log, not only with the gateway that wrote.
+		a.must(http.StatusOK, "GET", podsPath("default")+"/"+name, nil)
+		var l corev1.PodList
+		a.must(http.StatusOK, "GET", podsPath("default"), nil).into(t, &l)
+		if n := len(l.Items); n != i+1 {
+			t.Fatalf("list through a after %d creates: %d pods", i+1, n)
+		}
 	}
 }
 

@@ -70,7 +70,22 @@ func (sel selectors) matches(res events.Resource, obj events.Object) bool {
 	return sel.fields.Empty() || sel.fields.Matches(fieldSet(res, obj))
 }
 
+// consistentRead makes a read see every write the log held when it came
+// in, through whichever gateway it was made (Kubernetes' default, for
+// resourceVersion ""); resourceVersion "0" accepts this gateway's state as
+// it is, and any other value waits until the state is at least that recent.
+func (s *Server) consistentRead(r *http.Request) {
+	switch rv := r.URL.Query().Get("resourceVersion"); rv {
+	case "":
+		s.catchUpLog(r.Context())
+	case "0":
+	default:
+		s.catchUp(r, rv)
+	}
+}
+
 func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
+	s.consistentRead(r)
 	e := s.proj.State().Live(t.res.Name, t.namespace, t.name)
 	if e == nil {
 		writeError(w, apierrors.NewNotFound(t.res.GroupResource(), t.name))
@@ -86,6 +101,7 @@ func (s *Server) matching(r *http.Request, t target) ([]events.Object, uint64, e
 	if err != nil {
 		return nil, 0, err
 	}
+	s.consistentRead(r)
 	st := s.proj.State()
 	last := st.LastApplied()
 	var entries []*projections.Entry
