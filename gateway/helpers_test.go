@@ -17,14 +17,14 @@ import (
 
 // testGateway is a gateway over a fresh embedded JetStream, served by httptest.
 type testGateway struct {
-	t      *testing.T
+	t      testing.TB
 	log    *events.Log
 	server *Server
 	http   *httptest.Server
 	token  string
 }
 
-func startGateway(t *testing.T, tokens map[string]string) *testGateway {
+func startGateway(t testing.TB, tokens map[string]string) *testGateway {
 	t.Helper()
 	l := eventstest.Log(t)
 	s, err := New(t.Context(), Config{Log: l, Instance: "test", Tokens: tokens})

@@ -18,7 +18,7 @@ import (
 
 // watchStream is an open watch; next reads one event with a deadline.
 type watchStream struct {
-	t      *testing.T
+	t      testing.TB
 	lines  chan string
 	cancel context.CancelFunc
 	header http.Header
