@@ -46,6 +46,25 @@ type ContainerSpec struct {
 	Env       []EnvVar
 	PodIP     string
 	Attempt   int // the container's restartCount at this start
+	// Ports the container declares (a runtime with its own network may
+	// need them; the process runtime's pods listen on their own address).
+	Ports []Port
+	// Limits from resources.limits: 0 means none.
+	CPUMilli    int64
+	MemoryBytes int64
+}
+
+// Port is one declared container port.
+type Port struct {
+	Name          string
+	ContainerPort int32
+	Protocol      string // TCP (default), UDP
+}
+
+// ExecResult is the outcome of a command run inside a container.
+type ExecResult struct {
+	ExitCode int
+	Output   []byte // stdout and stderr, bounded
 }
 
 // Phase of a container.
@@ -97,6 +116,9 @@ type Runtime interface {
 	AllocateIP(podUID, preferred string, inUse func(ip string) bool) (string, error)
 	// ReleaseIP frees the pod's address.
 	ReleaseIP(podUID string)
+	// Exec runs cmd inside a running container (exec probes) and waits for
+	// it to end, or for ctx (the probe's timeout) to end it.
+	Exec(ctx context.Context, id ContainerID, cmd []string) (ExecResult, error)
 }
 
 // LogSink receives each line a container writes; stream is stdout or stderr.

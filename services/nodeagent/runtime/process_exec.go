@@ -1,0 +1,80 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+// maxExecOutput bounds what Exec keeps of a command's output (the kubelet
+// keeps 10 KiB of a probe's output).
+const maxExecOutput = 10 << 10
+
+// Exec runs cmd as the container would see it: in the image directory, with
+// the container's environment. The process runtime has no isolation, so
+// the command is a host process.
+func (p *Process) Exec(ctx context.Context, id ContainerID, cmd []string) (ExecResult, error) {
+	if len(cmd) == 0 {
+		return ExecResult{}, errors.New("exec: empty command")
+	}
+	p.mu.Lock()
+	pr, ok := p.procs[id]
+	var info ContainerInfo
+	if ok {
+		info = pr.info
+	}
+	p.mu.Unlock()
+	if !ok {
+		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, ErrNotFound)
+	}
+	if info.State.Phase != Running {
+		return ExecResult{}, fmt.Errorf("exec in %s: container is not running", id)
+	}
+	entry, err := ImagePath(p.cfg.ImagesDir, info.Spec.Image)
+	if err != nil {
+		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
+	}
+	dir := filepath.Dir(entry)
+	path, err := resolveCommand(dir, cmd[0])
+	if err != nil {
+		// As in a container: a missing executable is exit code 127-like
+		// failure, reported as an error of the probe.
+		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
+	}
+	c := exec.CommandContext(ctx, path, cmd[1:]...)
+	c.Dir = dir
+	c.Env = containerEnv(info.Spec)
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out boundedBuffer
+	c.Stdout, c.Stderr = &out, &out
+	err = c.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return ExecResult{ExitCode: 0, Output: out.Bytes()}, nil
+	case ctx.Err() != nil:
+		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, ctx.Err())
+	case errors.As(err, &exitErr):
+		return ExecResult{ExitCode: exitErr.ExitCode(), Output: out.Bytes()}, nil
+	default:
+		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
+	}
+}
+
+// boundedBuffer keeps the first maxExecOutput bytes written to it.
+type boundedBuffer struct{ bytes.Buffer }
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	if room := maxExecOutput - b.Len(); room > 0 {
+		if len(p) > room {
+			b.Buffer.Write(p[:room])
+		} else {
+			b.Buffer.Write(p)
+		}
+	}
+	return len(p), nil
+}
