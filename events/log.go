@@ -62,6 +62,8 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 		MaxBytes:    orUnlimited(cfg.MaxBytes),
 		Duplicates:  2 * time.Minute,
 		AllowDirect: true,
+		// Atomic batches: a change spanning subjects (AppendAtomic).
+		AllowAtomicPublish: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", cfg.EventsStream(), err)

@@ -80,7 +80,7 @@ func pendingPod(name string, nodeSelector map[string]string) *corev1.Pod {
 	return p
 }
 
-func podOf(st *projections.State, name string) (*corev1.Pod, error) {
+func podNamed(st *projections.State, name string) (*corev1.Pod, error) {
 	e := st.Live("pods", "default", name)
 	if e == nil {
 		return nil, fmt.Errorf("pod %s not found", name)

@@ -25,7 +25,7 @@ func TestBindsPendingPodsSpreadAcrossNodes(t *testing.T) {
 	eventstest.Eventually(t, 10*time.Second, func() error {
 		perNode := map[string]int{}
 		for i := range 6 {
-			p, err := podOf(st, fmt.Sprintf("web-%d", i))
+			p, err := podNamed(st, fmt.Sprintf("web-%d", i))
 			if err != nil {
 				return err
 			}
@@ -59,7 +59,7 @@ func TestUnschedulableUntilAMatchingNodeAppears(t *testing.T) {
 
 	const want = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector."
 	eventstest.Eventually(t, 10*time.Second, func() error {
-		p, err := podOf(st, "db")
+		p, err := podNamed(st, "db")
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func TestUnschedulableUntilAMatchingNodeAppears(t *testing.T) {
 
 	write(t, log, "nodes", readyNode("node-ssd", 110, map[string]string{"disk": "ssd"}))
 	eventstest.Eventually(t, 10*time.Second, func() error {
-		p, err := podOf(st, "db")
+		p, err := podNamed(st, "db")
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func TestTwoSchedulersBindEachPodOnceWithoutOvercommit(t *testing.T) {
 	eventstest.Eventually(t, 15*time.Second, func() error {
 		bound, full_ := 0, 0
 		for i := range pods {
-			p, err := podOf(st, fmt.Sprintf("p-%d", i))
+			p, err := podNamed(st, fmt.Sprintf("p-%d", i))
 			if err != nil {
 				return err
 			}
@@ -222,7 +222,7 @@ func TestRetriedWhenCapacityFrees(t *testing.T) {
 	boundBy(t, log, "first")
 	write(t, log, "pods", pendingPod("second", nil))
 	eventstest.Eventually(t, 10*time.Second, func() error {
-		p, err := podOf(st, "second")
+		p, err := podNamed(st, "second")
 		if err != nil {
 			return err
 		}

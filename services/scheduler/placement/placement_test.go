@@ -2,170 +2,74 @@ package placement
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 )
-
-type nodeOpt func(*corev1.Node)
-
-func node(name string, opts ...nodeOpt) *corev1.Node {
-	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}
-	for _, o := range opts {
-		o(n)
-	}
-	return n
-}
-
-func notReady(n *corev1.Node) { n.Status.Conditions[0].Status = corev1.ConditionFalse }
-func cordoned(n *corev1.Node) { n.Spec.Unschedulable = true }
-func labelled(k, v string) nodeOpt {
-	return func(n *corev1.Node) { n.Labels = map[string]string{k: v} }
-}
-func tainted(k, v string, e corev1.TaintEffect) nodeOpt {
-	return func(n *corev1.Node) { n.Spec.Taints = append(n.Spec.Taints, corev1.Taint{Key: k, Value: v, Effect: e}) }
-}
-func alloc(cpu, mem, pods string) nodeOpt {
-	return func(n *corev1.Node) {
-		n.Status.Allocatable = corev1.ResourceList{}
-		if cpu != "" {
-			n.Status.Allocatable[corev1.ResourceCPU] = resource.MustParse(cpu)
-		}
-		if mem != "" {
-			n.Status.Allocatable[corev1.ResourceMemory] = resource.MustParse(mem)
-		}
-		if pods != "" {
-			n.Status.Allocatable[corev1.ResourcePods] = resource.MustParse(pods)
-		}
-	}
-}
-
-type podOpt func(*corev1.Pod)
-
-func pod(name string, opts ...podOpt) *corev1.Pod {
-	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"}}
-	p.Spec.Containers = []corev1.Container{{Name: "c"}}
-	for _, o := range opts {
-		o(p)
-	}
-	return p
-}
-
-func requests(cpu, mem string) podOpt {
-	return func(p *corev1.Pod) {
-		r := corev1.ResourceList{}
-		if cpu != "" {
-			r[corev1.ResourceCPU] = resource.MustParse(cpu)
-		}
-		if mem != "" {
-			r[corev1.ResourceMemory] = resource.MustParse(mem)
-		}
-		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "r", Resources: corev1.ResourceRequirements{Requests: r}})
-	}
-}
-
-func selector(k, v string) podOpt {
-	return func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{k: v} }
-}
-
-func ownedBy(uid string) podOpt {
-	return func(p *corev1.Pod) {
-		yes := true
-		p.OwnerReferences = []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "rs-" + uid, UID: types.UID(uid), Controller: &yes}}
-	}
-}
-
-func phase(ph corev1.PodPhase) podOpt { return func(p *corev1.Pod) { p.Status.Phase = ph } }
-
-func tolerating(k string, e corev1.TaintEffect) podOpt {
-	return func(p *corev1.Pod) {
-		p.Spec.Tolerations = append(p.Spec.Tolerations, corev1.Toleration{Key: k, Operator: corev1.TolerationOpExists, Effect: e})
-	}
-}
-
-func pods(n int, opts ...podOpt) []*corev1.Pod {
-	out := make([]*corev1.Pod, n)
-	for i := range out {
-		out[i] = pod("p", opts...)
-	}
-	return out
-}
 
 func TestSchedule(t *testing.T) {
 	tests := []struct {
 		name    string
 		pod     *corev1.Pod
-		nodes   []NodeInfo
+		nodes   []*NodeInfo
 		want    string // chosen node
 		wantMsg string // else the FitError message
 	}{
 		{name: "no nodes", pod: pod("a"), wantMsg: "no nodes available to schedule pods"},
-		{name: "single ready node", pod: pod("a"), nodes: []NodeInfo{{Node: node("n1")}}, want: "n1"},
-		{name: "not ready node skipped", pod: pod("a"),
-			nodes: []NodeInfo{{Node: node("n1", notReady)}, {Node: node("n2")}}, want: "n2"},
-		{name: "node without Ready condition is not ready", pod: pod("a"),
-			nodes:   []NodeInfo{{Node: &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}}},
-			wantMsg: "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }."},
-		{name: "unschedulable node skipped", pod: pod("a"),
-			nodes:   []NodeInfo{{Node: node("n1", cordoned)}},
-			wantMsg: "0/1 nodes are available: 1 node(s) were unschedulable."},
-		{name: "unschedulable tolerated", pod: pod("a", tolerating(corev1.TaintNodeUnschedulable, corev1.TaintEffectNoSchedule)),
-			nodes: []NodeInfo{{Node: node("n1", cordoned)}}, want: "n1"},
-		{name: "taint not tolerated", pod: pod("a"),
-			nodes:   []NodeInfo{{Node: node("n1", tainted("gpu", "yes", corev1.TaintEffectNoSchedule))}},
-			wantMsg: "0/1 nodes are available: 1 node(s) had untolerated taint {gpu: yes}."},
-		{name: "taint tolerated", pod: pod("a", tolerating("gpu", "")),
-			nodes: []NodeInfo{{Node: node("n1", tainted("gpu", "yes", corev1.TaintEffectNoSchedule))}}, want: "n1"},
-		{name: "PreferNoSchedule does not filter", pod: pod("a"),
-			nodes: []NodeInfo{{Node: node("n1", tainted("soft", "", corev1.TaintEffectPreferNoSchedule))}}, want: "n1"},
-		{name: "nodeSelector matches", pod: pod("a", selector("disk", "ssd")),
-			nodes: []NodeInfo{{Node: node("n1", labelled("disk", "hdd"))}, {Node: node("n2", labelled("disk", "ssd"))}}, want: "n2"},
-		{name: "nodeSelector matches none", pod: pod("a", selector("disk", "ssd")),
-			nodes:   []NodeInfo{{Node: node("n1", labelled("disk", "hdd"))}, {Node: node("n2")}},
-			wantMsg: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."},
-		{name: "pod count at allocatable", pod: pod("a"),
-			nodes:   []NodeInfo{{Node: node("n1", alloc("", "", "2")), Pods: pods(2)}},
-			wantMsg: "0/1 nodes are available: 1 Too many pods."},
-		{name: "default 110 pods", pod: pod("a"),
-			nodes: []NodeInfo{{Node: node("n1"), Pods: pods(110)}, {Node: node("n2"), Pods: pods(109)}},
-			want:  "n2"},
-		{name: "finished pods free their slot", pod: pod("a"),
-			nodes: []NodeInfo{{Node: node("n1", alloc("", "", "1")), Pods: pods(3, phase(corev1.PodSucceeded))}}, want: "n1"},
-		{name: "cpu fits minus bound requests", pod: pod("a", requests("500m", "")),
-			nodes: []NodeInfo{
-				{Node: node("n1", alloc("1", "1Gi", "")), Pods: pods(1, requests("600m", ""))},
-				{Node: node("n2", alloc("1", "1Gi", "")), Pods: pods(1, requests("500m", ""))},
-			}, want: "n2"},
-		{name: "insufficient cpu and memory both reported", pod: pod("a", requests("2", "2Gi")),
-			nodes:   []NodeInfo{{Node: node("n1", alloc("1", "1Gi", ""))}},
-			wantMsg: "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory."},
-		{name: "containers without requests count zero", pod: pod("a"),
-			nodes: []NodeInfo{{Node: node("n1", alloc("0", "0", "")), Pods: pods(3)}}, want: "n1"},
-		{name: "mixed reasons counted and sorted like Kubernetes", pod: pod("a", requests("2", ""), selector("zone", "a")),
-			nodes: []NodeInfo{
-				{Node: node("n1", alloc("1", "", ""), labelled("zone", "a"))},
-				{Node: node("n2", alloc("1", "", ""), labelled("zone", "a"))},
-				{Node: node("n3", labelled("zone", "b"))},
-			},
+		{name: "only pods on unknown nodes", pod: pod("a"), nodes: infos(NewNodeInfo(nil)), wantMsg: "no nodes available to schedule pods"},
+		{name: "single ready node", pod: pod("a"), nodes: infos(info(node("n1"))), want: "n1"},
+		{name: "not ready node skipped", pod: pod("a"), nodes: infos(info(node("n1", notReady)), info(node("n2"))), want: "n2"},
+		{name: "one reason per node, counted", pod: pod("a", selector("zone", "a")),
+			nodes: infos(info(node("n1", labelled("zone", "b"))), info(node("n2")), info(node("n3", cordoned))),
+			wantMsg: "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector."},
+		{name: "reasons sorted as kube-scheduler sorts them", pod: pod("a", requests("2", ""), selector("zone", "a")),
+			nodes: infos(
+				info(node("n1", alloc("1", "", ""), labelled("zone", "a"))),
+				info(node("n2", alloc("1", "", ""), labelled("zone", "a"))),
+				info(node("n3", labelled("zone", "b")))),
 			wantMsg: "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 Insufficient cpu."},
-		{name: "least allocated by pod count", pod: pod("a"),
-			nodes: []NodeInfo{{Node: node("n1"), Pods: pods(2)}, {Node: node("n2"), Pods: pods(1)}}, want: "n2"},
+		{name: "a node short of two resources counts in both", pod: pod("a", requests("2", "2Gi")),
+			nodes:   infos(info(node("n1", alloc("1", "1Gi", ""))), info(node("n2", alloc("4", "1Gi", "")))),
+			wantMsg: "0/2 nodes are available: 1 Insufficient cpu, 2 Insufficient memory."},
+		{name: "cpu fits minus bound requests", pod: pod("a", requests("500m", "")),
+			nodes: infos(
+				info(node("n1", alloc("1", "1Gi", "")), pods(1, requests("600m", ""))),
+				info(node("n2", alloc("1", "1Gi", "")), pods(1, requests("500m", "")))),
+			want: "n2"},
 		{name: "least allocated by requested fraction", pod: pod("a", requests("100m", "")),
-			nodes: []NodeInfo{
-				{Node: node("n1", alloc("1", "", "")), Pods: pods(1, requests("800m", ""))},
-				{Node: node("n2", alloc("4", "", "")), Pods: pods(1, requests("800m", ""))},
-			}, want: "n2"},
+			nodes: infos(
+				info(node("n1", alloc("1", "", "")), pods(1, requests("800m", ""))),
+				info(node("n2", alloc("4", "", "")), pods(1, requests("800m", "")))),
+			want: "n2"},
+		{name: "pods without requests count at the scoring defaults", pod: pod("a"),
+			nodes: infos(info(node("n1", alloc("4", "8Gi", "")), pods(5)), info(node("n2", alloc("4", "8Gi", "")), pods(2))),
+			want:  "n2"},
+		{name: "node offering no cpu or memory ranked by free pod slots", pod: pod("a"),
+			nodes: infos(info(node("n1"), pods(2)), info(node("n2"), pods(1))), want: "n2"},
 		{name: "spread siblings on equal allocation", pod: pod("a", ownedBy("rs1")),
-			nodes: []NodeInfo{
-				{Node: node("n1"), Pods: pods(1, ownedBy("rs1"))},
-				{Node: node("n2"), Pods: pods(1, ownedBy("rs2"))},
-			}, want: "n2"},
+			nodes: infos(info(node("n1"), pods(1, ownedBy("rs1"))), info(node("n2"), pods(1, ownedBy("rs2")))),
+			want:  "n2"},
+		{name: "spread outweighs a small allocation gap", pod: pod("a", ownedBy("rs1")),
+			nodes: infos(
+				info(node("n1", alloc("4", "8Gi", "")), pods(2, ownedBy("rs1"))),
+				info(node("n2", alloc("4", "8Gi", "")), pods(3, ownedBy("rs2")))),
+			want: "n2"},
+		{name: "untolerated PreferNoSchedule taint avoided", pod: pod("a"),
+			nodes: infos(info(node("n1", tainted("soft", "", corev1.TaintEffectPreferNoSchedule))), info(node("n2"), pods(3))),
+			want:  "n2"},
+		{name: "tolerated PreferNoSchedule taint is no penalty", pod: pod("a", tolerating("soft", corev1.TaintEffectPreferNoSchedule)),
+			nodes: infos(info(node("n1", tainted("soft", "", corev1.TaintEffectPreferNoSchedule))), info(node("n2"), pods(3))),
+			want:  "n1"},
+		{name: "NoSchedule toleration does not count for PreferNoSchedule", pod: pod("a", tolerating("soft", corev1.TaintEffectNoSchedule)),
+			nodes: infos(info(node("n1", tainted("soft", "", corev1.TaintEffectPreferNoSchedule))), info(node("n2"), pods(3))),
+			want:  "n2"},
+		{name: "only the feasible nodes are rated", pod: pod("a", selector("zone", "a")),
+			nodes: infos(info(node("n1")), info(node("n2", labelled("zone", "a")), pods(20))), want: "n2"},
+		{name: "preferred node affinity", pod: pod("a", preferredTerm(10, "disk", "ssd")),
+			nodes: infos(info(node("n1"), pods(1)), info(node("n2", labelled("disk", "ssd")), pods(3))), want: "n2"},
 		{name: "tie broken by name", pod: pod("a"),
-			nodes: []NodeInfo{{Node: node("n2")}, {Node: node("n1")}, {Node: node("n3")}}, want: "n1"},
+			nodes: infos(info(node("n2")), info(node("n1")), info(node("n3"))), want: "n1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,9 +93,9 @@ func TestSchedule(t *testing.T) {
 
 // TestScheduleDeterministic: the answer does not depend on the order nodes come in.
 func TestScheduleDeterministic(t *testing.T) {
-	nodes := []NodeInfo{{Node: node("c")}, {Node: node("a")}, {Node: node("b")}, {Node: node("d"), Pods: pods(1)}}
+	nodes := infos(info(node("c")), info(node("a")), info(node("b")), info(node("d"), pods(1)))
 	for i := range 20 {
-		perm := make([]NodeInfo, len(nodes))
+		perm := make([]*NodeInfo, len(nodes))
 		for j := range nodes {
 			perm[j] = nodes[(i+j)%len(nodes)]
 		}
@@ -208,18 +112,18 @@ func TestScheduleDeterministic(t *testing.T) {
 
 // TestScheduleSpreadsReplicas places a controller's replicas one by one.
 func TestScheduleSpreadsReplicas(t *testing.T) {
-	infos := []NodeInfo{{Node: node("n1")}, {Node: node("n2")}, {Node: node("n3")}}
+	nodes := infos(info(node("n1", alloc("4", "8Gi", ""))), info(node("n2", alloc("4", "8Gi", ""))), info(node("n3", alloc("4", "8Gi", ""))))
 	count := map[string]int{}
 	for range 9 {
-		p := pod("r", ownedBy("rs"))
-		got, err := Schedule(p, infos)
+		p := pod("r", ownedBy("rs"), requests("100m", "128Mi"))
+		got, err := Schedule(p, nodes)
 		if err != nil {
 			t.Fatal(err)
 		}
 		count[got]++
-		for i := range infos {
-			if infos[i].Node.Name == got {
-				infos[i].Pods = append(infos[i].Pods, Bind(p, got, timeZero))
+		for _, n := range nodes {
+			if n.Name() == got {
+				n.AddPod(Bind(p, got, timeZero))
 			}
 		}
 	}
@@ -230,31 +134,34 @@ func TestScheduleSpreadsReplicas(t *testing.T) {
 	}
 }
 
-func TestPodRequests(t *testing.T) {
-	tests := []struct {
-		name string
-		pod  *corev1.Pod
-		want Requests
-	}{
-		{"none", pod("a"), Requests{}},
-		{"summed containers", pod("a", requests("100m", "64Mi"), requests("200m", "")), Requests{MilliCPU: 300, Memory: 64 << 20}},
-		{"init container larger", func() *corev1.Pod {
-			p := pod("a", requests("100m", ""))
-			p.Spec.InitContainers = []corev1.Container{{Name: "i", Resources: corev1.ResourceRequirements{
-				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}}}}
-			return p
-		}(), Requests{MilliCPU: 1000}},
-		{"overhead added", func() *corev1.Pod {
-			p := pod("a", requests("100m", ""))
-			p.Spec.Overhead = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m")}
-			return p
-		}(), Requests{MilliCPU: 150}},
+// TestNodeInfoAddRemove: removing what was added restores the totals, so the
+// shell's incremental bookkeeping equals a recount.
+func TestNodeInfoAddRemove(t *testing.T) {
+	n := NewNodeInfo(node("n", alloc("4", "8Gi", "")))
+	empty := n.Clone()
+	ps := []*corev1.Pod{
+		pod("a", requests("100m", "1Gi"), hostPort(80, "", ""), ownedBy("rs")),
+		pod("b", initRequests("2", "", false), ownedBy("rs")),
+		pod("c", hostPort(80, "", ""), hostPort(53, corev1.ProtocolUDP, "")),
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := PodRequests(tc.pod); got != tc.want {
-				t.Fatalf("got %+v, want %+v", got, tc.want)
-			}
-		})
+	for _, p := range ps {
+		n.AddPod(p)
+	}
+	recount := NewNodeInfo(n.Node, ps...)
+	if !reflect.DeepEqual(n, recount) {
+		t.Fatalf("incremental %+v\n      recount %+v", n, recount)
+	}
+	if n.Pods != 3 || n.Requested.MilliCPU != 2100 || n.Ports[HostPort{corev1.ProtocolTCP, anyIP, 80}] != 2 || n.Controllers["rs"] != 2 {
+		t.Fatalf("totals %+v", n)
+	}
+	clone := n.Clone()
+	for _, p := range ps {
+		n.RemovePod(p)
+	}
+	if !reflect.DeepEqual(n, empty) {
+		t.Fatalf("after removing all: %+v, want %+v", n, empty)
+	}
+	if clone.Pods != 3 || clone.Ports[HostPort{corev1.ProtocolTCP, anyIP, 80}] != 2 {
+		t.Fatalf("clone changed with the original: %+v", clone)
 	}
 }

@@ -1,0 +1,144 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/services/scheduler/placement"
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// mark is a pod found unschedulable, with the reason to record.
+type mark struct {
+	entry  *projections.Entry
+	pod    *corev1.Pod
+	reason string
+}
+
+// schedule decides a batch of pending pods in turn, each seeing the ones
+// placed before it, then appends the binds atomically and the unschedulable
+// marks one by one. On a conflict the batch's pods are decided again from a
+// newer view.
+func (s *scheduler) schedule(ctx context.Context, keys []string) {
+	binds, marks, view := s.decide(keys)
+	var retry []string
+	if len(binds) > 0 {
+		last, err := s.commit(ctx, binds, view)
+		if err == nil {
+			err = s.proj.WaitFor(ctx, last)
+		}
+		if err != nil {
+			retry = s.bindFailed(ctx, binds, err)
+		} else {
+			s.batch = min(s.batch*2, s.cfg.BatchSize)
+			for _, b := range binds {
+				s.log.WithFields(logrus.Fields{"key": projections.Key(b.pod.Namespace, b.pod.Name), "seq": b.entry.Seq,
+					"node": b.pod.Spec.NodeName}).Debug("bound pod")
+			}
+		}
+	}
+	for _, m := range marks {
+		if err := s.markUnschedulable(ctx, m); err != nil {
+			retry = append(retry, m.entry.Key())
+			if !errors.Is(err, events.ErrConflict) && ctx.Err() == nil {
+				s.log.WithFields(logrus.Fields{"key": m.entry.Key(), "seq": m.entry.Seq}).WithError(err).Warn("marking unschedulable failed")
+			}
+		}
+	}
+	for _, k := range retry {
+		s.queue.AddAfter(k, 5*time.Millisecond)
+	}
+}
+
+// decide places each pending pod of keys on a copy of the index, so each
+// placement sees the earlier ones. It returns the view's sequence: every
+// event up to it is in the index.
+func (s *scheduler) decide(keys []string) ([]bind, []mark, uint64) {
+	st := s.proj.State()
+	x := s.index
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	// Listeners run in log order, so every event before the projection's
+	// position is in the index (the one at it may wait for x.mu). That is
+	// what a ledger entry at or below view needs: its binds precede it.
+	view := s.proj.LastApplied()
+	known := x.known()
+	nodes := make([]*placement.NodeInfo, len(known))
+	copy(nodes, known)
+	position := map[string]int{} // nodes changed by this batch: where their clones are
+	now := s.cfg.Now()
+	var binds []bind
+	var marks []mark
+	for _, key := range keys {
+		ns, name, _ := strings.Cut(key, "/")
+		e := st.Live("pods", ns, name)
+		pod := podOf(e)
+		if pod == nil || !placement.IsPending(pod) {
+			delete(x.unschedulable, key)
+			continue
+		}
+		node, err := placement.Schedule(pod, nodes)
+		if err != nil {
+			x.unschedulable[key] = true
+			marks = append(marks, mark{entry: e, pod: pod, reason: err.Error()})
+			continue
+		}
+		delete(x.unschedulable, key)
+		b := placed(e, pod, node, now)
+		i, ok := position[node]
+		if !ok {
+			for j := range nodes {
+				if nodes[j].Node.Name == node {
+					i = j
+				}
+			}
+			nodes[i] = nodes[i].Clone()
+			position[node] = i
+		}
+		nodes[i].AddPod(b.pod)
+		binds = append(binds, b)
+	}
+	return binds, marks, view
+}
+
+// bindFailed handles a batch that did not land: its pods are tried again,
+// from a view that has caught up with the log, in smaller batches.
+func (s *scheduler) bindFailed(ctx context.Context, binds []bind, err error) []string {
+	var behind *errViewBehind
+	switch {
+	case errors.As(err, &behind):
+		_ = s.proj.WaitFor(ctx, behind.seq)
+	case errors.Is(err, events.ErrConflict):
+		s.batch = max(s.batch/2, 1)
+		if _, last, berr := s.cfg.Log.Bounds(ctx); berr == nil {
+			_ = s.proj.WaitFor(ctx, last)
+		}
+		s.log.WithError(err).Debug("bind conflict; deciding again")
+	default:
+		if ctx.Err() == nil {
+			s.log.WithError(err).Warn("bind failed")
+		}
+	}
+	keys := make([]string, len(binds))
+	for i, b := range binds {
+		keys[i] = b.entry.Key()
+	}
+	return keys
+}
+
+// markUnschedulable records why no node fits, only when the reason changed.
+func (s *scheduler) markUnschedulable(ctx context.Context, m mark) error {
+	marked, changed := placement.MarkUnschedulable(m.pod, m.reason, s.cfg.Now())
+	if !changed {
+		return nil
+	}
+	s.log.WithFields(logrus.Fields{"key": m.entry.Key(), "seq": m.entry.Seq, "reason": m.reason}).Info("pod unschedulable")
+	cause := events.CauseOf(&events.Event{ID: m.entry.EventID, CorrelationID: m.entry.CorrelationID})
+	return s.writer.Apply(ctx, events.Write{Resource: podsResource, Change: ChangeUnschedulable,
+		Object: marked, Expected: m.entry.Seq, Cause: cause})
+}

@@ -1,0 +1,139 @@
+package placement
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// NodeInfo is one node and the totals of the pods that hold room on it. The
+// scheduler's shell keeps one per node and adjusts it as pods come and go
+// (AddPod, RemovePod), so a decision never re-sums a node's pods.
+type NodeInfo struct {
+	Node *corev1.Node // nil while pods are bound to a node not (or no longer) known
+
+	allocatable Capacity
+	readyTaint  *corev1.Taint // the taint a node that is not Ready implies
+
+	// Requested is what the pods ask for (filters); ScoreRequested counts
+	// missing requests at the scoring defaults (scores).
+	Requested      Requests
+	ScoreRequested Requests
+	Pods           int64
+	// Ports are the host ports in use, with how many pods use each.
+	Ports map[HostPort]int
+	// Controllers counts the pods of each controller (owner UID).
+	Controllers map[types.UID]int
+}
+
+// NewNodeInfo makes the info of node with pods (those that hold room) on it.
+func NewNodeInfo(node *corev1.Node, pods ...*corev1.Pod) *NodeInfo {
+	n := &NodeInfo{}
+	n.SetNode(node)
+	for _, p := range pods {
+		if !isTerminal(p) {
+			n.AddPod(p)
+		}
+	}
+	return n
+}
+
+// Name is the node's name, "" when the node is not known.
+func (n *NodeInfo) Name() string {
+	if n.Node == nil {
+		return ""
+	}
+	return n.Node.Name
+}
+
+// SetNode records the node's latest state (nil: the node is gone) and
+// derives what the filters read from it.
+func (n *NodeInfo) SetNode(node *corev1.Node) {
+	n.Node = node
+	n.readyTaint = nil
+	if node == nil {
+		n.allocatable = Capacity{}
+		return
+	}
+	n.allocatable = allocatable(node)
+	n.readyTaint = notReadyTaint(node)
+}
+
+// notReadyTaint is the NoSchedule taint Kubernetes' node lifecycle controller
+// puts on a node by its Ready condition (TaintNodesByCondition): unreachable
+// when Unknown, not-ready when False or absent; nil when Ready.
+func notReadyTaint(node *corev1.Node) *corev1.Taint {
+	status := corev1.ConditionFalse
+	for _, c := range node.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			status = c.Status
+			break
+		}
+	}
+	switch status {
+	case corev1.ConditionTrue:
+		return nil
+	case corev1.ConditionUnknown:
+		return &corev1.Taint{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoSchedule}
+	default:
+		return &corev1.Taint{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoSchedule}
+	}
+}
+
+// AddPod counts a pod that now holds room here.
+func (n *NodeInfo) AddPod(p *corev1.Pod) { n.update(p, 1) }
+
+// RemovePod uncounts a pod AddPod counted (the same object, or an equal one).
+func (n *NodeInfo) RemovePod(p *corev1.Pod) { n.update(p, -1) }
+
+func (n *NodeInfo) update(p *corev1.Pod, sign int) {
+	req, score := PodRequests(p), podScoreRequests(p)
+	if sign > 0 {
+		n.Requested.add(req)
+		n.ScoreRequested.add(score)
+	} else {
+		n.Requested.sub(req)
+		n.ScoreRequested.sub(score)
+	}
+	n.Pods += int64(sign)
+	for _, hp := range hostPorts(p) {
+		if n.Ports == nil {
+			n.Ports = map[HostPort]int{}
+		}
+		n.Ports[hp] += sign
+		if n.Ports[hp] <= 0 {
+			delete(n.Ports, hp)
+		}
+	}
+	if uid := controllerUID(p); uid != "" {
+		if n.Controllers == nil {
+			n.Controllers = map[types.UID]int{}
+		}
+		n.Controllers[uid] += sign
+		if n.Controllers[uid] <= 0 {
+			delete(n.Controllers, uid)
+		}
+	}
+}
+
+// Clone copies the info so it can be changed without touching the original
+// (the node object itself is shared: it is never modified).
+func (n *NodeInfo) Clone() *NodeInfo {
+	c := *n
+	c.Ports = make(map[HostPort]int, len(n.Ports))
+	for k, v := range n.Ports {
+		c.Ports[k] = v
+	}
+	c.Controllers = make(map[types.UID]int, len(n.Controllers))
+	for k, v := range n.Controllers {
+		c.Controllers[k] = v
+	}
+	return &c
+}
+
+func controllerUID(p *corev1.Pod) types.UID {
+	if ref := metav1.GetControllerOf(p); ref != nil {
+		return ref.UID
+	}
+	return ""
+}
