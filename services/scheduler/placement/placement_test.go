@@ -21,7 +21,7 @@ func TestSchedule(t *testing.T) {
 		{name: "single ready node", pod: pod("a"), nodes: infos(info(node("n1"))), want: "n1"},
 		{name: "not ready node skipped", pod: pod("a"), nodes: infos(info(node("n1", notReady)), info(node("n2"))), want: "n2"},
 		{name: "one reason per node, counted", pod: pod("a", selector("zone", "a")),
-			nodes: infos(info(node("n1", labelled("zone", "b"))), info(node("n2")), info(node("n3", cordoned))),
+			nodes:   infos(info(node("n1", labelled("zone", "b"))), info(node("n2")), info(node("n3", cordoned))),
 			wantMsg: "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector."},
 		{name: "reasons sorted as kube-scheduler sorts them", pod: pod("a", requests("2", ""), selector("zone", "a")),
 			nodes: infos(
