@@ -1,0 +1,85 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+func TestReplayEndsAtTheEndOfTheRange(t *testing.T) {
+	ctx := context.Background()
+	l := eventstest.Log(t)
+	pods := events.MustLookup("pods")
+	seqs := map[string][]uint64{}
+	for i := range 3 {
+		for _, name := range []string{"a", "b"} {
+			p := benchPod(i)
+			p.Name = name
+			last := uint64(0)
+			if s := seqs[name]; len(s) > 0 {
+				last = s[len(s)-1]
+			}
+			change := events.Updated
+			if last == 0 {
+				change = events.Created
+			}
+			ev, err := l.Write(ctx, origin, events.Write{Resource: pods, Change: change, Object: p, Expected: last})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seqs[name] = append(seqs[name], ev.Seq)
+		}
+	}
+	collect := func(filter string, from, to uint64) ([]uint64, error) {
+		var got []uint64
+		err := l.Replay(ctx, filter, from, to, func(ev *events.Event, decErr error) error {
+			if decErr != nil {
+				return decErr
+			}
+			got = append(got, ev.Seq)
+			return nil
+		})
+		return got, err
+	}
+	cases := []struct {
+		name     string
+		filter   string
+		from, to uint64
+		want     []uint64
+	}{
+		{"one object, all of it", events.Subject("pods", "default", "a"), 0, 0, seqs["a"]},
+		{"from the second change", events.Subject("pods", "default", "b"), seqs["b"][1], 0, seqs["b"][1:]},
+		{"up to a sequence", events.Subject("pods", "default", "a"), 0, seqs["a"][1], seqs["a"][:2]},
+		{"nothing matches", events.Subject("pods", "default", "none"), 0, 0, nil},
+		{"from past the end", events.Subject("pods", "default", "a"), seqs["b"][2] + 1, 0, nil},
+		{"every pod", events.FilterSubject("pods", ""), 0, 0, []uint64{1, 2, 3, 4, 5, 6}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := collect(c.filter, c.from, c.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Fatalf("got %v, want %v", got, c.want)
+				}
+			}
+		})
+	}
+
+	// Once the beginning is trimmed, replaying from it says so.
+	if err := l.Stream().Purge(ctx, jetstream.WithPurgeSequence(3)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collect(events.FilterSubject("pods", ""), 1, 0); !errors.Is(err, events.ErrHistoryTrimmed) {
+		t.Fatalf("replay of trimmed history: %v", err)
+	}
+}
