@@ -2,7 +2,9 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -78,4 +80,33 @@ func (l *Log) Replay(ctx context.Context, filter string, from, to uint64, fn Han
 			return nil
 		}
 	}
+}
+
+// SeqAt is the first sequence the log stored at or after t (by the stream's
+// own receive time), or last+1 when everything is older: where "since t"
+// begins. It binary-searches the stream, so it costs O(log n) reads.
+func (l *Log) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
+	first, last, err := l.Bounds(ctx)
+	if err != nil {
+		return 0, err
+	}
+	lo, hi := first, last+1 // answer in [lo, hi]
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		// The next stored message at or after mid: sequences may be holes.
+		m, err := l.stream.GetMsg(ctx, mid, jetstream.WithGetMsgSubject(SubjectRoot+".>"))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			hi = mid
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("seq at %s: %w", t.Format(time.RFC3339Nano), err)
+		}
+		if m.Time.Before(t) {
+			lo = m.Sequence + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
@@ -81,5 +82,49 @@ func TestReplayEndsAtTheEndOfTheRange(t *testing.T) {
 	}
 	if _, err := collect(events.FilterSubject("pods", ""), 1, 0); !errors.Is(err, events.ErrHistoryTrimmed) {
 		t.Fatalf("replay of trimmed history: %v", err)
+	}
+}
+
+func TestSeqAtFindsTheFirstEventAtOrAfterATime(t *testing.T) {
+	ctx := context.Background()
+	l := eventstest.Log(t)
+	pods := events.MustLookup("pods")
+	var times []time.Time
+	var seqs []uint64
+	for i := range 9 {
+		ev, err := l.Write(ctx, origin, events.Write{Resource: pods, Change: events.Created, Object: benchPod(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := l.Stream().GetMsg(ctx, ev.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		times, seqs = append(times, m.Time), append(seqs, ev.Seq)
+	}
+	// A hole in the middle of the stream must not confuse the search.
+	if err := l.Stream().DeleteMsg(ctx, seqs[4]); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		at   time.Time
+		want uint64
+	}{
+		{"before everything", times[0].Add(-time.Hour), seqs[0]},
+		{"exactly the first", times[0], seqs[0]},
+		{"exactly a middle one", times[6], seqs[6]},
+		{"the deleted one's time lands on the next", times[4], seqs[5]},
+		{"after everything", times[8].Add(time.Nanosecond), seqs[8] + 1},
+	}
+	for _, c := range cases {
+		got, err := l.SeqAt(ctx, c.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two messages may share a receive time: the first of them is right.
+		if got != c.want && !(got < c.want && times[got-1].Equal(c.at)) {
+			t.Errorf("%s: got %d, want %d", c.name, got, c.want)
+		}
 	}
 }
