@@ -113,6 +113,11 @@ func (e *Event) ToCloudEvent() (cloudevents.Event, error) {
 	if e.CausationID != "" {
 		ce.SetExtension("causationid", e.CausationID)
 	}
+	if e.Seq > 0 {
+		// The CloudEvents "sequence" extension: the stream sequence, which
+		// is also the object's resourceVersion and an audit resume point.
+		ce.SetExtension("sequence", FormatRV(e.Seq))
+	}
 	if err := ce.SetData(ContentType, e.Data); err != nil {
 		return ce, fmt.Errorf("cloudevent data: %w", err)
 	}

@@ -36,6 +36,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/version", s.version)
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/openapi/", s.openAPI)
+	mux.HandleFunc(AuditPath, s.audit)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)
