@@ -37,6 +37,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/openapi/", s.openAPI)
 	mux.HandleFunc(AuditPath, s.audit)
+	mux.HandleFunc(HistoryPath, s.history)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)
