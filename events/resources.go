@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -76,11 +77,23 @@ var registry = []Resource{
 		ShortNames: []string{"ep"},
 		New:        func() Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} }},
 	{Name: "deployments", Singular: "deployment", Kind: "Deployment", ListKind: "DeploymentList", Group: "apps", Version: "v1", Namespaced: true,
-		ShortNames: []string{"deploy"}, Subresources: []string{"status"},
+		ShortNames: []string{"deploy"}, Subresources: []string{"status", "scale"},
 		New: func() Object { return &appsv1.Deployment{} }, NewList: func() runtime.Object { return &appsv1.DeploymentList{} }},
 	{Name: "replicasets", Singular: "replicaset", Kind: "ReplicaSet", ListKind: "ReplicaSetList", Group: "apps", Version: "v1", Namespaced: true,
-		ShortNames: []string{"rs"}, Subresources: []string{"status"},
+		ShortNames: []string{"rs"}, Subresources: []string{"status", "scale"},
 		New: func() Object { return &appsv1.ReplicaSet{} }, NewList: func() runtime.Object { return &appsv1.ReplicaSetList{} }},
+	{Name: "replicationcontrollers", Singular: "replicationcontroller", Kind: "ReplicationController", ListKind: "ReplicationControllerList",
+		Version: "v1", Namespaced: true, ShortNames: []string{"rc"}, Subresources: []string{"status", "scale"},
+		New: func() Object { return &corev1.ReplicationController{} }, NewList: func() runtime.Object { return &corev1.ReplicationControllerList{} }},
+	{Name: "daemonsets", Singular: "daemonset", Kind: "DaemonSet", ListKind: "DaemonSetList", Group: "apps", Version: "v1", Namespaced: true,
+		ShortNames: []string{"ds"}, Subresources: []string{"status"},
+		New: func() Object { return &appsv1.DaemonSet{} }, NewList: func() runtime.Object { return &appsv1.DaemonSetList{} }},
+	{Name: "jobs", Singular: "job", Kind: "Job", ListKind: "JobList", Group: "batch", Version: "v1", Namespaced: true,
+		Subresources: []string{"status"},
+		New:          func() Object { return &batchv1.Job{} }, NewList: func() runtime.Object { return &batchv1.JobList{} }},
+	{Name: "cronjobs", Singular: "cronjob", Kind: "CronJob", ListKind: "CronJobList", Group: "batch", Version: "v1", Namespaced: true,
+		ShortNames: []string{"cj"}, Subresources: []string{"status"},
+		New: func() Object { return &batchv1.CronJob{} }, NewList: func() runtime.Object { return &batchv1.CronJobList{} }},
 }
 
 var byName, byKind = indexRegistry()
