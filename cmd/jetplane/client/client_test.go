@@ -1,0 +1,111 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jetplane/jetplane/cmd/jetplane/client"
+	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/gateway"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// serve runs a gateway over TLS and writes one kubeconfig per user, trusting
+// the server's certificate the way `jetplane up` writes them.
+func serve(t *testing.T, users ...string) map[string]*client.Client {
+	t.Helper()
+	tokens := map[string]string{}
+	for _, u := range users {
+		tokens["tok-"+u] = u
+	}
+	g, err := gateway.New(t.Context(), gateway.Config{Log: eventstest.Log(t), Instance: "test", Tokens: tokens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(g.Handler())
+	t.Cleanup(srv.Close)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	out := map[string]*client.Client{}
+	for _, u := range users {
+		path := filepath.Join(t.TempDir(), "kubeconfig")
+		cfg := fmt.Sprintf(`apiVersion: v1
+kind: Config
+current-context: c
+clusters:
+- name: k
+  cluster:
+    server: %s
+    certificate-authority-data: %s
+users:
+- name: %s
+  user:
+    token: tok-%s
+contexts:
+- name: c
+  context: {cluster: k, user: %s, namespace: default}
+`, srv.URL, b64(ca), u, u, u)
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := client.FromKubeconfig(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[u] = c
+	}
+	return out
+}
+
+func do(t *testing.T, c *client.Client, method, path, contentType, body string) {
+	t.Helper()
+	resp, err := c.Do(context.Background(), method, path, strings.NewReader(body), http.Header{"Content-Type": {contentType}})
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	resp.Body.Close()
+}
+
+func TestHistoryVerbPrintsChangesAndDiff(t *testing.T) {
+	cs := serve(t, "alice", "bob")
+	deploy := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":1,
+"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+"spec":{"containers":[{"name":"web","image":"jetplane/hello:1"}]}}}}`
+	do(t, cs["alice"], "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json", deploy)
+	do(t, cs["bob"], "PATCH", "/apis/apps/v1/namespaces/default/deployments/web", "application/strategic-merge-patch+json",
+		`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"jetplane/hello:2"}]}}}}`)
+
+	var out bytes.Buffer
+	if err := cs["alice"].History(context.Background(), client.HistoryOptions{Object: "deploy/web", Diff: "1,2"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	lines := strings.Split(text, "\n")
+	if !strings.HasPrefix(lines[0], "REVISION") || !strings.Contains(lines[1], "alice") || !strings.Contains(lines[1], "created") ||
+		!strings.Contains(lines[2], "bob") || !strings.Contains(lines[2], "updated") {
+		t.Fatalf("history:\n%s", text)
+	}
+	if !strings.Contains(text, "--- revision 1") || !strings.Contains(text, "-      - image: jetplane/hello:1") ||
+		!strings.Contains(text, "+      - image: jetplane/hello:2") {
+		t.Fatalf("diff:\n%s", text)
+	}
+
+	err := cs["bob"].History(context.Background(), client.HistoryOptions{Object: "deploy/nope"}, &out)
+	if !apierrors.IsNotFound(err) {
+		t.Fatalf("history of a missing object: %v", err)
+	}
+	if err := cs["bob"].History(context.Background(), client.HistoryOptions{Object: "widgets/x"}, &out); err == nil ||
+		!strings.Contains(err.Error(), `unknown resource type "widgets"`) {
+		t.Fatalf("unknown type: %v", err)
+	}
+}
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

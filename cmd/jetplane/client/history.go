@@ -1,0 +1,99 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway"
+	"github.com/pmezard/go-difflib/difflib"
+)
+
+// ResolveType finds a resource by what kubectl accepts as a type: plural,
+// singular, kind or short name, case-insensitively ("deploy", "Deployment").
+func ResolveType(t string) (events.Resource, error) {
+	t = strings.ToLower(t)
+	for _, r := range events.Resources() {
+		if t == r.Name || t == r.Singular || t == strings.ToLower(r.Kind) {
+			return r, nil
+		}
+		for _, s := range r.ShortNames {
+			if t == s {
+				return r, nil
+			}
+		}
+	}
+	return events.Resource{}, fmt.Errorf("%w %q", ErrUnknownResource, t)
+}
+
+// SplitTypeName splits "deploy/web" into its resource and name.
+func SplitTypeName(arg string) (events.Resource, string, error) {
+	typ, name, ok := strings.Cut(arg, "/")
+	if !ok || name == "" {
+		return events.Resource{}, "", fmt.Errorf("%q: want TYPE/NAME, e.g. deploy/web", arg)
+	}
+	r, err := ResolveType(typ)
+	return r, name, err
+}
+
+// HistoryOptions say which object and what to show.
+type HistoryOptions struct {
+	Object    string // TYPE/NAME
+	Namespace string // default: the kubeconfig context's
+	// Diff, "A,B", also prints the line diff between revisions A and B.
+	Diff string
+}
+
+// History prints every change of an object, oldest first, and optionally
+// the diff between two revisions.
+func (c *Client) History(ctx context.Context, o HistoryOptions, out io.Writer) error {
+	res, name, err := SplitTypeName(o.Object)
+	if err != nil {
+		return err
+	}
+	path := gateway.HistoryPath + res.Name + "/"
+	if res.Namespaced {
+		ns := o.Namespace
+		if ns == "" {
+			ns = c.Namespace
+		}
+		path += url.PathEscape(ns) + "/"
+	}
+	path += url.PathEscape(name)
+	if o.Diff != "" {
+		path += "?diff=" + url.QueryEscape(o.Diff)
+	}
+	var h gateway.History
+	if err := c.GetJSON(ctx, path, &h); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
+	fmt.Fprintln(tw, "REVISION\tRESOURCEVERSION\tTIME\tACTOR\tCHANGE")
+	for _, r := range h.Revisions {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Revision, r.ResourceVersion,
+			r.Time.UTC().Format(time.RFC3339), r.Actor, r.Change)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if h.Diff == nil {
+		return nil
+	}
+	text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(h.Diff.FromYAML), B: difflib.SplitLines(h.Diff.ToYAML),
+		FromFile: fmt.Sprintf("revision %d", h.Diff.From), ToFile: fmt.Sprintf("revision %d", h.Diff.To), Context: 3,
+	})
+	if err != nil {
+		return fmt.Errorf("diff: %w", err)
+	}
+	if text == "" {
+		text = "(no difference)\n"
+	}
+	_, err = fmt.Fprint(out, "\n"+text)
+	return err
+}
