@@ -85,8 +85,12 @@ func (s *Server) consistentRead(r *http.Request) {
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
-	s.consistentRead(r)
-	e := s.proj.State().Live(t.res.Name, t.namespace, t.name)
+	st, _, err := s.readState(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	e := st.Live(t.res.Name, t.namespace, t.name)
 	if e == nil {
 		writeError(w, apierrors.NewNotFound(t.res.GroupResource(), t.name))
 		return
@@ -101,9 +105,10 @@ func (s *Server) matching(r *http.Request, t target) ([]events.Object, uint64, e
 	if err != nil {
 		return nil, 0, err
 	}
-	s.consistentRead(r)
-	st := s.proj.State()
-	last := st.LastApplied()
+	st, last, err := s.readState(r)
+	if err != nil {
+		return nil, 0, err
+	}
 	var entries []*projections.Entry
 	if sel.labels.Empty() {
 		entries = st.List(t.res.Name, t.namespace, nil)

@@ -49,6 +49,7 @@ type Server struct {
 	// running ends with the context given to New; open watches end with it,
 	// whichever http.Server serves the handler.
 	running context.Context
+	past    pastStates // recently replayed past states (time travel)
 }
 
 // New starts the gateway's projection, makes sure the built-in namespaces
