@@ -22,26 +22,39 @@ type mark struct {
 
 // schedule decides a batch of pending pods in turn, each seeing the ones
 // placed before it, then appends the binds atomically and the unschedulable
-// marks one by one. On a conflict the batch's pods are decided again from a
-// newer view.
+// marks one by one. What failed is queued to be decided again.
 func (s *scheduler) schedule(ctx context.Context, keys []string) {
 	binds, marks, view := s.decide(keys)
-	var retry []string
-	if len(binds) > 0 {
-		last, err := s.commit(ctx, binds, view)
-		if err == nil {
-			err = s.proj.WaitFor(ctx, last)
-		}
-		if err != nil {
-			retry = s.bindFailed(ctx, binds, err)
-		} else {
-			s.batch = min(s.batch*2, s.cfg.BatchSize)
-			for _, b := range binds {
-				s.log.WithFields(logrus.Fields{"key": projections.Key(b.pod.Namespace, b.pod.Name), "seq": b.entry.Seq,
-					"node": b.pod.Spec.NodeName}).Debug("bound pod")
-			}
-		}
+	retry := s.bind(ctx, binds, view)
+	retry = append(retry, s.mark(ctx, marks)...)
+	for _, k := range retry {
+		s.queue.AddAfter(k, 5*time.Millisecond)
 	}
+}
+
+// bind commits binds and waits to see them; on failure it returns their
+// keys, to be decided again from a newer view.
+func (s *scheduler) bind(ctx context.Context, binds []bind, view uint64) (retry []string) {
+	if len(binds) == 0 {
+		return nil
+	}
+	last, err := s.commit(ctx, binds, view)
+	if err == nil {
+		err = s.proj.WaitFor(ctx, last)
+	}
+	if err != nil {
+		return s.bindFailed(ctx, binds, err)
+	}
+	s.batch = min(s.batch*2, s.cfg.BatchSize)
+	for _, b := range binds {
+		s.log.WithFields(logrus.Fields{"key": projections.Key(b.pod.Namespace, b.pod.Name), "seq": b.entry.Seq,
+			"node": b.pod.Spec.NodeName}).Debug("bound pod")
+	}
+	return nil
+}
+
+// mark writes the unschedulable marks; it returns the keys that failed.
+func (s *scheduler) mark(ctx context.Context, marks []mark) (retry []string) {
 	for _, m := range marks {
 		if err := s.markUnschedulable(ctx, m); err != nil {
 			retry = append(retry, m.entry.Key())
@@ -50,9 +63,7 @@ func (s *scheduler) schedule(ctx context.Context, keys []string) {
 			}
 		}
 	}
-	for _, k := range retry {
-		s.queue.AddAfter(k, 5*time.Millisecond)
-	}
+	return retry
 }
 
 // decide places each pending pod of keys on a copy of the index, so each
