@@ -38,6 +38,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/openapi/", s.openAPI)
 	mux.HandleFunc(AuditPath, s.audit)
 	mux.HandleFunc(HistoryPath, s.history)
+	mux.HandleFunc(RestorePath, s.restore)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)

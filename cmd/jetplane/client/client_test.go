@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -109,3 +110,35 @@ func TestHistoryVerbPrintsChangesAndDiff(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func TestRestoreVerbPlansThenRestores(t *testing.T) {
+	cs := serve(t, "alice")
+	c := cs["alice"]
+	deploy := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"%s"},"spec":{"replicas":1,
+"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+"spec":{"containers":[{"name":"web","image":"jetplane/hello:1"}]}}}}`
+	do(t, c, "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json", fmt.Sprintf(deploy, "web"))
+	var h gateway.History
+	if err := c.GetJSON(context.Background(), gateway.HistoryPath+"deployments/default/web", &h); err != nil {
+		t.Fatal(err)
+	}
+	rev, _ := strconv.ParseUint(h.Revisions[0].ResourceVersion, 10, 64)
+	do(t, c, "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json", fmt.Sprintf(deploy, "later"))
+
+	var out bytes.Buffer
+	res, err := c.Restore(context.Background(), gateway.RestoreRequest{ToRevision: rev, DryRun: true}, &out)
+	if err != nil || len(res.Changes) != 1 || !strings.Contains(out.String(), "delete   deployments   default     later") ||
+		!strings.Contains(out.String(), "dry run: 1 changes") {
+		t.Fatalf("dry run: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if res, err = c.Restore(context.Background(), gateway.RestoreRequest{ToRevision: rev}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("undo with: jetplane restore --to-revision %d", res.UndoRevision)) {
+		t.Fatalf("restore:\n%s", out.String())
+	}
+	if _, err := c.Do(context.Background(), "GET", "/apis/apps/v1/namespaces/default/deployments/later", nil, nil); !apierrors.IsNotFound(err) {
+		t.Fatalf("later after restore: %v", err)
+	}
+}

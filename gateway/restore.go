@@ -1,0 +1,160 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/restore"
+	"github.com/jetplane/jetplane/projections"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// RestorePath takes point-in-time restore requests (POST a RestoreRequest).
+const RestorePath = "/apis/jetplane.dev/v1/restore"
+
+// RestoreRequest asks to bring objects back to their state at a revision.
+type RestoreRequest struct {
+	ToRevision uint64 `json:"toRevision,omitempty"`
+	// ToTime (RFC 3339), instead of ToRevision: the state after every
+	// event the log received up to then.
+	ToTime    string `json:"toTime,omitempty"`
+	Namespace string `json:"namespace,omitempty"` // only this namespace
+	DryRun    bool   `json:"dryRun,omitempty"`    // say what would change, change nothing
+}
+
+// RestoreChange is one compensating change, as planned or as written.
+type RestoreChange struct {
+	Action          string `json:"action"` // create, update, delete
+	Resource        string `json:"resource"`
+	Namespace       string `json:"namespace,omitempty"`
+	Name            string `json:"name"`
+	ResourceVersion string `json:"resourceVersion,omitempty"` // of the written event
+}
+
+// RestoreResult says what a restore did (or would do). Every event it wrote
+// carries CorrelationID and the requesting user as actor; restoring to
+// UndoRevision undoes it.
+type RestoreResult struct {
+	Kind          string          `json:"kind"` // "RestoreResult"
+	ToRevision    uint64          `json:"toRevision"`
+	DryRun        bool            `json:"dryRun"`
+	CorrelationID string          `json:"correlationID,omitempty"`
+	UndoRevision  uint64          `json:"undoRevision"`
+	Changes       []RestoreChange `json:"changes"`
+}
+
+func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
+	gr := schema.GroupResource{Group: "jetplane.dev", Resource: "restore"}
+	if r.Method != http.MethodPost {
+		writeError(w, apierrors.NewMethodNotSupported(gr, r.Method))
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var req RestoreRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("restore request: %v", err)))
+		return
+	}
+	if req.ToTime != "" {
+		t, err := time.Parse(time.RFC3339Nano, req.ToTime)
+		if err != nil || req.ToRevision != 0 {
+			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("toTime: want an RFC 3339 time, without toRevision, got %q", req.ToTime)))
+			return
+		}
+		next, err := s.log.SeqAt(r.Context(), t.Add(time.Nanosecond))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		req.ToRevision = next - 1
+	}
+	if req.ToRevision == 0 {
+		writeError(w, apierrors.NewBadRequest("toRevision: required, a resourceVersion greater than 0 (or toTime after the first event)"))
+		return
+	}
+	s.catchUpLog(r.Context())
+	past, err := s.stateAt(r, req.ToRevision)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	now := s.proj.State()
+	res := RestoreResult{Kind: "RestoreResult", ToRevision: req.ToRevision, DryRun: req.DryRun,
+		UndoRevision: now.LastApplied(), Changes: []RestoreChange{}}
+	changes := restore.Decide(restoreInput(past, now, req.Namespace))
+	if req.DryRun {
+		for _, ch := range changes {
+			res.Changes = append(res.Changes, RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource,
+				Namespace: ch.Key.Namespace, Name: ch.Key.Name})
+		}
+		writeJSON(w, http.StatusOK, res)
+		return
+	}
+	res.CorrelationID = uuid.NewString()
+	cause := events.Cause{CorrelationID: res.CorrelationID}
+	for _, ch := range changes {
+		rc := RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource, Namespace: ch.Key.Namespace, Name: ch.Key.Name}
+		ev, err := s.write(r, restoreWrite(ch, cause))
+		if errors.Is(err, events.ErrConflict) {
+			// Someone changed the object meanwhile: stop, say how far it went.
+			err = apierrors.NewConflict(gr, rc.Name, fmt.Errorf("%s %s changed during the restore after %d of %d changes",
+				rc.Resource, projections.Key(rc.Namespace, rc.Name), len(res.Changes), len(changes)))
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		rc.ResourceVersion = events.FormatRV(ev.Seq)
+		res.Changes = append(res.Changes, rc)
+	}
+	s.logger.WithFields(map[string]any{"toRevision": req.ToRevision, "changes": len(changes),
+		"correlationid": res.CorrelationID, "actor": userOf(r.Context())}).Info("restored")
+	writeJSON(w, http.StatusOK, res)
+}
+
+// restoreInput gathers the past and present objects of every resource.
+func restoreInput(past, now *projections.State, namespace string) restore.Input {
+	in := restore.Input{Past: map[restore.Key]events.Object{}, Now: map[restore.Key]restore.Current{},
+		Tombstones: map[restore.Key]uint64{}, Namespace: namespace}
+	for _, r := range events.Resources() {
+		for _, e := range past.List(r.Name, "", nil) {
+			in.Past[restore.Key{Resource: r.Name, Namespace: e.Namespace, Name: e.Name}] = e.Object
+		}
+		for _, e := range now.List(r.Name, "", nil) {
+			in.Now[restore.Key{Resource: r.Name, Namespace: e.Namespace, Name: e.Name}] = restore.Current{Object: e.Object, Seq: e.Seq}
+		}
+	}
+	for k := range in.Past {
+		if _, live := in.Now[k]; !live {
+			if e := now.Get(k.Resource, k.Namespace, k.Name); e != nil {
+				in.Tombstones[k] = e.Seq
+			}
+		}
+	}
+	return in
+}
+
+func restoreWrite(ch restore.Change, cause events.Cause) events.Write {
+	res := events.MustLookup(ch.Key.Resource)
+	var w events.Write
+	switch ch.Action {
+	case restore.Create:
+		w = events.Write{Resource: res, Change: events.Created, Object: ch.Object, Expected: ch.Expected}
+	case restore.Update:
+		w = events.Write{Resource: res, Change: events.Updated, Object: ch.Object, Expected: ch.Expected}
+	default:
+		w = events.DeleteWrite(res, ch.Object, ch.Expected, -1, time.Now())
+	}
+	w.Cause = cause
+	return w
+}

@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+)
+
+func TestRestoreToARevisionAndUndoIt(t *testing.T) {
+	g := startGateway(t, map[string]string{"tok-alice": "alice", "tok-bob": "bob"})
+	path := "/apis/apps/v1/namespaces/default/deployments"
+	g.token = "tok-alice"
+	var web appsv1.Deployment
+	g.must(http.StatusCreated, "POST", path, deployment("web", 2)).into(t, &web)
+	g.must(http.StatusCreated, "POST", path, deployment("gone", 1))
+	var before appsv1.DeploymentList
+	g.must(http.StatusOK, "GET", path, nil).into(t, &before)
+	n := before.ResourceVersion
+
+	g.token = "tok-bob"
+	g.must(http.StatusOK, "PATCH", path+"/web", `[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"jetplane/hello:2"}]`,
+		"Content-Type", "application/json-patch+json")
+	g.must(http.StatusOK, "DELETE", path+"/gone", nil)
+	g.must(http.StatusCreated, "POST", path, deployment("extra", 1))
+
+	plan := func(body string) RestoreResult {
+		var res RestoreResult
+		g.must(http.StatusOK, "POST", RestorePath, body).into(t, &res)
+		return res
+	}
+	summary := func(res RestoreResult) string {
+		var out []string
+		for _, c := range res.Changes {
+			out = append(out, c.Action+" "+c.Name)
+		}
+		return fmt.Sprint(out)
+	}
+	dry := plan(`{"toRevision":` + n + `,"dryRun":true}`)
+	if got := summary(dry); got != "[create gone update web delete extra]" {
+		t.Fatalf("dry run: %s", got)
+	}
+	var still appsv1.Deployment
+	g.must(http.StatusOK, "GET", path+"/web", nil).into(t, &still)
+	if still.Spec.Template.Spec.Containers[0].Image != "jetplane/hello:2" {
+		t.Fatal("a dry run changed the deployment")
+	}
+
+	g.token = "tok-alice"
+	res := plan(`{"toRevision":` + n + `}`)
+	if summary(res) != summary(dry) || res.CorrelationID == "" {
+		t.Fatalf("restore: %+v", res)
+	}
+	var now appsv1.Deployment
+	g.must(http.StatusOK, "GET", path+"/web", nil).into(t, &now)
+	if now.Spec.Template.Spec.Containers[0].Image != "jetplane/hello:1" || now.UID != web.UID {
+		t.Fatalf("web after restore: %+v", now.Spec.Template.Spec.Containers)
+	}
+	var gone appsv1.Deployment
+	g.must(http.StatusOK, "GET", path+"/gone", nil).into(t, &gone)
+	g.must(http.StatusNotFound, "GET", path+"/extra", nil)
+	// Every compensating event is alice's and carries the restore's id.
+	linked := auditLines(t, g, "?correlationid="+res.CorrelationID)
+	if len(linked) != 3 {
+		t.Fatalf("events of the restore: %d", len(linked))
+	}
+	for _, ce := range linked {
+		if ext(ce, "actor") != "alice" {
+			t.Fatalf("restore event by %q", ext(ce, "actor"))
+		}
+	}
+
+	// The restore is undone by restoring to the revision before it.
+	undo := plan(fmt.Sprintf(`{"toRevision":%d}`, res.UndoRevision))
+	if got := summary(undo); got != "[create extra update web delete gone]" {
+		t.Fatalf("undo: %s", got)
+	}
+	g.must(http.StatusOK, "GET", path+"/web", nil).into(t, &now)
+	if now.Spec.Template.Spec.Containers[0].Image != "jetplane/hello:2" {
+		t.Fatalf("web after undo: %+v", now.Spec.Template.Spec.Containers)
+	}
+
+	for _, bad := range []string{`{}`, `{"toRevision":"x"}`, `not json`} {
+		g.must(http.StatusBadRequest, "POST", RestorePath, bad).status(t)
+	}
+	g.must(http.StatusGatewayTimeout, "POST", RestorePath, `{"toRevision":99999}`).status(t)
+	g.must(http.StatusMethodNotAllowed, "GET", RestorePath, nil).status(t)
+}
