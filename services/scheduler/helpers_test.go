@@ -51,7 +51,7 @@ func watch(t *testing.T, log *events.Log) *projections.State {
 	return p.State()
 }
 
-func write(t *testing.T, log *events.Log, resource string, obj events.Object) {
+func write(t testing.TB, log *events.Log, resource string, obj events.Object) {
 	t.Helper()
 	events.PrepareCreate(obj, time.Now())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,22 +15,26 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// The node ledger serialises binds onto one node. CAS on a pod's sequence
-// stops two schedulers binding that pod twice, but not two schedulers each
-// putting a different pod into a node's last free slot, each from a view
-// without the other's bind. So every bind is appended in one atomic batch
-// with an entry on its node's ledger subject, expecting that subject's last
-// sequence as seen in the view the decision was made from: of two binds
-// decided from the same view of a node, only one can land.
+// The bind ledger serialises binds. CAS on a pod's sequence stops two
+// schedulers binding that pod twice, but not two schedulers each putting a
+// different pod into a node's last free slot, each from a view without the
+// other's bind. So every batch of binds is appended in one atomic batch with
+// an entry on the ledger subject, expecting the ledger's last sequence as
+// seen in the view the batch was decided from: of two batches decided from
+// the same view, only one can land, and the other is decided again from a
+// view that includes it. One subject for the cluster (rather than one per
+// node) costs one message per batch instead of one per node touched; binds
+// are serialised anyway, as one leader makes them.
 //
 // The ledger is no API resource: projections pass over it, and it carries
 // the Bindings (core/v1) it records, for auditors.
 const (
-	// LedgerResource is the subject token of the node ledgers:
-	// jetplane.ev.nodebindings._.<node>.
-	LedgerResource = "nodebindings"
+	// LedgerResource and LedgerName make the ledger's subject:
+	// jetplane.ev.bindledger._.cluster.
+	LedgerResource = "bindledger"
+	LedgerName     = "cluster"
 	// LedgerType is the type of a ledger entry.
-	LedgerType = events.TypePrefix + "nodebinding.bound"
+	LedgerType = events.TypePrefix + "bindledger.bound"
 )
 
 // ledgerEntry is a ledger event's data: the Bindings made by one batch.
@@ -46,23 +49,23 @@ type bind struct {
 	pod   *corev1.Pod        // bound copy
 }
 
-// errViewBehind: a node's ledger holds binds this instance has not seen yet.
+// errViewBehind: the ledger holds binds this instance has not seen yet.
 type errViewBehind struct{ seq uint64 }
 
 func (e *errViewBehind) Error() string {
-	return fmt.Sprintf("node ledger at %d, ahead of the view decided from", e.seq)
+	return fmt.Sprintf("bind ledger at %d, ahead of the view decided from", e.seq)
 }
 
-// ledgerSeq is the last ledger sequence of node that the view up to seq
-// view includes. It is cached: after our own commits we know it, and a
-// change by anyone else makes our next commit conflict, which drops it.
-func (s *scheduler) ledgerSeq(ctx context.Context, node string, view uint64) (uint64, error) {
-	if seq, ok := s.ledger[node]; ok {
-		return seq, nil
+// ledgerSeq is the ledger's last sequence if the view up to sequence view
+// includes it. It is cached: after our own commits we know it, and a change
+// by anyone else makes our next commit conflict, which drops it.
+func (s *scheduler) ledgerSeq(ctx context.Context, view uint64) (uint64, error) {
+	if s.ledgerKnown {
+		return s.ledger, nil
 	}
-	ev, err := s.cfg.Log.LastFor(ctx, LedgerResource, "", node)
+	ev, err := s.cfg.Log.LastFor(ctx, LedgerResource, "", LedgerName)
 	if err != nil {
-		return 0, fmt.Errorf("ledger of %s: %w", node, err)
+		return 0, fmt.Errorf("bind ledger: %w", err)
 	}
 	var seq uint64
 	if ev != nil {
@@ -71,75 +74,58 @@ func (s *scheduler) ledgerSeq(ctx context.Context, node string, view uint64) (ui
 	if seq > view {
 		return 0, &errViewBehind{seq: seq}
 	}
-	s.ledger[node] = seq
+	s.ledger, s.ledgerKnown = seq, true
 	return seq, nil
 }
 
-// commit appends binds as one atomic batch: per node (in name order), its
-// pods' scheduled events, each expecting the pod's sequence, then its ledger
-// entry. It returns the last sequence written.
+// commit appends binds as one atomic batch: the pods' scheduled events, each
+// expecting the pod's sequence, then the ledger entry. It returns the last
+// sequence written.
 func (s *scheduler) commit(ctx context.Context, binds []bind, view uint64) (uint64, error) {
-	byNode := map[string][]bind{}
-	for _, b := range binds {
-		byNode[b.pod.Spec.NodeName] = append(byNode[b.pod.Spec.NodeName], b)
-	}
-	nodes := make([]string, 0, len(byNode))
-	for n := range byNode {
-		nodes = append(nodes, n)
-	}
-	sort.Strings(nodes)
 	now := s.cfg.Now()
-	evs := make([]*events.Event, 0, len(binds)+len(nodes))
+	evs := make([]*events.Event, 0, len(binds)+1)
 	expected := make([]uint64, 0, cap(evs))
-	ledgerAt := make(map[string]int, len(nodes)) // node → index of its ledger event
-	for _, node := range nodes {
-		entry := ledgerEntry{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}}
-		for _, b := range byNode[node] {
-			ev, err := events.NewEvent(s.origin, events.Write{Resource: podsResource, Change: events.Scheduled, Object: b.pod,
-				Cause: events.CauseOf(&events.Event{ID: b.entry.EventID, CorrelationID: b.entry.CorrelationID})}, now)
-			if err != nil {
-				return 0, err
-			}
-			evs, expected = append(evs, ev), append(expected, b.entry.Seq)
-			entry.Items = append(entry.Items, corev1.Binding{
-				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Binding"},
-				ObjectMeta: metav1.ObjectMeta{Namespace: b.pod.Namespace, Name: b.pod.Name, UID: b.pod.UID},
-				Target:     corev1.ObjectReference{Kind: "Node", Name: node},
-			})
-		}
-		seq, err := s.ledgerSeq(ctx, node, view)
+	entry := ledgerEntry{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}}
+	for _, b := range binds {
+		ev, err := events.NewEvent(s.origin, events.Write{Resource: podsResource, Change: events.Scheduled, Object: b.pod,
+			Cause: events.CauseOf(&events.Event{ID: b.entry.EventID, CorrelationID: b.entry.CorrelationID})}, now)
 		if err != nil {
 			return 0, err
 		}
-		ev, err := s.ledgerEvent(node, entry, now)
-		if err != nil {
-			return 0, err
-		}
-		ledgerAt[node] = len(evs)
-		evs, expected = append(evs, ev), append(expected, seq)
+		evs, expected = append(evs, ev), append(expected, b.entry.Seq)
+		entry.Items = append(entry.Items, corev1.Binding{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Binding"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: b.pod.Namespace, Name: b.pod.Name, UID: b.pod.UID},
+			Target:     corev1.ObjectReference{Kind: "Node", Name: b.pod.Spec.NodeName},
+		})
 	}
+	seq, err := s.ledgerSeq(ctx, view)
+	if err != nil {
+		return 0, err
+	}
+	ev, err := s.ledgerEvent(entry, now)
+	if err != nil {
+		return 0, err
+	}
+	evs, expected = append(evs, ev), append(expected, seq)
 	seqs, err := s.cfg.Log.AppendAtomic(ctx, evs, expected)
 	if err != nil {
 		if errors.Is(err, events.ErrConflict) {
-			for _, node := range nodes {
-				delete(s.ledger, node) // someone else moved it, or a pod changed: re-read
-			}
+			s.ledgerKnown = false // someone else moved it, or a pod changed: re-read
 		}
-		return 0, fmt.Errorf("bind %d pods on %d nodes: %w", len(binds), len(nodes), err)
+		return 0, fmt.Errorf("bind %d pods: %w", len(binds), err)
 	}
-	for node, i := range ledgerAt {
-		s.ledger[node] = seqs[i]
-	}
-	return seqs[len(seqs)-1], nil
+	s.ledger = seqs[len(seqs)-1]
+	return s.ledger, nil
 }
 
-func (s *scheduler) ledgerEvent(node string, entry ledgerEntry, now time.Time) (*events.Event, error) {
+func (s *scheduler) ledgerEvent(entry ledgerEntry, now time.Time) (*events.Event, error) {
 	data, err := json.Marshal(entry)
 	if err != nil {
-		return nil, fmt.Errorf("ledger entry of %s: %w", node, err)
+		return nil, fmt.Errorf("ledger entry: %w", err)
 	}
 	return &events.Event{ID: uuid.NewString(), Source: s.origin.Source, Type: LedgerType, Time: now.UTC(),
-		Actor: s.origin.Actor, Resource: LedgerResource, Name: node, Data: data}, nil
+		Actor: s.origin.Actor, Resource: LedgerResource, Name: LedgerName, Data: data}, nil
 }
 
 // placed is the bound copy of pod on node, ready for the batch.

@@ -26,7 +26,7 @@ func instance(t *testing.T, log *events.Log, name string) *scheduler {
 	t.Helper()
 	s := &scheduler{cfg: Config{Log: log, Instance: name}, origin: events.ServiceOrigin(Name, name),
 		proj: projections.New(log, Name), queue: controller.NewQueue(), index: newIndex(),
-		log: logrus.WithField("instance", name), ledger: map[string]uint64{}}
+		log: logrus.WithField("instance", name)}
 	s.cfg.defaults()
 	s.batch = s.cfg.BatchSize
 	s.writer = &controller.Writer{Log: log, Projection: s.proj, Origin: s.origin}
@@ -41,7 +41,7 @@ func instance(t *testing.T, log *events.Log, name string) *scheduler {
 
 // TestLedgerAdmitsOneOfTwoDecisionsFromOneView: two schedulers decide from
 // the same view that a node's last slot is free, each for a different pod,
-// and commit at the same time. Pod CAS alone would let both land; the node
+// and commit at the same time. Pod CAS alone would let both land; the bind
 // ledger lets exactly one.
 func TestLedgerAdmitsOneOfTwoDecisionsFromOneView(t *testing.T) {
 	log := eventstest.Log(t)

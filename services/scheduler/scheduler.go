@@ -33,8 +33,8 @@ type Config struct {
 	// LeaseDuration is how long a silent leader keeps the lease (default 15s).
 	LeaseDuration time.Duration
 	// NoLeaderElection makes this instance schedule whether or not another
-	// does (tests and benchmarks of racing schedulers): the node ledgers
-	// still keep two of them from over-committing a node.
+	// does (tests and benchmarks of racing schedulers): the bind ledger
+	// still keeps two of them from over-committing a node.
 	NoLeaderElection bool
 	// Resync re-examines every pending pod this often (default 1 minute).
 	Resync time.Duration
@@ -71,8 +71,9 @@ type scheduler struct {
 	index  *index
 
 	// Owned by the leading goroutine.
-	ledger map[string]uint64 // node → last ledger sequence our view includes
-	batch  int               // current batch size: halved on conflict, regrown on success
+	ledger      uint64 // the bind ledger's last sequence, which our view includes
+	ledgerKnown bool   // false: read ledger from the log before the next commit
+	batch       int    // current batch size: halved on conflict, regrown on success
 }
 
 // Run schedules pending pods until ctx ends.
@@ -118,7 +119,7 @@ func (s *scheduler) lead(ctx context.Context) {
 	if _, last, err := s.cfg.Log.Bounds(ctx); err == nil {
 		_ = s.proj.WaitFor(ctx, last)
 	}
-	s.ledger = map[string]uint64{}
+	s.ledgerKnown = false
 	s.batch = s.cfg.BatchSize
 	s.requeuePending()
 	t := time.NewTicker(s.cfg.Resync)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 )
 
@@ -34,7 +33,7 @@ type podFacts struct {
 	ports     []HostPort
 	required  nodeaffinity.RequiredNodeAffinity
 	preferred *nodeaffinity.PreferredSchedulingTerms // nil: no preferences
-	owner     types.UID
+	owner     uint64                                 // ownerHash of the controller's UID, 0 for none
 }
 
 func factsOf(p *corev1.Pod) *podFacts {
@@ -44,7 +43,7 @@ func factsOf(p *corev1.Pod) *podFacts {
 		scoreReq: podScoreRequests(p),
 		ports:    hostPorts(p),
 		required: nodeaffinity.GetRequiredNodeAffinity(p),
-		owner:    controllerUID(p),
+		owner:    ownerHash(controllerUID(p)),
 	}
 	if a := p.Spec.Affinity; a != nil && a.NodeAffinity != nil && len(a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution) > 0 {
 		// An invalid term is ignored, as kube-scheduler's NodeAffinity plugin

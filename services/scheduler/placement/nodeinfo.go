@@ -22,8 +22,41 @@ type NodeInfo struct {
 	Pods           int64
 	// Ports are the host ports in use, with how many pods use each.
 	Ports map[HostPort]int
-	// Controllers counts the pods of each controller (owner UID).
-	Controllers map[types.UID]int
+	// controllers counts the pods of each controller, by a hash of the
+	// owner's UID: scoring looks this up on every node for every pod, and a
+	// short slice of integers is far cheaper there than a map of strings.
+	// A 64-bit collision could only skew a spreading score, never a fit.
+	controllers []ownerCount
+}
+
+type ownerCount struct {
+	owner uint64 // ownerHash of the controller's UID
+	pods  int
+}
+
+// ownerHash is FNV-1a of a controller UID ("" → 0, no controller).
+func ownerHash(uid types.UID) uint64 {
+	if uid == "" {
+		return 0
+	}
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(uid); i++ {
+		h ^= uint64(uid[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// PodsOf counts the pods of the controller with this UID on the node.
+func (n *NodeInfo) PodsOf(uid types.UID) int { return n.podsOf(ownerHash(uid)) }
+
+func (n *NodeInfo) podsOf(owner uint64) int {
+	for _, c := range n.controllers {
+		if c.owner == owner {
+			return c.pods
+		}
+	}
+	return 0
 }
 
 // NewNodeInfo makes the info of node with pods (those that hold room) on it.
@@ -105,14 +138,26 @@ func (n *NodeInfo) update(p *corev1.Pod, sign int) {
 			delete(n.Ports, hp)
 		}
 	}
-	if uid := controllerUID(p); uid != "" {
-		if n.Controllers == nil {
-			n.Controllers = map[types.UID]int{}
+	if owner := ownerHash(controllerUID(p)); owner != 0 {
+		n.countOwner(owner, sign)
+	}
+}
+
+func (n *NodeInfo) countOwner(owner uint64, delta int) {
+	for i := range n.controllers {
+		if n.controllers[i].owner == owner {
+			n.controllers[i].pods += delta
+			if n.controllers[i].pods <= 0 {
+				n.controllers = append(n.controllers[:i], n.controllers[i+1:]...)
+				if len(n.controllers) == 0 {
+					n.controllers = nil
+				}
+			}
+			return
 		}
-		n.Controllers[uid] += sign
-		if n.Controllers[uid] <= 0 {
-			delete(n.Controllers, uid)
-		}
+	}
+	if delta > 0 {
+		n.controllers = append(n.controllers, ownerCount{owner: owner, pods: delta})
 	}
 }
 
@@ -124,10 +169,7 @@ func (n *NodeInfo) Clone() *NodeInfo {
 	for k, v := range n.Ports {
 		c.Ports[k] = v
 	}
-	c.Controllers = make(map[types.UID]int, len(n.Controllers))
-	for k, v := range n.Controllers {
-		c.Controllers[k] = v
-	}
+	c.controllers = append([]ownerCount(nil), n.controllers...)
 	return &c
 }
 

@@ -151,7 +151,7 @@ func TestNodeInfoAddRemove(t *testing.T) {
 	if !reflect.DeepEqual(n, recount) {
 		t.Fatalf("incremental %+v\n      recount %+v", n, recount)
 	}
-	if n.Pods != 3 || n.Requested.MilliCPU != 2100 || n.Ports[HostPort{corev1.ProtocolTCP, anyIP, 80}] != 2 || n.Controllers["rs"] != 2 {
+	if n.Pods != 3 || n.Requested.MilliCPU != 2100 || n.Ports[HostPort{corev1.ProtocolTCP, anyIP, 80}] != 2 || n.PodsOf("rs") != 2 {
 		t.Fatalf("totals %+v", n)
 	}
 	clone := n.Clone()

@@ -28,8 +28,8 @@ type candidate struct {
 
 func rate(f *podFacts, n *NodeInfo) candidate {
 	c := candidate{info: n, allocated: leastAllocated(f.scoreReq, n)}
-	if f.owner != "" {
-		c.siblings = n.Controllers[f.owner]
+	if f.owner != 0 {
+		c.siblings = n.podsOf(f.owner)
 	}
 	for i := range n.Node.Spec.Taints {
 		t := &n.Node.Spec.Taints[i]
