@@ -1,6 +1,8 @@
 package gc
 
 import (
+	"slices"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -14,6 +16,12 @@ const (
 	Absent
 	// Unknown: a kind Jetplane does not store; never a reason to delete.
 	Unknown
+	// DeletingDependents: present, being deleted in the foreground
+	// (finalizer foregroundDeletion): its dependents go first.
+	DeletingDependents
+	// Orphaning: present, being deleted with the orphan finalizer: its
+	// dependents drop their reference to it and live on.
+	Orphaning
 )
 
 // Action is what to do with a dependent.
@@ -21,8 +29,8 @@ type Action int
 
 const (
 	Keep         Action = iota
-	Delete              // every owner is gone, or its namespace is
-	RemoveOwners        // some owners are gone: drop their references
+	Delete              // every owner is gone, or waits for its dependents, or its namespace is gone
+	RemoveOwners        // drop the references to some owners, keep the others (Decision.Keep)
 )
 
 func (a Action) String() string {
@@ -45,40 +53,106 @@ type Input struct {
 	Terminating bool
 	// NamespaceGone: its namespace was deleted or is terminating.
 	NamespaceGone bool
+	// HasDependents: some object lists this one among its owners.
+	HasDependents bool
 }
 
-// Decision is the action and, for RemoveOwners, the references to keep.
+// Decision is the action; for RemoveOwners the references to keep; for
+// Delete the propagation of the object's own deletion ("" lets its own
+// finalizers decide, background by default).
 type Decision struct {
-	Action Action
-	Keep   []metav1.OwnerReference
+	Action      Action
+	Keep        []metav1.OwnerReference
+	Propagation metav1.DeletionPropagation
 }
 
-// Decide applies background propagation to one dependent.
+// Decide applies the owners' deletion policies to one dependent, as
+// Kubernetes' attemptToDeleteItem does.
 func Decide(in Input) Decision {
-	if in.Terminating {
-		return Decision{Action: Keep} // its deletion is already under way
-	}
-	if in.NamespaceGone {
-		return Decision{Action: Delete}
-	}
-	if len(in.References) == 0 || in.Owner == nil {
-		return Decision{Action: Keep}
-	}
-	var solid []metav1.OwnerReference
-	dangling := 0
+	var solid, dangling, waiting, orphaning []metav1.OwnerReference
 	for _, r := range in.References {
-		if in.Owner(r) == Absent {
-			dangling++
-		} else {
+		state := Present
+		if in.Owner != nil {
+			state = in.Owner(r)
+		}
+		switch state {
+		case Absent:
+			dangling = append(dangling, r)
+		case DeletingDependents:
+			waiting = append(waiting, r)
+		case Orphaning:
+			orphaning = append(orphaning, r)
+		default:
 			solid = append(solid, r)
 		}
 	}
-	switch {
-	case dangling == 0:
-		return Decision{Action: Keep}
-	case len(solid) == 0:
-		return Decision{Action: Delete}
-	default:
-		return Decision{Action: RemoveOwners, Keep: solid}
+	// An owner that orphans its dependents waits until none refers to it,
+	// even if a dependent is already on its way out.
+	if len(orphaning) > 0 {
+		return Decision{Action: RemoveOwners, Keep: without(in.References, orphaning)}
 	}
+	switch {
+	case in.Terminating:
+		return Decision{Action: Keep} // its deletion is already under way
+	case in.NamespaceGone:
+		return Decision{Action: Delete}
+	case len(dangling)+len(waiting) == 0:
+		return Decision{Action: Keep}
+	case len(solid) > 0:
+		return Decision{Action: RemoveOwners, Keep: solid}
+	case len(waiting) > 0 && in.HasDependents:
+		// Foreground deletion reaches through: its own dependents go first.
+		return Decision{Action: Delete, Propagation: metav1.DeletePropagationForeground}
+	}
+	return Decision{Action: Delete}
+}
+
+func without(refs, drop []metav1.OwnerReference) []metav1.OwnerReference {
+	var out []metav1.OwnerReference
+	for _, r := range refs {
+		if !slices.ContainsFunc(drop, func(d metav1.OwnerReference) bool { return d.UID == r.UID }) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Dependent is one object that lists the owner among its ownerReferences.
+type Dependent struct {
+	// Blocking: its reference to the owner has blockOwnerDeletion.
+	Blocking bool
+}
+
+// FinalizerInput is an owner and its dependents.
+type FinalizerInput struct {
+	Deleting   bool // deletionTimestamp is set
+	Finalizers []string
+	Dependents []Dependent
+}
+
+// Finalize returns the owner's finalizers once garbage collection is done
+// with the ones it is responsible for, and whether that removed any:
+// "orphan" when no dependent refers to it any more, "foregroundDeletion"
+// when no blocking dependent is left. Other finalizers are someone else's.
+func Finalize(in FinalizerInput) ([]string, bool) {
+	if !in.Deleting {
+		return in.Finalizers, false
+	}
+	blocking := slices.ContainsFunc(in.Dependents, func(d Dependent) bool { return d.Blocking })
+	done := func(f string) bool {
+		switch f {
+		case metav1.FinalizerOrphanDependents:
+			return len(in.Dependents) == 0
+		case metav1.FinalizerDeleteDependents:
+			return !blocking
+		}
+		return false
+	}
+	var out []string
+	for _, f := range in.Finalizers {
+		if !done(f) {
+			out = append(out, f)
+		}
+	}
+	return out, len(out) != len(in.Finalizers)
 }

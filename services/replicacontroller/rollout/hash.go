@@ -1,30 +1,14 @@
 package rollout
 
 import (
-	"encoding/binary"
-	"encoding/json"
-	"hash/fnv"
-	"strconv"
-
+	"github.com/jetplane/jetplane/services/replicacontroller/workload"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/util/rand"
 )
 
-// PodTemplateHash names a pod template: FNV-32a over its JSON (and the
-// collision count, so that a collision yields another name), rendered with
-// the consonant-and-digit alphabet so it is always a valid label value.
+// PodTemplateHash names a pod template (workload.TemplateHash).
 func PodTemplateHash(tmpl *corev1.PodTemplateSpec, collisionCount *int32) string {
-	h := fnv.New32a()
-	// A PodTemplateSpec always marshals; the error is impossible.
-	data, _ := json.Marshal(tmpl)
-	h.Write(data)
-	if collisionCount != nil {
-		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], uint32(*collisionCount))
-		h.Write(b[:])
-	}
-	return rand.SafeEncodeString(strconv.FormatUint(uint64(h.Sum32()), 10))
+	return workload.TemplateHash(tmpl, collisionCount)
 }
 
 // templatesEqual compares two pod templates ignoring pod-template-hash, as
