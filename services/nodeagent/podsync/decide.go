@@ -58,8 +58,15 @@ func Decide(in Input) Decision {
 	d.Stop = dedupeStops(d.Stop)
 	if terminating && running == 0 && len(d.Start) == 0 {
 		status := buildStatus(in, statuses, true)
-		d.Delete, d.Change = true, "deleted"
-		d.Status = &status
+		if len(pod.Finalizers) == 0 {
+			d.Delete, d.Change, d.Status = true, "deleted", &status
+			return d
+		}
+		// Finalizers hold the pod: report how it ended; removing the last
+		// finalizer of a finished pod deletes it (events.UpdateWrite).
+		if !sameStatus(&pod.Status, &status) {
+			d.Status, d.Change = &status, changeOf(&pod.Status, &status)
+		}
 		return d
 	}
 	status := buildStatus(in, statuses, false)
@@ -131,27 +138,31 @@ func (d *Decision) container(in Input, c corev1.Container, recs []Container, sto
 		}
 	}
 	if latest.Running {
+		probe := in.Probes[latest.ID]
+		started := c.StartupProbe == nil || probe.Started
 		cs.State.Running = &corev1.ContainerStateRunning{StartedAt: stamp(latest.StartedAt)}
-		cs.Started = ptr(true)
-		probe, probed := in.Probes[latest.ID]
-		cs.Ready = c.ReadinessProbe == nil || (probed && probe.Ready)
+		cs.Started = ptr(started)
+		cs.Ready = started && (c.ReadinessProbe == nil || probe.Ready)
 		switch {
-		case terminating && !latest.Stopping:
-			d.Stop = append(d.Stop, Stop{ID: latest.ID, Grace: remainingGrace(pod, in.Now), Reason: "pod terminating"})
-		case probe.LivenessFailed && !latest.Stopping && !terminating:
-			d.Stop = append(d.Stop, Stop{ID: latest.ID, Grace: livenessGrace(pod, c), Reason: "liveness probe failed"})
+		case latest.Stopping:
+		case terminating:
+			d.Stop = append(d.Stop, Stop{ID: latest.ID, Container: c.Name, Grace: terminationGrace(pod, in.Now), Reason: "pod terminating"})
+		case c.StartupProbe != nil && !started && probe.StartupFailed:
+			d.probeKill(pod, c, latest, Startup, c.StartupProbe)
+		case c.LivenessProbe != nil && started && probe.LivenessFailed:
+			d.probeKill(pod, c, latest, Liveness, c.LivenessProbe)
 		}
 		return cs
 	}
 	cs.Started = ptr(false)
 	term := terminated(in, latest)
-	if terminating || !shouldRestart(pod.Spec.RestartPolicy, latest.ExitCode) {
+	if terminating || !restarts(pod.Spec.RestartPolicy, latest) {
 		cs.State.Terminated = term
 		return cs
 	}
 	// Restart after back-off: 10s, 20s, 40s... up to 5m.
 	cs.LastTerminationState = corev1.ContainerState{Terminated: term}
-	delay := backoff(latest.Attempt)
+	delay := d.backoff(in, c.Name, latest)
 	if wait := latest.FinishedAt.Add(delay).Sub(in.Now); wait > 0 {
 		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
 			Message: fmt.Sprintf("back-off %v restarting failed container=%s pod=%s_%s(%s)", delay, c.Name, pod.Name, pod.Namespace, pod.UID)}
@@ -189,7 +200,7 @@ func (d *Decision) noAttempt(in Input, c corev1.Container, stored *corev1.Contai
 	if prev == nil {
 		prev = stored.LastTerminationState.Terminated
 	}
-	if !shouldRestart(in.Pod.Spec.RestartPolicy, int(prev.ExitCode)) {
+	if !restarts(in.Pod.Spec.RestartPolicy, Container{ExitCode: int(prev.ExitCode)}) {
 		cs.State.Terminated = prev
 		if stored.State.Terminated != nil {
 			cs.LastTerminationState = *stored.LastTerminationState.DeepCopy()
@@ -230,53 +241,6 @@ func previousRun(stored *corev1.ContainerStatus) *corev1.ContainerStateTerminate
 			StartedAt: stored.State.Running.StartedAt, ContainerID: stored.ContainerID}
 	}
 	return nil
-}
-
-func terminated(in Input, c Container) *corev1.ContainerStateTerminated {
-	return &corev1.ContainerStateTerminated{ExitCode: int32(c.ExitCode), Reason: c.Reason, Message: c.Message,
-		StartedAt: stamp(c.StartedAt), FinishedAt: stamp(c.FinishedAt), ContainerID: in.RuntimeName + "://" + c.ID}
-}
-
-func shouldRestart(p corev1.RestartPolicy, exitCode int) bool {
-	switch p {
-	case corev1.RestartPolicyNever:
-		return false
-	case corev1.RestartPolicyOnFailure:
-		return exitCode != 0
-	}
-	return true
-}
-
-func backoff(restarts int) time.Duration {
-	d := BackoffInitial
-	for range restarts {
-		d *= 2
-		if d >= BackoffMax {
-			return BackoffMax
-		}
-	}
-	return d
-}
-
-// remainingGrace is what is left of the deletion grace period, counted from
-// deletionTimestamp (set when the delete was requested).
-func remainingGrace(pod *corev1.Pod, now time.Time) time.Duration {
-	grace := int64(30)
-	if pod.DeletionGracePeriodSeconds != nil {
-		grace = *pod.DeletionGracePeriodSeconds
-	}
-	left := pod.DeletionTimestamp.Add(time.Duration(grace) * time.Second).Sub(now)
-	return max(left, 0)
-}
-
-func livenessGrace(pod *corev1.Pod, c corev1.Container) time.Duration {
-	if c.LivenessProbe != nil && c.LivenessProbe.TerminationGracePeriodSeconds != nil {
-		return time.Duration(*c.LivenessProbe.TerminationGracePeriodSeconds) * time.Second
-	}
-	if pod.Spec.TerminationGracePeriodSeconds != nil {
-		return time.Duration(*pod.Spec.TerminationGracePeriodSeconds) * time.Second
-	}
-	return 30 * time.Second
 }
 
 // stamp drops sub-second noise: stored times have second precision.

@@ -54,6 +54,54 @@ func exited(id string, attempt, code int, ago time.Duration) Container {
 		StartedAt: t0.Add(-time.Minute), FinishedAt: t0.Add(-ago)}
 }
 
+func withLiveness(p *corev1.Pod) {
+	p.Spec.Containers[0].LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz"}}}
+}
+
+func withStartup(p *corev1.Pod) {
+	p.Spec.Containers[0].StartupProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}}}
+}
+
+func stopping(c Container) Container {
+	c.Stopping = true
+	return c
+}
+
+func killed(c Container, msg string) Container {
+	c.ProbeKill = msg
+	return c
+}
+
+func oom(c Container) Container {
+	c.Reason = "OOMKilled"
+	return c
+}
+
+func ranFor(c Container, d time.Duration) Container {
+	c.StartedAt = c.FinishedAt.Add(-d)
+	return c
+}
+
+func probes(i Input, id string, r ProbeResult) Input {
+	i.Probes = map[string]ProbeResult{id: r}
+	return i
+}
+
+func backoffs(i Input, b Backoff) Input {
+	i.Backoffs = map[string]Backoff{"hello": b}
+	return i
+}
+
+// probeKill is the kill message of the input's ended attempt, if any.
+func probeKill(i Input) string {
+	for _, c := range i.Containers {
+		if !c.Running && c.ProbeKill != "" {
+			return c.ProbeKill
+		}
+	}
+	return ""
+}
+
 func in(p *corev1.Pod, cs ...Container) Input {
 	return Input{Now: t0, Pod: p, RuntimeName: "process", HostIP: "127.0.0.1", PodIP: "127.1.2.3", Containers: cs}
 }
@@ -82,6 +130,9 @@ func TestDecide(t *testing.T) {
 		restart int32
 		requeue time.Duration
 		delete  bool
+		backoff time.Duration // the restart delay newly chosen for "hello"
+		message string        // the waiting message, when set
+		started *bool         // running container's started, when set
 	}
 	cases := []struct {
 		name string
@@ -100,13 +151,25 @@ func TestDecide(t *testing.T) {
 			return i
 		}(), want{change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
 		{"crash: back-off 10s not over", in(pod(), exited("c1", 0, 1, 4*time.Second)),
-			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "Error", requeue: 6 * time.Second}},
-		{"crash: back-off over restarts with restartCount+1", in(pod(), exited("c1", 0, 1, 11*time.Second)),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "Error", requeue: 6 * time.Second,
+				backoff: 10 * time.Second, message: "back-off 10s restarting failed container=hello pod=web_default(uid-1)"}},
+		{"crash: back-off over restarts with restartCount+1", backoffs(in(pod(), exited("c1", 0, 1, 11*time.Second)), Backoff{0, 10 * time.Second}),
 			want{start: []Start{{"hello", 1}}, change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "ContainerCreating", term: -1, last: "Error"}},
-		{"crash: back-off doubles (3 restarts: 80s)", in(pod(), exited("c4", 3, 1, 79*time.Second), exited("c3", 2, 1, 3*time.Minute)),
+		{"crash: back-off doubles the last one (40s → 80s)", backoffs(in(pod(), exited("c4", 3, 1, 79*time.Second), exited("c3", 2, 1, 3*time.Minute)), Backoff{2, 40 * time.Second}),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "Error", restart: 3, requeue: time.Second,
+				backoff: 80 * time.Second, message: "back-off 1m20s restarting failed container=hello pod=web_default(uid-1)"}},
+		{"crash: back-off chosen for this attempt is kept", backoffs(in(pod(), exited("c4", 3, 1, 79*time.Second)), Backoff{3, 80 * time.Second}),
 			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "Error", restart: 3, requeue: time.Second}},
-		{"crash: back-off capped at 5m", in(pod(), exited("c9", 9, 1, 299*time.Second)),
-			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "Error", restart: 9, requeue: time.Second}},
+		{"crash: back-off capped at 5m", backoffs(in(pod(), exited("c9", 9, 1, 299*time.Second)), Backoff{8, 5 * time.Minute}),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "Error", restart: 9, requeue: time.Second,
+				backoff: 5 * time.Minute, message: "back-off 5m0s restarting failed container=hello pod=web_default(uid-1)"}},
+		{"crash: back-off resets after 10 minutes of running", backoffs(in(pod(), ranFor(exited("c9", 9, 1, 4*time.Second), 10*time.Minute)), Backoff{8, 5 * time.Minute}),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "Error", restart: 9, requeue: 6 * time.Second,
+				backoff: 10 * time.Second}},
+		{"Always: a completed container restarts too", in(pod(), exited("c1", 0, 0, time.Hour)),
+			want{start: []Start{{"hello", 1}}, change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "ContainerCreating", term: -1, last: "Completed", backoff: 10 * time.Second}},
+		{"OOMKilled shows in lastState", in(pod(), oom(exited("c1", 0, 137, 2*time.Second))),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "OOMKilled", requeue: 8 * time.Second, backoff: 10 * time.Second}},
 		{"Never: failure is final", in(pod(policy(corev1.RestartPolicyNever)), exited("c1", 0, 2, time.Hour)),
 			want{change: "failed", phase: corev1.PodFailed, ready: corev1.ConditionFalse, term: 2}},
 		{"Never: success is final", in(pod(policy(corev1.RestartPolicyNever)), exited("c1", 0, 0, time.Hour)),
@@ -114,9 +177,21 @@ func TestDecide(t *testing.T) {
 		{"OnFailure: success is final", in(pod(policy(corev1.RestartPolicyOnFailure)), exited("c1", 0, 0, time.Hour)),
 			want{change: "succeeded", phase: corev1.PodSucceeded, ready: corev1.ConditionFalse, term: 0}},
 		{"OnFailure: failure restarts", in(pod(policy(corev1.RestartPolicyOnFailure)), exited("c1", 0, 3, time.Hour)),
-			want{start: []Start{{"hello", 1}}, change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "ContainerCreating", term: -1, last: "Error"}},
+			want{start: []Start{{"hello", 1}}, change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "ContainerCreating", term: -1, last: "Error", backoff: 10 * time.Second}},
+		{"OnFailure: a probe kill restarts even after exit 0", in(pod(policy(corev1.RestartPolicyOnFailure)), killed(exited("c1", 0, 0, time.Second), "Container hello failed liveness probe, will be restarted")),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "Completed", requeue: 9 * time.Second, backoff: 10 * time.Second}},
+		{"Never: a probe kill is final", in(pod(policy(corev1.RestartPolicyNever)), killed(exited("c1", 0, 137, time.Second), "Container hello failed liveness probe")),
+			want{change: "failed", phase: corev1.PodFailed, ready: corev1.ConditionFalse, term: 137}},
 		{"terminating: stop within what is left of grace", in(pod(terminating(10*time.Second, 30)), running("c1", 0)),
-			want{stop: []Stop{{"c1", 20 * time.Second, "pod terminating"}}, change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
+			want{stop: []Stop{{ID: "c1", Container: "hello", Grace: 20 * time.Second, Reason: "pod terminating"}}, change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
+		{"terminating: grace run out while the agent was away: still 2s", in(pod(terminating(time.Hour, 30)), running("c1", 0)),
+			want{stop: []Stop{{ID: "c1", Container: "hello", Grace: MinGrace, Reason: "pod terminating"}}, change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
+		{"terminating: default grace 30s", in(pod(terminating(5*time.Second, 30), func(p *corev1.Pod) { p.DeletionGracePeriodSeconds = nil }), running("c1", 0)),
+			want{stop: []Stop{{ID: "c1", Container: "hello", Grace: 25 * time.Second, Reason: "pod terminating"}}, change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
+		{"terminating: a crashed container is not restarted", in(pod(terminating(time.Second, 30), func(p *corev1.Pod) { p.Status.Phase = corev1.PodRunning }), exited("c1", 0, 1, 20*time.Second)),
+			want{delete: true, change: "deleted", phase: corev1.PodFailed, ready: corev1.ConditionFalse, term: 1}},
+		{"terminating with finalizers: final status, no delete", in(pod(terminating(10*time.Second, 30), func(p *corev1.Pod) { p.Finalizers = []string{"example.com/hold"} }), exited("c1", 0, 0, time.Second)),
+			want{change: "succeeded", phase: corev1.PodSucceeded, ready: corev1.ConditionFalse, term: 0}},
 		{"terminating: a stop under way is not repeated", func() Input {
 			c := running("c1", 0)
 			c.Stopping = true
@@ -136,11 +211,30 @@ func TestDecide(t *testing.T) {
 			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImageNeverPull", At: t0.Add(-StartRetry)}}
 			return i
 		}(), want{start: []Start{{"hello", 0}}, change: "waiting", phase: corev1.PodPending, ready: corev1.ConditionFalse, waiting: "ContainerCreating", term: -1}},
-		{"liveness failed: stop with the pod's grace", func() Input {
-			i := in(pod(), running("c1", 0))
-			i.Probes = map[string]ProbeResult{"c1": {LivenessFailed: true}}
-			return i
-		}(), want{stop: []Stop{{"c1", 30 * time.Second, "liveness probe failed"}}, change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
+		{"liveness failed: stop with the pod's grace", probes(in(pod(withLiveness), running("c1", 0)), "c1", ProbeResult{LivenessFailed: true}),
+			want{stop: []Stop{{ID: "c1", Container: "hello", Grace: 30 * time.Second, Reason: "liveness probe failed", ProbeKill: "Container hello failed liveness probe, will be restarted"}},
+				change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
+		{"liveness failed: the probe's own grace", probes(in(pod(withLiveness, func(p *corev1.Pod) { p.Spec.Containers[0].LivenessProbe.TerminationGracePeriodSeconds = ptr(int64(4)) }), running("c1", 0)), "c1", ProbeResult{LivenessFailed: true}),
+			want{stop: []Stop{{ID: "c1", Container: "hello", Grace: 4 * time.Second, Reason: "liveness probe failed", ProbeKill: "Container hello failed liveness probe, will be restarted"}},
+				change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
+		{"liveness failed under Never: not restarted", probes(in(pod(withLiveness, policy(corev1.RestartPolicyNever)), running("c1", 0)), "c1", ProbeResult{LivenessFailed: true}),
+			want{stop: []Stop{{ID: "c1", Container: "hello", Grace: 30 * time.Second, Reason: "liveness probe failed", ProbeKill: "Container hello failed liveness probe"}},
+				change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
+		{"liveness failed: a stop under way is not repeated", probes(in(pod(withLiveness), stopping(running("c1", 0))), "c1", ProbeResult{LivenessFailed: true}),
+			want{change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},
+		{"startup not passed: not started, not ready, readiness ignored", probes(in(pod(withStartup, withProbe), running("c1", 0)), "c1", ProbeResult{Ready: true}),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, term: -1, started: ptr(false)}},
+		{"startup passed without readiness probe: ready", probes(in(pod(withStartup), running("c1", 0)), "c1", ProbeResult{Started: true}),
+			want{change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1, started: ptr(true)}},
+		{"startup passed, readiness not yet", probes(in(pod(withStartup, withProbe), running("c1", 0)), "c1", ProbeResult{Started: true}),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, term: -1, started: ptr(true)}},
+		{"startup failed: stop and restart", probes(in(pod(withStartup), running("c1", 0)), "c1", ProbeResult{StartupFailed: true}),
+			want{stop: []Stop{{ID: "c1", Container: "hello", Grace: 30 * time.Second, Reason: "startup probe failed", ProbeKill: "Container hello failed startup probe, will be restarted"}},
+				change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, term: -1, started: ptr(false)}},
+		{"startup gates liveness: a liveness failure before start is ignored", probes(in(pod(withStartup, withLiveness), running("c1", 0)), "c1", ProbeResult{LivenessFailed: true}),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, term: -1, started: ptr(false)}},
+		{"probe-killed attempt: lastState carries the kubelet's message", in(pod(), killed(exited("c1", 0, 137, time.Second), "Container hello failed liveness probe, will be restarted")),
+			want{change: "running", phase: corev1.PodRunning, ready: corev1.ConditionFalse, waiting: "CrashLoopBackOff", term: -1, last: "Error", requeue: 9 * time.Second, backoff: 10 * time.Second}},
 		{"agent restarted: a lost running container starts again", in(pod(func(p *corev1.Pod) {
 			p.Status.Phase = corev1.PodRunning
 			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "hello", ContainerID: "process://old", RestartCount: 2,
@@ -192,8 +286,29 @@ func TestDecide(t *testing.T) {
 			if last := cs.LastTerminationState.Terminated; (last == nil && c.want.last != "") || (last != nil && last.Reason != c.want.last) {
 				t.Fatalf("lastState %+v, want %q", last, c.want.last)
 			}
-			if cs.State.Running != nil && (cs.ContainerID == "" || cs.ImageID == "" || !*cs.Started) {
+			if cs.State.Running != nil && (cs.ContainerID == "" || cs.ImageID == "" || cs.Started == nil) {
 				t.Fatalf("running container status %+v", cs)
+			}
+			if c.want.started != nil && *cs.Started != *c.want.started {
+				t.Fatalf("started %v, want %v", *cs.Started, *c.want.started)
+			}
+			if cs.State.Running != nil && c.want.started == nil && !*cs.Started {
+				t.Fatalf("running container without startup probe not started: %+v", cs)
+			}
+			if got := d.Backoffs["hello"].Delay; got != c.want.backoff {
+				t.Fatalf("back-off recorded %v, want %v", got, c.want.backoff)
+			}
+			if c.want.message != "" && cs.State.Waiting.Message != c.want.message {
+				t.Fatalf("waiting message %q, want %q", cs.State.Waiting.Message, c.want.message)
+			}
+			if k := probeKill(c.in); k != "" {
+				ended := cs.LastTerminationState.Terminated
+				if ended == nil {
+					ended = cs.State.Terminated
+				}
+				if ended.Message != k {
+					t.Fatalf("terminated message %q, want %q", ended.Message, k)
+				}
 			}
 		})
 	}
@@ -239,6 +354,8 @@ func TestDecideIsQuietOnceReported(t *testing.T) {
 			return i
 		}()},
 		{"failed for good", in(pod(policy(corev1.RestartPolicyNever)), exited("c1", 0, 1, time.Second))},
+		{"waiting for the startup probe", in(pod(withStartup, withProbe), running("c1", 0))},
+		{"ended, held by a finalizer", in(pod(terminating(10*time.Second, 30), func(p *corev1.Pod) { p.Finalizers = []string{"example.com/hold"} }), exited("c1", 0, 0, time.Second))},
 		{"restarted after the agent came back", in(pod(func(p *corev1.Pod) {
 			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "hello", ContainerID: "process://old", RestartCount: 2,
 				State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(t0.Add(-time.Hour))}}}}
@@ -252,6 +369,7 @@ func TestDecideIsQuietOnceReported(t *testing.T) {
 			}
 			next := c.in
 			next.Pod = stored(t, c.in.Pod, first.Status)
+			next.Backoffs = first.Backoffs
 			for _, later := range []time.Duration{0, 400 * time.Millisecond, 900 * time.Millisecond} {
 				next.Now = t0.Add(later)
 				if d := Decide(next); d.Status != nil {

@@ -10,14 +10,24 @@ import (
 const (
 	BackoffInitial = 10 * time.Second
 	BackoffMax     = 5 * time.Minute
+	// BackoffReset: a container that ran this long before it ended restarts
+	// after BackoffInitial again.
+	BackoffReset = 10 * time.Minute
 	// StartRetry is how long a failed start (ErrImageNeverPull...) waits
 	// before it is tried again.
 	StartRetry = 10 * time.Second
+	// MinGrace is the least time a container is given between SIGTERM and
+	// SIGKILL, as the kubelet's minimum grace period, even when a terminating
+	// pod's grace period has already run out.
+	MinGrace = 2 * time.Second
+	// DefaultGrace is terminationGracePeriodSeconds when the pod sets none.
+	DefaultGrace = 30 * time.Second
 )
 
 // Container is one container attempt the runtime holds for the pod.
 type Container struct {
 	ID         string // runtime ID, without the scheme
+	PodUID     string // the pod it was started for
 	Name       string // container name in the pod spec
 	Attempt    int    // restartCount when it was started
 	ImageID    string
@@ -26,8 +36,12 @@ type Container struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	ExitCode   int
-	Reason     string // Completed, Error
+	Reason     string // Completed, Error, OOMKilled
 	Message    string
+	// ProbeKill is the message the agent stopped this attempt with when a
+	// liveness or startup probe failed ("" otherwise); such an attempt
+	// restarts unless restartPolicy is Never, whatever its exit code.
+	ProbeKill string
 }
 
 // StartFailure is the last failed start of a container.
@@ -38,9 +52,20 @@ type StartFailure struct {
 }
 
 // ProbeResult is the prober's verdict on one running container attempt.
+// Its zero value is a container just started: not started (when it has a
+// startup probe), not ready (when it has a readiness probe), alive.
 type ProbeResult struct {
-	Ready          bool // readiness passed (ignored when the container has no readiness probe)
+	Started        bool // the startup probe passed (ignored without one)
+	Ready          bool // readiness passed (ignored without a readiness probe)
 	LivenessFailed bool // failureThreshold consecutive liveness failures
+	StartupFailed  bool // failureThreshold consecutive startup failures
+}
+
+// Backoff is the restart delay chosen when attempt Attempt of a container
+// ended; the agent remembers it to double it at the next crash.
+type Backoff struct {
+	Attempt int
+	Delay   time.Duration
 }
 
 // Input is everything the decision reads.
@@ -53,6 +78,7 @@ type Input struct {
 	Containers  []Container             // the runtime's containers of this pod (its UID)
 	Failures    map[string]StartFailure // by container name
 	Probes      map[string]ProbeResult  // by container ID
+	Backoffs    map[string]Backoff      // by container name: the last restart delay
 }
 
 // Start asks for a new attempt of a container.
@@ -61,11 +87,16 @@ type Start struct {
 	Attempt   int // its restartCount
 }
 
-// Stop asks to end a running container within Grace.
+// Stop asks to end a running container within Grace (its preStop hook
+// included).
 type Stop struct {
-	ID     string
-	Grace  time.Duration
-	Reason string // for logs: "terminating", "liveness probe failed"
+	ID        string
+	Container string // name in the pod spec, "" when it is not in it
+	Grace     time.Duration
+	Reason    string // for logs: "pod terminating", "liveness probe failed"...
+	// ProbeKill is the kubelet's message when a failed probe is the cause:
+	// "Container X failed liveness probe, will be restarted".
+	ProbeKill string
 }
 
 // Decision is what to do for one pod.
@@ -78,10 +109,15 @@ type Decision struct {
 	// Change names the status event: running, ready, unready, waiting,
 	// succeeded, failed, status; "deleted" when Delete.
 	Change string
-	// Delete: the pod is terminating and none of its containers runs.
+	// Delete: the pod is terminating, none of its containers runs and it
+	// has no finalizers (with finalizers the final status is written and
+	// whoever removes the last one deletes it).
 	Delete bool
 	// Requeue asks to look again after this long (back-off expiry); 0: no timer.
 	Requeue time.Duration
+	// Backoffs are restart delays newly chosen, by container name, for the
+	// agent to remember (Input.Backoffs of the next decisions).
+	Backoffs map[string]Backoff
 }
 
 // Acts tells whether the decision asks the runtime to do something.
