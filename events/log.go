@@ -16,17 +16,25 @@ type Config struct {
 	Prefix string
 	// Replicas for streams and buckets (1 for a single server, 3 for a cluster).
 	Replicas int
-	// MaxAge and MaxBytes limit the event history; zero keeps everything.
+	// MaxAge and MaxBytes limit the event history (the time-travel
+	// horizon). Zero on a new stream keeps everything; zero on an existing
+	// stream keeps its limits, so that a service started without them does
+	// not undo the operator's retention policy.
 	MaxAge   time.Duration
 	MaxBytes int64
 	// LogsMaxBytes bounds the container output stream (default 256 MiB).
 	LogsMaxBytes int64
+	// SnapshotEvery makes every projection snapshot its state into the
+	// snapshot object store after this many events (0: never), so that a
+	// restarting service replays only the tail.
+	SnapshotEvery uint64
 }
 
 // Names of the assets, given the prefix.
-func (c Config) EventsStream() string { return c.Prefix + "EVENTS" }
-func (c Config) LogsStream() string   { return c.Prefix + "LOGS" }
-func (c Config) LeaseBucket() string  { return c.Prefix + "leases" }
+func (c Config) EventsStream() string  { return c.Prefix + "EVENTS" }
+func (c Config) LogsStream() string    { return c.Prefix + "LOGS" }
+func (c Config) LeaseBucket() string   { return c.Prefix + "leases" }
+func (c Config) SnapshotStore() string { return c.Prefix + "snapshots" }
 
 func (c Config) replicas() int {
 	if c.Replicas < 1 {
@@ -37,11 +45,12 @@ func (c Config) replicas() int {
 
 // Log is the event stream of one cluster: the single append path and reads.
 type Log struct {
-	NC     *nats.Conn
-	JS     jetstream.JetStream
-	Config Config
-	stream jetstream.Stream
-	leases jetstream.KeyValue
+	NC        *nats.Conn
+	JS        jetstream.JetStream
+	Config    Config
+	stream    jetstream.Stream
+	leases    jetstream.KeyValue
+	snapshots jetstream.ObjectStore
 }
 
 // Open connects to the cluster's assets, creating or updating them first
@@ -52,14 +61,20 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	l := &Log{NC: nc, JS: js, Config: cfg}
+	maxAge, maxBytes := cfg.MaxAge, orUnlimited(cfg.MaxBytes)
+	if cfg.MaxAge == 0 && cfg.MaxBytes == 0 {
+		if existing, err := js.Stream(ctx, cfg.EventsStream()); err == nil {
+			maxAge, maxBytes = existing.CachedInfo().Config.MaxAge, existing.CachedInfo().Config.MaxBytes
+		}
+	}
 	l.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        cfg.EventsStream(),
 		Description: "Jetplane event log: every change of every object",
 		Subjects:    []string{SubjectRoot + ".>"},
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.replicas(),
-		MaxAge:      cfg.MaxAge,
-		MaxBytes:    orUnlimited(cfg.MaxBytes),
+		MaxAge:      maxAge,
+		MaxBytes:    maxBytes,
 		Duplicates:  2 * time.Minute,
 		AllowDirect: true,
 		// Atomic batches: a change spanning subjects (AppendAtomic).
@@ -92,6 +107,14 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("kv %s: %w", cfg.LeaseBucket(), err)
 	}
+	if l.snapshots, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      cfg.SnapshotStore(),
+		Description: "Jetplane projection snapshots: a cache of the log, never the truth",
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.replicas(),
+	}); err != nil {
+		return nil, fmt.Errorf("object store %s: %w", cfg.SnapshotStore(), err)
+	}
 	return l, nil
 }
 
@@ -101,6 +124,9 @@ func orUnlimited(n int64) int64 {
 	}
 	return n
 }
+
+// Snapshots is the object store of projection snapshots.
+func (l *Log) Snapshots() jetstream.ObjectStore { return l.snapshots }
 
 // Leases is the KV bucket for heartbeats and leader election.
 func (l *Log) Leases() jetstream.KeyValue { return l.leases }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
@@ -65,4 +66,28 @@ func TestOpenIsIdempotent(t *testing.T) {
 	srv := eventstest.Server(t)
 	eventstest.LogOn(t, srv)
 	eventstest.LogOn(t, srv)
+}
+
+func TestOpenWithoutRetentionKeepsTheStreamsPolicy(t *testing.T) {
+	srv := eventstest.Server(t)
+	nc, err := srv.Connect("retention")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx := context.Background()
+	if _, err := events.Open(ctx, nc, events.Config{MaxAge: time.Hour, MaxBytes: 1 << 30}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := events.Open(ctx, nc, events.Config{}) // a service that says nothing of retention
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := l.Stream().Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.MaxAge != time.Hour || info.Config.MaxBytes != 1<<30 {
+		t.Fatalf("retention after a plain Open: %v, %d bytes", info.Config.MaxAge, info.Config.MaxBytes)
+	}
 }

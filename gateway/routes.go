@@ -39,6 +39,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(AuditPath, s.audit)
 	mux.HandleFunc(HistoryPath, s.history)
 	mux.HandleFunc(RestorePath, s.restore)
+	mux.HandleFunc(HorizonPath, s.horizon)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)

@@ -74,11 +74,20 @@ func TestReadsAtAPastRevisionOrTime(t *testing.T) {
 	} {
 		g.must(bad.code, "GET", podsPath("default")+bad.query, nil).status(t)
 	}
+	var h Horizon
+	g.must(http.StatusOK, "GET", HorizonPath, nil).into(t, &h)
+	if !h.Complete || h.FirstRevision != 1 || h.LastRevision < 5 || h.MaxAge != "0s" || h.FirstTime.IsZero() {
+		t.Fatalf("horizon: %+v", h)
+	}
 	// Once retention trims the beginning of history, the past is Gone.
 	if err := g.log.Stream().Purge(t.Context(), jetstream.WithPurgeSequence(2)); err != nil {
 		t.Fatal(err)
 	}
 	g.must(http.StatusGone, "GET", podsPath("default")+exact(labelled.ResourceVersion), nil).status(t)
+	g.must(http.StatusOK, "GET", HorizonPath, nil).into(t, &h)
+	if h.Complete || h.FirstRevision != 2 {
+		t.Fatalf("horizon after trimming: %+v", h)
+	}
 }
 
 func parseRV(t *testing.T, rv string) uint64 {

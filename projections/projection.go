@@ -26,6 +26,13 @@ type Projection struct {
 	changed chan struct{} // closed and replaced after each applied event
 	err     error
 	done    chan struct{}
+
+	// Snapshots (events.Config.SnapshotEvery): events applied since the
+	// last one (projection goroutine only), and whether one is being saved
+	// (under mu).
+	sinceSnapshot  uint64
+	snapshotting   bool
+	loadedSnapshot uint64
 }
 
 // New makes a projection named for logs (the owning service).
@@ -48,6 +55,9 @@ func (p *Projection) Start(ctx context.Context) error {
 	_, last, err := p.log.Bounds(ctx)
 	if err != nil {
 		return fmt.Errorf("projection %s: %w", p.name, err)
+	}
+	if p.log.Config.SnapshotEvery > 0 {
+		p.loadSnapshot(ctx)
 	}
 	go p.run(ctx)
 	return p.WaitFor(ctx, last)
@@ -74,6 +84,7 @@ func (p *Projection) run(ctx context.Context) {
 				}
 			}
 			p.broadcast()
+			p.maybeSnapshot(ctx)
 			return nil
 		})
 		if ctx.Err() != nil {

@@ -26,6 +26,7 @@ type connFlags struct {
 	prefix   string
 	replicas int
 	instance string
+	snapshot uint64
 }
 
 func (f *connFlags) register(cmd *cobra.Command) {
@@ -34,6 +35,7 @@ func (f *connFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.prefix, "stream-prefix", "", "prefix of the JetStream stream and bucket names")
 	cmd.Flags().IntVar(&f.replicas, "replicas", 1, "JetStream replicas for streams and buckets (3 on a NATS cluster)")
 	cmd.Flags().StringVar(&f.instance, "instance", strings.ToLower(host), "instance name, recorded as the events' source")
+	cmd.Flags().Uint64Var(&f.snapshot, "snapshot-every", 10000, "snapshot the service's projection after this many events (0: never)")
 }
 
 func (f *connFlags) open(ctx context.Context, name string) (*events.Log, error) {
@@ -43,7 +45,7 @@ func (f *connFlags) open(ctx context.Context, name string) (*events.Log, error) 
 	}
 	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	l, err := events.Open(octx, nc, events.Config{Prefix: f.prefix, Replicas: f.replicas})
+	l, err := events.Open(octx, nc, events.Config{Prefix: f.prefix, Replicas: f.replicas, SnapshotEvery: f.snapshot})
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -204,5 +206,8 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&nats, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server")
 	cmd.Flags().StringVar(&o.ImagesDir, "images", "bin/images", "directory of process-runtime images")
 	cmd.Flags().StringVar(&o.NodeName, "node", "", "name of the local node (default: host name)")
+	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", up.DefaultSnapshotEvery, "projections snapshot after this many events")
+	cmd.Flags().DurationVar(&o.Events.MaxAge, "retention-max-age", 0, "drop events older than this (0 keeps all: the time-travel horizon is unlimited)")
+	cmd.Flags().Int64Var(&o.Events.MaxBytes, "retention-max-bytes", 0, "drop the oldest events beyond this size (0 keeps all)")
 	return cmd
 }

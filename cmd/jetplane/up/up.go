@@ -28,6 +28,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
+// DefaultSnapshotEvery: projections snapshot after this many events, so a
+// restart replays at most about that many.
+const DefaultSnapshotEvery = 10000
+
 // Options configure an all-in-one control plane.
 type Options struct {
 	DataDir     string // NATS storage, kubeconfig and token live here
@@ -279,6 +283,9 @@ func (o *Options) defaults() error {
 	}
 	if o.GatewayAddr == "" {
 		o.GatewayAddr = "127.0.0.1:8080"
+	}
+	if o.Events.SnapshotEvery == 0 {
+		o.Events.SnapshotEvery = DefaultSnapshotEvery
 	}
 	if o.NATSHost == "" {
 		o.NATSHost = "127.0.0.1"
