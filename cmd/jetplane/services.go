@@ -137,17 +137,26 @@ func endpointsCommand() *cobra.Command {
 func agentCommand() *cobra.Command {
 	var node, images string
 	var labels map[string]string
+	var cpu, memory string
+	var maxPods int
 	return serviceCommand("agent", "Run a node agent with the process runtime", func(c *cobra.Command) {
 		host, _ := os.Hostname()
 		c.Flags().StringVar(&node, "node", strings.ToLower(host), "node name")
 		c.Flags().StringVar(&images, "images", "bin/images", "directory of process-runtime images")
 		c.Flags().StringToStringVar(&labels, "labels", nil, "extra node labels, k=v,...")
+		c.Flags().StringVar(&cpu, "cpu", "", "node cpu capacity (e.g. 4, 1500m); default: the machine's")
+		c.Flags().StringVar(&memory, "memory", "", "node memory capacity (e.g. 8Gi); default: the machine's")
+		c.Flags().IntVar(&maxPods, "max-pods", nodeagent.DefaultMaxPods, "pods the node accepts")
 	}, func(ctx context.Context, l *events.Log, instance string) error {
 		rt, err := nodeagent.NewProcessRuntime(images)
 		if err != nil {
 			return err
 		}
-		return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels})
+		cfg := nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels}
+		if err := cfg.SetCapacity(cpu, memory, maxPods); err != nil {
+			return err
+		}
+		return nodeagent.Run(ctx, cfg)
 	})
 }
 

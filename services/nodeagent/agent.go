@@ -15,6 +15,7 @@ import (
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -30,6 +31,17 @@ type Config struct {
 	// nodeStatusReportFrequency). Liveness itself is the lease.
 	NodeStatusReport time.Duration
 	Now              func() time.Time
+	// CPU, Memory and MaxPods set the node's capacity (and allocatable);
+	// zero means the machine's: runtime.NumCPU, MemTotal of /proc/meminfo,
+	// and 110 pods as the kubelet's default.
+	CPU     resource.Quantity
+	Memory  resource.Quantity
+	MaxPods int
+	// KeepContainers leaves the containers running when the agent ends, as
+	// the kubelet does, for a runtime whose containers outlive the agent
+	// (a restarted agent adopts them). Otherwise they are stopped: the
+	// process runtime's containers cannot outlive the agent's OS process.
+	KeepContainers bool
 }
 
 // NewProcessRuntime is the process runtime over an images directory
@@ -44,9 +56,6 @@ const HostIP = "127.0.0.1"
 
 const pods = "pods"
 
-// forceGrace is the grace given to containers of a pod deleted at once.
-const forceGrace = 2 * time.Second
-
 type agent struct {
 	cfg    Config
 	log    *logrus.Entry
@@ -56,14 +65,17 @@ type agent struct {
 	probes *prober
 
 	mu       sync.Mutex
-	failures map[string]podsync.StartFailure // "<pod uid>/<container>"
+	failures map[string]podsync.StartFailure // by memoryKey
+	backoffs map[string]podsync.Backoff      // by memoryKey
+	kills    map[runtime.ContainerID]string  // probe kill messages
 	stopping map[runtime.ContainerID]bool
 	stops    sync.WaitGroup
 }
 
 // Run registers the node and runs its pods until ctx ends; then it stops
-// every container it started (the pods' records stay: a restarted agent
-// starts them again).
+// every container the runtime holds, unless KeepContainers (the pods'
+// records stay: a restarted agent adopts their containers, or starts them
+// again).
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.Log == nil || cfg.NodeName == "" || cfg.Runtime == nil {
 		return errors.New("nodeagent: Log, NodeName and Runtime are required")
@@ -84,11 +96,13 @@ func Run(ctx context.Context, cfg Config) error {
 		proj:     projections.New(cfg.Log, name),
 		queue:    controller.NewQueue(),
 		failures: map[string]podsync.StartFailure{},
+		backoffs: map[string]podsync.Backoff{},
+		kills:    map[runtime.ContainerID]string{},
 		stopping: map[runtime.ContainerID]bool{},
 	}
 	a.writer = &controller.Writer{Log: cfg.Log, Projection: a.proj, Origin: events.Origin{
 		Source: "jetplane/nodeagent/" + cfg.NodeName, Actor: "system:node:" + cfg.NodeName}}
-	a.probes = newProber(a.queue.Add)
+	a.probes = newProber(cfg.Runtime, a.queue.Add, cfg.Now, a.log)
 	if s, ok := cfg.Runtime.(interface{ SetLogSink(runtime.LogSink) }); ok {
 		s.SetLogSink(logShipper(cfg.Log))
 	}
@@ -140,9 +154,15 @@ func (a *agent) keys() []string {
 	return keys
 }
 
-// shutdown stops every container the runtime holds for this agent.
+// shutdown stops every container the runtime holds for this agent, or
+// leaves them to the next agent when KeepContainers.
 func (a *agent) shutdown() {
 	a.stops.Wait()
+	if a.cfg.KeepContainers {
+		a.probes.stopAll()
+		a.log.Info("node agent stopped; containers left running")
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	list, _ := a.cfg.Runtime.List(ctx)
@@ -181,19 +201,9 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 	if e := a.proj.State().Live(pods, ns, name); a.bound(e) {
 		entry, pod = e, e.Object.(*corev1.Pod)
 	}
-	all, err := a.podContainers(ctx, ns, name)
+	infos, mine, err := a.claim(ctx, pod, ns, name)
 	if err != nil {
 		return 0, err
-	}
-	// Containers of a pod gone from this node (or of an older pod of the
-	// same name) are stopped and forgotten.
-	var mine []runtime.ContainerInfo
-	for _, c := range all {
-		if pod != nil && c.Spec.PodUID == string(pod.UID) {
-			mine = append(mine, c)
-			continue
-		}
-		a.discard(ctx, key, c)
 	}
 	if pod == nil {
 		return 0, nil
@@ -202,18 +212,21 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, err
 	}
+	// Probe workers first: an adopted container starts from the log's verdicts.
+	a.probes.sync(key, ip, pod, infos)
 	var d podsync.Decision
 	for round := 0; ; round++ {
 		d = podsync.Decide(a.input(pod, ip, mine))
+		a.remember(pod.UID, d)
 		if !d.Acts() || round == 2 {
 			break
 		}
 		a.act(ctx, key, pod, ip, d)
-		if mine, err = a.podContainers(ctx, ns, name); err != nil {
+		if infos, mine, err = a.claim(ctx, pod, ns, name); err != nil {
 			return 0, err
 		}
 	}
-	a.probes.sync(key, ip, pod, mine)
+	a.probes.sync(key, ip, pod, infos)
 	if d.Delete {
 		obj := pod.DeepCopy()
 		obj.Status = *d.Status
@@ -221,7 +234,7 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 			Object: obj, Expected: entry.Seq}); err != nil {
 			return 0, err
 		}
-		for _, c := range mine {
+		for _, c := range infos {
 			a.discard(ctx, key, c)
 		}
 		a.forgetPod(string(pod.UID))
@@ -243,6 +256,29 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 	return d.Requeue, nil
 }
 
+// claim lists the runtime's containers of the pod name, keeps the pod's
+// (podsync.Claim) and stops and removes the others: containers of a pod
+// deleted, bound elsewhere, or replaced by a new pod of the same name.
+func (a *agent) claim(ctx context.Context, pod *corev1.Pod, ns, name string) ([]runtime.ContainerInfo, []podsync.Container, error) {
+	all, err := a.podContainers(ctx, ns, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	mine, orphans := podsync.Claim(pod, a.cfg.NodeName, a.views(all))
+	byID := map[string]runtime.ContainerInfo{}
+	for _, c := range all {
+		byID[string(c.ID)] = c
+	}
+	for _, o := range orphans {
+		a.discard(ctx, projections.Key(ns, name), byID[o.ID])
+	}
+	infos := make([]runtime.ContainerInfo, 0, len(mine))
+	for _, m := range mine {
+		infos = append(infos, byID[m.ID])
+	}
+	return infos, mine, nil
+}
+
 func (a *agent) podContainers(ctx context.Context, ns, name string) ([]runtime.ContainerInfo, error) {
 	list, err := a.cfg.Runtime.List(ctx)
 	if err != nil {
@@ -260,11 +296,10 @@ func (a *agent) podContainers(ctx context.Context, ns, name string) ([]runtime.C
 // discard stops a container no pod wants any more, then removes it.
 func (a *agent) discard(ctx context.Context, key string, c runtime.ContainerInfo) {
 	if c.State.Phase == runtime.Running {
-		a.stopAsync(key, c.ID, forceGrace)
+		a.stopAsync(key, c.ID, podsync.MinGrace, nil)
 		return
 	}
-	_ = a.cfg.Runtime.Remove(ctx, c.ID)
-	a.probes.forget(c.ID)
+	a.removeContainer(ctx, c.ID)
 	if rest, _ := a.podContainersOfUID(ctx, c.Spec.PodUID); rest == 0 {
 		a.forgetPod(c.Spec.PodUID)
 	}
@@ -288,6 +323,11 @@ func (a *agent) forgetPod(uid string) {
 	for k := range a.failures {
 		if strings.HasPrefix(k, uid+"/") {
 			delete(a.failures, k)
+		}
+	}
+	for k := range a.backoffs {
+		if strings.HasPrefix(k, uid+"/") {
+			delete(a.backoffs, k)
 		}
 	}
 }

@@ -106,11 +106,7 @@ func (a *agent) desiredNode(n *corev1.Node, now time.Time) {
 	n.Labels["kubernetes.io/hostname"] = a.cfg.NodeName
 	n.Labels["kubernetes.io/os"] = goruntime.GOOS
 	n.Labels["kubernetes.io/arch"] = goruntime.GOARCH
-	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:    *resource.NewQuantity(int64(goruntime.NumCPU()), resource.DecimalSI),
-		corev1.ResourceMemory: *resource.NewQuantity(memTotal(), resource.BinarySI),
-		corev1.ResourcePods:   *resource.NewQuantity(110, resource.DecimalSI),
-	}
+	capacity := nodeCapacity(a.cfg, goruntime.NumCPU(), memTotal(readTrim("/proc/meminfo")))
 	n.Status.Capacity = capacity
 	n.Status.Allocatable = capacity.DeepCopy()
 	hb := metav1.NewTime(now)
@@ -184,11 +180,39 @@ func osImage() string {
 	return goruntime.GOOS
 }
 
-// memTotal reads MemTotal from /proc/meminfo, in bytes.
-func memTotal() int64 {
-	for _, line := range strings.Split(readTrim("/proc/meminfo"), "\n") {
+// DefaultMaxPods is the kubelet's default --max-pods.
+const DefaultMaxPods = 110
+
+// nodeCapacity is what the node offers: the Config's values where set,
+// else the machine's. Allocatable equals it (nothing is reserved).
+func nodeCapacity(cfg Config, cpus int, memBytes int64) corev1.ResourceList {
+	cpu := *resource.NewQuantity(int64(cpus), resource.DecimalSI)
+	if !cfg.CPU.IsZero() {
+		cpu = cfg.CPU.DeepCopy()
+	}
+	mem := *resource.NewQuantity(memBytes, resource.BinarySI)
+	if !cfg.Memory.IsZero() {
+		mem = cfg.Memory.DeepCopy()
+	}
+	pods := DefaultMaxPods
+	if cfg.MaxPods > 0 {
+		pods = cfg.MaxPods
+	}
+	return corev1.ResourceList{
+		corev1.ResourceCPU:    cpu,
+		corev1.ResourceMemory: mem,
+		corev1.ResourcePods:   *resource.NewQuantity(int64(pods), resource.DecimalSI),
+	}
+}
+
+// memTotal reads MemTotal from the text of /proc/meminfo, in bytes.
+func memTotal(meminfo string) int64 {
+	for _, line := range strings.Split(meminfo, "\n") {
 		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
 			f := strings.Fields(v)
+			if len(f) == 0 {
+				return 0
+			}
 			if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {
 				return n * 1024
 			}
@@ -196,3 +220,29 @@ func memTotal() int64 {
 	}
 	return 0
 }
+
+// SetCapacity sets CPU, Memory and MaxPods from their text (flags): empty
+// or 0 leaves the machine's value.
+func (c *Config) SetCapacity(cpu, memory string, maxPods int) error {
+	for _, f := range []struct {
+		name, text string
+		into       *resource.Quantity
+	}{{"cpu", cpu, &c.CPU}, {"memory", memory, &c.Memory}} {
+		if f.text == "" {
+			continue
+		}
+		q, err := resource.ParseQuantity(f.text)
+		if err != nil || q.Sign() < 0 {
+			return fmt.Errorf("node %s capacity %q: %w", f.name, f.text, errors.Join(ErrBadCapacity, err))
+		}
+		*f.into = q
+	}
+	if maxPods < 0 {
+		return fmt.Errorf("node max pods %d: %w", maxPods, ErrBadCapacity)
+	}
+	c.MaxPods = maxPods
+	return nil
+}
+
+// ErrBadCapacity: a capacity flag that is not a non-negative quantity.
+var ErrBadCapacity = errors.New("invalid node capacity")

@@ -2,25 +2,24 @@ package nodeagent
 
 import (
 	"context"
-	"crypto/tls"
-	"fmt"
-	"net"
-	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/jetplane/jetplane/services/nodeagent/podsync"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
+	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// prober runs the readiness and liveness probes of running containers, one
-// goroutine per probe, and requeues the pod when a verdict changes.
+// prober runs the startup, liveness and readiness probes of running
+// containers — one worker per container attempt, one goroutine per probe —
+// and requeues the pod when a verdict changes. The rules (defaults,
+// thresholds, startup gating, adopted containers) are podsync's.
 type prober struct {
+	rt      runtime.Runtime
 	changed func(key string)
+	now     func() time.Time
+	log     *logrus.Entry
 
 	mu      sync.Mutex
 	workers map[runtime.ContainerID]*probeWorker
@@ -32,19 +31,20 @@ type probeWorker struct {
 	result podsync.ProbeResult
 }
 
-func newProber(changed func(string)) *prober {
-	return &prober{changed: changed, workers: map[runtime.ContainerID]*probeWorker{}}
+func newProber(rt runtime.Runtime, changed func(string), now func() time.Time, log *logrus.Entry) *prober {
+	return &prober{rt: rt, changed: changed, now: now, log: log, workers: map[runtime.ContainerID]*probeWorker{}}
 }
 
 // sync starts probing the pod's running containers and forgets ended ones.
+// A container the agent adopts starts from what the log says of it.
 func (p *prober) sync(key, ip string, pod *corev1.Pod, cs []runtime.ContainerInfo) {
 	for _, c := range cs {
 		spec := containerOf(pod, c.Spec.Name)
-		if c.State.Phase != runtime.Running || spec == nil || pod.DeletionTimestamp != nil {
+		if c.State.Phase != runtime.Running || spec == nil {
 			p.forget(c.ID)
 			continue
 		}
-		if spec.ReadinessProbe == nil && spec.LivenessProbe == nil {
+		if spec.StartupProbe == nil && spec.LivenessProbe == nil && spec.ReadinessProbe == nil {
 			continue
 		}
 		p.mu.Lock()
@@ -53,16 +53,22 @@ func (p *prober) sync(key, ip string, pod *corev1.Pod, cs []runtime.ContainerInf
 			continue
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		w := &probeWorker{key: key, cancel: cancel}
+		w := &probeWorker{key: key, cancel: cancel,
+			result: podsync.InitialProbes(storedStatus(pod, spec.Name), p.rt.Name()+"://"+string(c.ID))}
 		p.workers[c.ID] = w
 		p.mu.Unlock()
-		if spec.ReadinessProbe != nil {
-			go p.run(ctx, w, spec, spec.ReadinessProbe, ip, true)
-		}
-		if spec.LivenessProbe != nil {
-			go p.run(ctx, w, spec, spec.LivenessProbe, ip, false)
+		t := target{rt: p.rt, id: c.ID, ip: ip, container: spec}
+		go p.run(ctx, w, t, c.State.StartedAt)
+	}
+}
+
+func storedStatus(pod *corev1.Pod, name string) *corev1.ContainerStatus {
+	for i := range pod.Status.ContainerStatuses {
+		if pod.Status.ContainerStatuses[i].Name == name {
+			return &pod.Status.ContainerStatuses[i]
 		}
 	}
+	return nil
 }
 
 // result is the current verdict for a container; false when not probed.
@@ -94,139 +100,70 @@ func (p *prober) stopAll() {
 	}
 }
 
-// run probes every periodSeconds after initialDelaySeconds; readiness turns
-// true after successThreshold successes and false after failureThreshold
-// failures; liveness fails for good after failureThreshold failures.
-func (p *prober) run(ctx context.Context, w *probeWorker, c *corev1.Container, pr *corev1.Probe, ip string, readiness bool) {
-	period := seconds(pr.PeriodSeconds, 10)
-	timeout := seconds(pr.TimeoutSeconds, 1)
-	successes, failures := 0, 0
-	successNeeded, failureNeeded := max(int(pr.SuccessThreshold), 1), max(int(pr.FailureThreshold), 1)
-	if pr.FailureThreshold == 0 {
-		failureNeeded = 3
+// run probes startup first; once it has passed (or when there is none),
+// liveness and readiness side by side.
+func (p *prober) run(ctx context.Context, w *probeWorker, t target, startedAt time.Time) {
+	c := t.container
+	p.mu.Lock()
+	started := w.result.Started
+	p.mu.Unlock()
+	if c.StartupProbe != nil && !started && !p.loop(ctx, w, t, podsync.Startup, c.StartupProbe, startedAt) {
+		return
 	}
-	timer := time.NewTimer(time.Duration(pr.InitialDelaySeconds) * time.Second)
+	var wg sync.WaitGroup
+	for kind, pr := range map[podsync.ProbeKind]*corev1.Probe{podsync.Liveness: c.LivenessProbe, podsync.Readiness: c.ReadinessProbe} {
+		if pr == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.loop(ctx, w, t, kind, pr, startedAt)
+		}()
+	}
+	wg.Wait()
+}
+
+// loop runs one probe every period from initialDelaySeconds after the
+// container started, until ctx ends or a final verdict: a startup probe
+// that passed (true) or failed, a liveness probe that failed.
+func (p *prober) loop(ctx context.Context, w *probeWorker, t target, kind podsync.ProbeKind, pr *corev1.Probe, startedAt time.Time) bool {
+	timing := podsync.TimingOf(kind, pr)
+	timer := time.NewTimer(podsync.FirstProbeIn(timing, startedAt, p.now()))
 	defer timer.Stop()
+	var counter podsync.ProbeCounter
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-timer.C:
 		}
-		ok := probe(ctx, c, pr, ip, timeout)
-		if ok {
-			successes, failures = successes+1, 0
-		} else {
-			successes, failures = 0, failures+1
+		err := t.probe(ctx, pr, timing.Timeout)
+		if ctx.Err() != nil {
+			return false
 		}
+		var verdict podsync.Verdict
+		counter, verdict = counter.Observe(err == nil, timing)
 		p.mu.Lock()
 		before := w.result
-		if readiness && ok && successes >= successNeeded {
-			w.result.Ready = true
-		}
-		if readiness && !ok && failures >= failureNeeded {
-			w.result.Ready = false
-		}
-		if !readiness && failures >= failureNeeded {
-			w.result.LivenessFailed = true
-		}
+		w.result = w.result.With(kind, verdict)
 		changed := before != w.result
 		p.mu.Unlock()
+		if err != nil {
+			p.log.WithFields(logrus.Fields{"key": w.key, "container": t.container.Name, "probe": kind,
+				"failures": counter.Failures}).WithError(err).Debug("probe failed")
+		}
 		if changed {
+			p.log.WithFields(logrus.Fields{"key": w.key, "container": t.container.Name, "probe": kind,
+				"verdict": verdict}).Info("probe verdict changed")
 			p.changed(w.key)
 		}
-		if !readiness && w.result.LivenessFailed {
-			return // the container is being restarted; a new attempt gets a new worker
+		switch {
+		case kind == podsync.Startup && verdict == podsync.Passed:
+			return true
+		case kind != podsync.Readiness && verdict == podsync.Failed:
+			return false // the container is stopped; a new attempt gets a new worker
 		}
-		timer.Reset(period)
+		timer.Reset(timing.Period)
 	}
-}
-
-func seconds(v int32, def int) time.Duration {
-	if v <= 0 {
-		return time.Duration(def) * time.Second
-	}
-	return time.Duration(v) * time.Second
-}
-
-// probe runs one check: httpGet (2xx/3xx) or tcpSocket (connects). exec is
-// not run yet and counts as a success.
-func probe(ctx context.Context, c *corev1.Container, pr *corev1.Probe, ip string, timeout time.Duration) bool {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	switch {
-	case pr.HTTPGet != nil:
-		g := pr.HTTPGet
-		port, err := resolvePort(g.Port, c)
-		if err != nil {
-			return false
-		}
-		host := g.Host
-		if host == "" {
-			host = ip
-		}
-		scheme := "http"
-		if g.Scheme == corev1.URISchemeHTTPS {
-			scheme = "https"
-		}
-		path := g.Path
-		if !strings.HasPrefix(path, "/") {
-			path = "/" + path
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s://%s%s", scheme, net.JoinHostPort(host, strconv.Itoa(port)), path), nil)
-		if err != nil {
-			return false
-		}
-		req.Header.Set("User-Agent", "jetplane-probe/1")
-		for _, h := range g.HTTPHeaders {
-			req.Header.Set(h.Name, h.Value)
-		}
-		resp, err := probeClient.Do(req)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode >= 200 && resp.StatusCode < 400
-	case pr.TCPSocket != nil:
-		port, err := resolvePort(pr.TCPSocket.Port, c)
-		if err != nil {
-			return false
-		}
-		host := pr.TCPSocket.Host
-		if host == "" {
-			host = ip
-		}
-		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-		if err != nil {
-			return false
-		}
-		conn.Close()
-		return true
-	}
-	return true
-}
-
-// probeClient does not follow redirects (a 3xx is a success) nor keep
-// connections (each probe is a fresh check), and skips TLS verification as
-// the kubelet does.
-var probeClient = &http.Client{
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	Transport: &http.Transport{DisableKeepAlives: true,
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, //nolint:gosec // probes, as the kubelet's
-}
-
-// resolvePort turns a number or a named container port into a number.
-func resolvePort(p intstr.IntOrString, c *corev1.Container) (int, error) {
-	if p.Type == intstr.Int {
-		return p.IntValue(), nil
-	}
-	for _, cp := range c.Ports {
-		if cp.Name == p.StrVal {
-			return int(cp.ContainerPort), nil
-		}
-	}
-	if n, err := strconv.Atoi(p.StrVal); err == nil {
-		return n, nil
-	}
-	return 0, fmt.Errorf("container %s has no port named %q", c.Name, p.StrVal)
 }

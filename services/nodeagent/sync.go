@@ -9,33 +9,61 @@ import (
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // input gathers what podsync reads for one pod.
-func (a *agent) input(pod *corev1.Pod, ip string, cs []runtime.ContainerInfo) podsync.Input {
+func (a *agent) input(pod *corev1.Pod, ip string, cs []podsync.Container) podsync.Input {
 	in := podsync.Input{Now: a.cfg.Now(), Pod: pod, RuntimeName: a.cfg.Runtime.Name(), HostIP: HostIP, PodIP: ip,
-		Failures: map[string]podsync.StartFailure{}, Probes: map[string]podsync.ProbeResult{}}
+		Containers: cs, Failures: map[string]podsync.StartFailure{}, Probes: map[string]podsync.ProbeResult{},
+		Backoffs: map[string]podsync.Backoff{}}
 	a.mu.Lock()
 	for _, c := range pod.Spec.Containers {
-		if f, ok := a.failures[string(pod.UID)+"/"+c.Name]; ok {
+		if f, ok := a.failures[memoryKey(pod.UID, c.Name)]; ok {
 			in.Failures[c.Name] = f
 		}
-	}
-	for _, c := range cs {
-		in.Containers = append(in.Containers, podsync.Container{
-			ID: string(c.ID), Name: c.Spec.Name, Attempt: c.Spec.Attempt, ImageID: c.ImageID,
-			Running: c.State.Phase == runtime.Running, Stopping: a.stopping[c.ID],
-			StartedAt: c.State.StartedAt, FinishedAt: c.State.FinishedAt,
-			ExitCode: c.State.ExitCode, Reason: c.State.Reason, Message: c.State.Message,
-		})
+		if b, ok := a.backoffs[memoryKey(pod.UID, c.Name)]; ok {
+			in.Backoffs[c.Name] = b
+		}
 	}
 	a.mu.Unlock()
 	for _, c := range cs {
-		if r, ok := a.probes.result(c.ID); ok {
-			in.Probes[string(c.ID)] = r
+		if r, ok := a.probes.result(runtime.ContainerID(c.ID)); ok {
+			in.Probes[c.ID] = r
 		}
 	}
 	return in
+}
+
+// memoryKey names what the agent remembers of one container of a pod
+// (failed starts, back-offs): "<pod uid>/<container>".
+func memoryKey(uid types.UID, name string) string { return string(uid) + "/" + name }
+
+// views are the runtime's containers as podsync sees them, with what the
+// agent knows of them (a stop under way, a probe kill).
+func (a *agent) views(cs []runtime.ContainerInfo) []podsync.Container {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]podsync.Container, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, podsync.Container{
+			ID: string(c.ID), PodUID: c.Spec.PodUID, Name: c.Spec.Name, Attempt: c.Spec.Attempt, ImageID: c.ImageID,
+			Running: c.State.Phase == runtime.Running, Stopping: a.stopping[c.ID],
+			StartedAt: c.State.StartedAt, FinishedAt: c.State.FinishedAt,
+			ExitCode: c.State.ExitCode, Reason: c.State.Reason, Message: c.State.Message,
+			ProbeKill: a.kills[c.ID],
+		})
+	}
+	return out
+}
+
+// remember keeps the back-offs a decision chose.
+func (a *agent) remember(uid types.UID, d podsync.Decision) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for name, b := range d.Backoffs {
+		a.backoffs[memoryKey(uid, name)] = b
+	}
 }
 
 // act carries out podsync's actions: starts now, stops in the background.
@@ -46,7 +74,7 @@ func (a *agent) act(ctx context.Context, key string, pod *corev1.Pod, ip string,
 		if c == nil {
 			continue
 		}
-		fk := string(pod.UID) + "/" + c.Name
+		fk := memoryKey(pod.UID, c.Name)
 		id, err := a.cfg.Runtime.Start(ctx, specOf(pod, c, ip, s.Attempt))
 		if err != nil {
 			f := podsync.StartFailure{Reason: "RunContainerError", Message: err.Error(), At: a.cfg.Now()}
@@ -72,18 +100,42 @@ func (a *agent) act(ctx context.Context, key string, pod *corev1.Pod, ip string,
 		log.WithFields(logrus.Fields{"container": c.Name, "id": id, "attempt": s.Attempt, "ip": ip}).Info("container started")
 	}
 	for _, s := range d.Stop {
-		log.WithFields(logrus.Fields{"id": s.ID, "grace": s.Grace, "reason": s.Reason}).Info("stopping container")
-		a.stopAsync(key, runtime.ContainerID(s.ID), s.Grace)
+		id := runtime.ContainerID(s.ID)
+		l := log.WithFields(logrus.Fields{"id": s.ID, "container": s.Container, "grace": s.Grace, "reason": s.Reason})
+		if s.ProbeKill != "" {
+			a.mu.Lock()
+			a.kills[id] = s.ProbeKill
+			a.mu.Unlock()
+			l.Info(s.ProbeKill)
+		} else {
+			l.Info("stopping container")
+		}
+		var preStop func(context.Context) error
+		if c := containerOf(pod, s.Container); c != nil && c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
+			t, h := target{rt: a.cfg.Runtime, id: id, ip: ip, container: c}, c.Lifecycle.PreStop
+			preStop = func(ctx context.Context) error { return t.hook(ctx, h) }
+		}
+		a.stopAsync(key, id, s.Grace, preStop)
 	}
 	for _, id := range d.Remove {
-		_ = a.cfg.Runtime.Remove(ctx, runtime.ContainerID(id))
-		a.probes.forget(runtime.ContainerID(id))
+		a.removeContainer(ctx, runtime.ContainerID(id))
 	}
 }
 
+// removeContainer forgets an ended container and what the agent knew of it.
+func (a *agent) removeContainer(ctx context.Context, id runtime.ContainerID) {
+	_ = a.cfg.Runtime.Remove(ctx, id)
+	a.probes.forget(id)
+	a.mu.Lock()
+	delete(a.kills, id)
+	a.mu.Unlock()
+}
+
 // stopAsync stops a container without holding up the worker (grace may be
-// long) and requeues the pod once it has ended.
-func (a *agent) stopAsync(key string, id runtime.ContainerID, grace time.Duration) {
+// long) and requeues the pod once it has ended. A preStop hook runs first,
+// within the grace period; when it uses it all, the container still gets
+// MinGrace between SIGTERM and SIGKILL, as the kubelet's one-off extension.
+func (a *agent) stopAsync(key string, id runtime.ContainerID, grace time.Duration, preStop func(context.Context) error) {
 	a.mu.Lock()
 	if a.stopping[id] {
 		a.mu.Unlock()
@@ -94,10 +146,20 @@ func (a *agent) stopAsync(key string, id runtime.ContainerID, grace time.Duratio
 	a.stops.Add(1)
 	go func() {
 		defer a.stops.Done()
+		log := a.log.WithFields(logrus.Fields{"key": key, "id": id})
+		if preStop != nil {
+			deadline := time.Now().Add(grace)
+			hctx, cancel := context.WithDeadline(context.Background(), deadline)
+			if err := preStop(hctx); err != nil {
+				log.WithError(err).Warn("preStop hook failed")
+			}
+			cancel()
+			grace = max(time.Until(deadline), podsync.MinGrace)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), grace+30*time.Second)
 		defer cancel()
 		if err := a.cfg.Runtime.Stop(ctx, id, grace); err != nil && !errors.Is(err, runtime.ErrNotFound) {
-			a.log.WithField("key", key).WithError(err).Warn("stop failed")
+			log.WithError(err).Warn("stop failed")
 		}
 		a.probes.forget(id)
 		a.mu.Lock()
@@ -120,7 +182,11 @@ func containerOf(pod *corev1.Pod, name string) *corev1.Container {
 // few downward-API fields that are known here.
 func specOf(pod *corev1.Pod, c *corev1.Container, ip string, attempt int) runtime.ContainerSpec {
 	s := runtime.ContainerSpec{PodUID: string(pod.UID), Namespace: pod.Namespace, PodName: pod.Name, Name: c.Name,
-		Image: c.Image, Command: c.Command, Args: c.Args, PodIP: ip, Attempt: attempt}
+		Image: c.Image, Command: c.Command, Args: c.Args, PodIP: ip, Attempt: attempt,
+		CPUMilli: c.Resources.Limits.Cpu().MilliValue(), MemoryBytes: c.Resources.Limits.Memory().Value()}
+	for _, p := range c.Ports {
+		s.Ports = append(s.Ports, runtime.Port{Name: p.Name, ContainerPort: p.ContainerPort, Protocol: string(p.Protocol)})
+	}
 	for _, e := range c.Env {
 		v := e.Value
 		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
