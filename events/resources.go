@@ -31,8 +31,11 @@ type Resource struct {
 	Verbs      []string
 	// Subresources served besides the object itself, e.g. "status".
 	Subresources []string
-	New          func() Object
-	NewList      func() runtime.Object
+	// Derived resources are views of the log that nobody writes (core/v1
+	// Events): read-only, and no event subject carries them.
+	Derived bool
+	New     func() Object
+	NewList func() runtime.Object
 }
 
 // GroupVersion is "v1" for the core group, else "group/version".
@@ -94,6 +97,9 @@ var registry = []Resource{
 	{Name: "cronjobs", Singular: "cronjob", Kind: "CronJob", ListKind: "CronJobList", Group: "batch", Version: "v1", Namespaced: true,
 		ShortNames: []string{"cj"}, Subresources: []string{"status"},
 		New: func() Object { return &batchv1.CronJob{} }, NewList: func() runtime.Object { return &batchv1.CronJobList{} }},
+	{Name: "events", Singular: "event", Kind: "Event", ListKind: "EventList", Version: "v1", Namespaced: true,
+		ShortNames: []string{"ev"}, Derived: true,
+		New: func() Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} }},
 }
 
 var byName, byKind = indexRegistry()
@@ -102,6 +108,9 @@ func indexRegistry() (map[string]Resource, map[string]Resource) {
 	n, k := map[string]Resource{}, map[string]Resource{}
 	for i := range registry {
 		registry[i].Verbs = allVerbs
+		if registry[i].Derived {
+			registry[i].Verbs = []string{"get", "list"}
+		}
 		n[registry[i].Name] = registry[i]
 		k[strings.ToLower(registry[i].Kind)] = registry[i]
 	}

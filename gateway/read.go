@@ -58,6 +58,19 @@ func fieldSet(res events.Resource, obj events.Object) fields.Set {
 		set["status.phase"] = string(o.Status.Phase)
 	case *corev1.Node:
 		set["spec.unschedulable"] = fmt.Sprint(o.Spec.Unschedulable)
+	case *corev1.Event:
+		// The fields kubectl describe selects events by.
+		set["involvedObject.kind"] = o.InvolvedObject.Kind
+		set["involvedObject.namespace"] = o.InvolvedObject.Namespace
+		set["involvedObject.name"] = o.InvolvedObject.Name
+		set["involvedObject.uid"] = string(o.InvolvedObject.UID)
+		set["involvedObject.apiVersion"] = o.InvolvedObject.APIVersion
+		set["involvedObject.resourceVersion"] = o.InvolvedObject.ResourceVersion
+		set["involvedObject.fieldPath"] = o.InvolvedObject.FieldPath
+		set["reason"] = o.Reason
+		set["reportingComponent"] = o.ReportingController
+		set["source"] = o.Source.Component
+		set["type"] = o.Type
 	}
 	return set
 }
@@ -85,6 +98,10 @@ func (s *Server) consistentRead(r *http.Request) {
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
+	if t.res.Derived {
+		s.getDerived(w, r, t)
+		return
+	}
 	st, _, err := s.readState(r)
 	if err != nil {
 		writeError(w, err)
@@ -104,6 +121,9 @@ func (s *Server) matching(r *http.Request, t target) ([]events.Object, uint64, e
 	sel, err := parseSelectors(r, t.res)
 	if err != nil {
 		return nil, 0, err
+	}
+	if t.res.Derived {
+		return s.derivedMatching(r, t, sel)
 	}
 	st, last, err := s.readState(r)
 	if err != nil {

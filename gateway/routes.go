@@ -172,6 +172,9 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, t target)
 	defer rec.done()
 	w = rec
 	switch {
+	case t.res.Derived && (r.Method != http.MethodGet || watching || t.subresource != ""):
+		// Derived from the log, never written; not watchable yet.
+		writeError(w, apierrors.NewMethodNotSupported(t.res.GroupResource(), verb))
 	case t.subresource == "scale":
 		s.serveScale(w, r, t)
 	case r.Method == http.MethodGet && watching:

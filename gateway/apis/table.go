@@ -33,6 +33,7 @@ var printers = map[string]printer{
 	"endpoints":   {endpointsColumns, endpointsCells},
 	"nodes":       {nodeColumns, nodeCells},
 	"namespaces":  {namespaceColumns, namespaceCells},
+	"events":      {eventColumns, eventCells},
 }
 
 // genericPrinter serves kinds without their own layout: NAME and AGE.

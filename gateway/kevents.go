@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"net/http"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/kevents"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// derivedEvents replays the log of a namespace (every namespace when "")
+// up to the request's revision and derives its Kubernetes Events.
+func (s *Server) derivedEvents(r *http.Request, namespace string) ([]events.Object, uint64, error) {
+	seq, past, err := s.pastRevision(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !past {
+		if _, seq, err = s.log.Bounds(r.Context()); err != nil {
+			return nil, 0, err
+		}
+	}
+	filter := events.FilterSubject("", "")
+	// Events of cluster-scoped objects (nodes) are filed in default.
+	if namespace != "" && namespace != "default" {
+		filter = events.SubjectRoot + ".*." + events.EncodeToken(namespace) + ".>"
+	}
+	d := kevents.New()
+	var out []events.Object
+	err = s.log.Replay(r.Context(), filter, 1, seq, func(ev *events.Event, decErr error) error {
+		if decErr != nil {
+			return nil
+		}
+		for _, e := range d.Observe(ev) {
+			if namespace == "" || e.Namespace == namespace {
+				e := e
+				out = append(out, &e)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, seq, nil
+}
+
+func (s *Server) derivedMatching(r *http.Request, t target, sel selectors) ([]events.Object, uint64, error) {
+	all, seq, err := s.derivedEvents(r, t.namespace)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []events.Object
+	for _, o := range all {
+		if sel.matches(t.res, o) {
+			out = append(out, o)
+		}
+	}
+	return out, seq, nil
+}
+
+func (s *Server) getDerived(w http.ResponseWriter, r *http.Request, t target) {
+	all, _, err := s.derivedEvents(r, t.namespace)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	for _, o := range all {
+		if o.GetName() == t.name {
+			writeObject(w, r, http.StatusOK, t.res, o)
+			return
+		}
+	}
+	writeError(w, apierrors.NewNotFound(t.res.GroupResource(), t.name))
+}
