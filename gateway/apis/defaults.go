@@ -64,6 +64,7 @@ func Default(res events.Resource, obj events.Object) {
 			o.Status.Allocatable = o.Status.Capacity.DeepCopy()
 		}
 	}
+	defaultWorkloads(obj)
 }
 
 func defaultDeployment(d *appsv1.Deployment) {

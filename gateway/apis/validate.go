@@ -43,6 +43,7 @@ func Validate(res events.Resource, obj events.Object, old events.Object) field.E
 	case *corev1.Endpoints:
 		errs = append(errs, validateEndpointSubsets(o.Subsets, field.NewPath("subsets"))...)
 	}
+	errs = append(errs, validateWorkloads(obj, old)...)
 	return errs
 }
 

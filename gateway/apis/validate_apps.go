@@ -47,6 +47,13 @@ func validateReplicas(replicas *int32, path *field.Path) field.ErrorList {
 // template it must select, as Kubernetes does for ReplicaSets and
 // Deployments: the template runs forever, so restartPolicy is Always.
 func validateSelectedTemplate(sel *metav1.LabelSelector, tmpl *corev1.PodTemplateSpec, kind string, path *field.Path) field.ErrorList {
+	errs := validateWorkloadSelector(sel, tmpl.Labels, kind, path)
+	return append(errs, validateLongRunningTemplate(tmpl, path.Child("template"))...)
+}
+
+// validateWorkloadSelector checks that a workload has a valid, non-empty
+// selector that matches its template's labels.
+func validateWorkloadSelector(sel *metav1.LabelSelector, tmplLabels map[string]string, kind string, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	selPath := path.Child("selector")
 	switch {
@@ -56,13 +63,18 @@ func validateSelectedTemplate(sel *metav1.LabelSelector, tmpl *corev1.PodTemplat
 		errs = append(errs, field.Invalid(selPath, sel, "empty selector is invalid for "+kind))
 	default:
 		errs = append(errs, metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, selPath)...)
-		if s, err := metav1.LabelSelectorAsSelector(sel); err == nil && !s.Matches(labels.Set(tmpl.Labels)) {
-			errs = append(errs, field.Invalid(path.Child("template", "metadata", "labels"), tmpl.Labels,
+		if s, err := metav1.LabelSelectorAsSelector(sel); err == nil && !s.Matches(labels.Set(tmplLabels)) {
+			errs = append(errs, field.Invalid(path.Child("template", "metadata", "labels"), tmplLabels,
 				"`selector` does not match template `labels`"))
 		}
 	}
-	tp := path.Child("template")
-	errs = append(errs, validateTemplateMeta(&tmpl.ObjectMeta, tp.Child("metadata"))...)
+	return errs
+}
+
+// validateLongRunningTemplate checks the pod template of a workload whose
+// pods run forever: restartPolicy Always, no activeDeadlineSeconds.
+func validateLongRunningTemplate(tmpl *corev1.PodTemplateSpec, tp *field.Path) field.ErrorList {
+	errs := validateTemplateMeta(&tmpl.ObjectMeta, tp.Child("metadata"))
 	errs = append(errs, validatePodSpec(&tmpl.Spec, tp.Child("spec"))...)
 	if rp := tmpl.Spec.RestartPolicy; rp != "" && rp != corev1.RestartPolicyAlways {
 		errs = append(errs, field.NotSupported(tp.Child("spec", "restartPolicy"), rp, []string{string(corev1.RestartPolicyAlways)}))

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 )
@@ -67,10 +68,19 @@ func Warnings(res events.Resource, obj events.Object) []string {
 		spec = &o.Spec.Template.Spec
 	case *appsv1.StatefulSet:
 		spec = &o.Spec.Template.Spec
+	case *corev1.ReplicationController:
+		if o.Spec.Template == nil {
+			return nil
+		}
+		spec = &o.Spec.Template.Spec
+	case *batchv1.Job:
+		spec = &o.Spec.Template.Spec
+	case *batchv1.CronJob:
+		spec, prefix = &o.Spec.JobTemplate.Spec.Template.Spec, "spec.jobTemplate.spec.template.spec."
 	default:
 		return nil
 	}
-	var out []string
+	out := jobFieldWarnings(obj)
 	for _, f := range fieldsNotActedOn {
 		for _, path := range f.set(spec) {
 			out = append(out, prefix+path+": "+notActedOnSuffix)
@@ -103,4 +113,37 @@ func containerField(name string, check func(*corev1.Container) []string) ignored
 		}
 		return out
 	}}
+}
+
+// jobFieldWarnings names the Job fields Jetplane stores but does not act on
+// yet, for Jobs and CronJobs' job templates.
+func jobFieldWarnings(obj events.Object) []string {
+	var spec *batchv1.JobSpec
+	prefix := "spec."
+	switch o := obj.(type) {
+	case *batchv1.Job:
+		spec = &o.Spec
+	case *batchv1.CronJob:
+		spec, prefix = &o.Spec.JobTemplate.Spec, "spec.jobTemplate.spec."
+	default:
+		return nil
+	}
+	var out []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"completionMode", spec.CompletionMode != nil && *spec.CompletionMode == batchv1.IndexedCompletion},
+		{"podFailurePolicy", spec.PodFailurePolicy != nil},
+		{"successPolicy", spec.SuccessPolicy != nil},
+		{"backoffLimitPerIndex", spec.BackoffLimitPerIndex != nil},
+		{"maxFailedIndexes", spec.MaxFailedIndexes != nil},
+		{"ttlSecondsAfterFinished", spec.TTLSecondsAfterFinished != nil},
+		{"podReplacementPolicy", spec.PodReplacementPolicy != nil && *spec.PodReplacementPolicy == batchv1.Failed},
+	} {
+		if f.set {
+			out = append(out, prefix+f.name+": "+notActedOnSuffix)
+		}
+	}
+	return out
 }
