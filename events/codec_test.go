@@ -47,6 +47,25 @@ func render(m *nats.Msg) string {
 	return b.String()
 }
 
+// matchGolden compares an encoding with testdata/<name>.golden (rewritten
+// with -update).
+func matchGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Fatalf("encoding changed:\n--- got\n%s--- want\n%s", got, want)
+	}
+}
+
 func TestEncodeGolden(t *testing.T) {
 	cases := map[string]*Event{
 		"namespaced": goldenEvent(),
@@ -60,20 +79,7 @@ func TestEncodeGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := render(m)
-			path := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Fatalf("encoding changed:\n--- got\n%s--- want\n%s", got, want)
-			}
+			matchGolden(t, name, render(m))
 			back, err := Decode(m.Subject, m.Header, m.Data, 42)
 			if err != nil {
 				t.Fatal(err)

@@ -51,6 +51,7 @@ type Log struct {
 	stream    jetstream.Stream
 	leases    jetstream.KeyValue
 	snapshots jetstream.ObjectStore
+	logs      jetstream.Stream // LOGS: container output (logread.go)
 }
 
 // Open connects to the cluster's assets, creating or updating them first
@@ -87,7 +88,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	if logsMax == 0 {
 		logsMax = 256 << 20
 	}
-	if _, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if l.logs, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        cfg.LogsStream(),
 		Description: "Jetplane container output",
 		Subjects:    []string{LogsRoot + ".>"},
@@ -95,6 +96,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 		Replicas:    cfg.replicas(),
 		MaxBytes:    logsMax,
 		Discard:     jetstream.DiscardOld,
+		AllowDirect: true, // tails and searches read single records
 	}); err != nil {
 		return nil, fmt.Errorf("stream %s: %w", cfg.LogsStream(), err)
 	}

@@ -8,7 +8,7 @@ import (
 const (
 	// SubjectRoot prefixes every event subject.
 	SubjectRoot = "jetplane.ev"
-	// LogsRoot prefixes container output subjects.
+	// LogsRoot prefixes container output subjects (LogAttempt.Subject).
 	LogsRoot = "jetplane.logs"
 	// ClusterScope stands for the namespace of cluster-scoped objects.
 	ClusterScope = "_"
@@ -59,9 +59,4 @@ func ParseSubject(subj string) (resource, namespace, name string, err error) {
 		return "", "", "", fmt.Errorf("subject %q: %w", subj, ErrBadSubject)
 	}
 	return parts[0], DecodeToken(parts[1]), DecodeToken(parts[2]), nil
-}
-
-// LogSubject is where one container's output goes.
-func LogSubject(namespace, pod, container string) string {
-	return LogsRoot + "." + EncodeToken(namespace) + "." + EncodeToken(pod) + "." + EncodeToken(container)
 }

@@ -103,8 +103,10 @@ func Run(ctx context.Context, cfg Config) error {
 	a.writer = &controller.Writer{Log: cfg.Log, Projection: a.proj, Origin: events.Origin{
 		Source: "jetplane/nodeagent/" + cfg.NodeName, Actor: "system:node:" + cfg.NodeName}}
 	a.probes = newProber(cfg.Runtime, a.queue.Add, cfg.Now, a.log)
+	ship, stopShipping := startLogShipper(ctx, cfg.Log, a.log)
+	defer stopShipping() // after a.shutdown (deferred below): stopped containers' last lines ship too
 	if s, ok := cfg.Runtime.(interface{ SetLogSink(runtime.LogSink) }); ok {
-		s.SetLogSink(logShipper(cfg.Log))
+		s.SetLogSink(ship.sink)
 	}
 	a.proj.OnApply(func(prev, cur *projections.Entry, ev *events.Event) {
 		if cur.Resource == pods && (a.bound(prev) || a.bound(cur)) {

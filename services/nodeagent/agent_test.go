@@ -135,7 +135,6 @@ func logLines(t *testing.T, l *events.Log, pod, s string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	subj := events.LogSubject("default", pod, "hello")
 	info, err := stream.Info(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -143,13 +142,20 @@ func logLines(t *testing.T, l *events.Log, pod, s string) int {
 	n := 0
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
 		m, err := stream.GetMsg(ctx, seq)
-		if err != nil || m.Subject != subj {
+		if err != nil {
 			continue
 		}
-		if m.Header.Get(LogStreamHeader) != "stdout" || m.Header.Get(LogTimeHeader) == "" {
-			t.Fatalf("log line headers %v", m.Header)
+		rec, err := events.DecodeLogRecord(m.Subject, m.Header, m.Data, m.Sequence)
+		if err != nil {
+			t.Fatalf("log record at %d: %v", seq, err)
 		}
-		if strings.Contains(string(m.Data), s) {
+		if rec.Namespace != "default" || rec.Pod != pod || rec.Container != "hello" {
+			continue
+		}
+		if rec.Stream != events.LogStdout || rec.PodUID == "" {
+			t.Fatalf("log record %+v", rec)
+		}
+		if strings.Contains(string(rec.Data), s) {
 			n++
 		}
 	}
