@@ -65,13 +65,19 @@ func NewEvent(o Origin, w Write, now time.Time) (*Event, error) {
 	if !w.Resource.Namespaced {
 		ns = ""
 	}
+	id, corr := uuid.NewString(), w.Cause.CorrelationID
+	if corr == "" {
+		// A change nobody caused starts its own story: what it causes
+		// carries its id, and so does it, so one filter finds them all.
+		corr = id
+	}
 	return &Event{
-		ID:            uuid.NewString(),
+		ID:            id,
 		Source:        o.Source,
 		Type:          TypeOf(w.Resource, w.Change),
 		Time:          now.UTC(),
 		Actor:         o.Actor,
-		CorrelationID: w.Cause.CorrelationID,
+		CorrelationID: corr,
 		CausationID:   w.Cause.CausationID,
 		Resource:      w.Resource.Name,
 		Namespace:     ns,

@@ -40,7 +40,9 @@ type Options struct {
 	NATSPort    int    // default 4222; -1 picks one
 	ImagesDir   string // process runtime images
 	NodeName    string // default: the host name
-	Events      events.Config
+	// Tokens adds users: bearer token → user name, beside the admin.
+	Tokens map[string]string
+	Events events.Config
 }
 
 // Cluster is a running all-in-one control plane.
@@ -106,7 +108,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return fail(err)
 	}
 	gw, err := gateway.New(ctx, gateway.Config{Log: gwLog, Instance: o.NodeName, Listener: ln,
-		Tokens: map[string]string{c.Token: "admin"}})
+		Tokens: o.tokens(c.Token)})
 	if err != nil {
 		ln.Close()
 		return fail(fmt.Errorf("gateway: %w", err))
@@ -272,6 +274,15 @@ func (c *Cluster) Wait() error {
 	c.conns = nil
 	c.nats.Shutdown()
 	return errors.Join(c.errs...)
+}
+
+// tokens is every user the gateway knows: the admin and Options.Tokens.
+func (o *Options) tokens(admin string) map[string]string {
+	all := map[string]string{admin: "admin"}
+	for tok, user := range o.Tokens {
+		all[tok] = user
+	}
+	return all
 }
 
 func (o *Options) defaults() error {
