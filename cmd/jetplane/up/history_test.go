@@ -67,12 +67,17 @@ func TestHistoryAuditTimeTravelRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deployYAML := strings.Split(string(manifest), "\n---")[0]
-	deployJSON, err := yaml.YAMLToJSON([]byte(deployYAML))
+	docs := strings.Split(string(manifest), "\n---")
+	deployJSON, err := yaml.YAMLToJSON([]byte(docs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serviceJSON, err := yaml.YAMLToJSON([]byte(docs[1]))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustAs(t, c, "tok-alice", "POST", deploys, "application/json", string(deployJSON), http.StatusCreated)
+	mustAs(t, c, "tok-alice", "POST", "/api/v1/namespaces/default/services", "application/json", string(serviceJSON), http.StatusCreated)
 	waitHelloServing(t, c, 3)
 	mustAs(t, c, "tok-bob", "PATCH", deploys+"/hello/scale", "application/merge-patch+json", `{"spec":{"replicas":2}}`, http.StatusOK)
 	mustAs(t, c, "tok-alice", "PATCH", deploys+"/hello", "application/strategic-merge-patch+json",
@@ -173,10 +178,21 @@ func TestHistoryAuditTimeTravelRestore(t *testing.T) {
 		t.Fatalf("restore:\n%s", out.String())
 	}
 	waitImageServing(t, c, 2, "jetplane/hello:2")
+	// The restore is audited: its own events are the admin's, and what the
+	// controllers did about them is linked to it.
+	byAdmin, consequences := 0, 0
 	for _, e := range audit(fmt.Sprintf("?correlationid=%s", res.CorrelationID)) {
-		if e.Actor != "admin" {
+		switch {
+		case e.Actor == "admin":
+			byAdmin++
+		case strings.HasPrefix(e.Actor, "system:"):
+			consequences++
+		default:
 			t.Fatalf("restore event by %q", e.Actor)
 		}
+	}
+	if byAdmin != len(res.Changes) || consequences == 0 {
+		t.Fatalf("restore events: %d by admin for %d changes, %d consequences", byAdmin, len(res.Changes), consequences)
 	}
 }
 
