@@ -149,6 +149,8 @@ func (c *Client) Do(ctx context.Context, method, path string, body io.Reader, he
 	return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(data)))
 }
 
+func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
 // GetJSON decodes the answer of a GET into v.
 func (c *Client) GetJSON(ctx context.Context, path string, v any) error {
 	resp, err := c.Do(ctx, http.MethodGet, path, nil, http.Header{"Accept": {"application/json"}})

@@ -142,3 +142,32 @@ func TestRestoreVerbPlansThenRestores(t *testing.T) {
 		t.Fatalf("later after restore: %v", err)
 	}
 }
+
+func TestGetVerbShowsThePast(t *testing.T) {
+	c := serve(t, "alice")["alice"]
+	deploy := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":2,
+"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+"spec":{"containers":[{"name":"web","image":"jetplane/hello:1"}]}}}}`
+	do(t, c, "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json", deploy)
+	var h gateway.History
+	if err := c.GetJSON(context.Background(), gateway.HistoryPath+"deployments/default/web", &h); err != nil {
+		t.Fatal(err)
+	}
+	rev, _ := strconv.ParseUint(h.Revisions[0].ResourceVersion, 10, 64)
+	do(t, c, "DELETE", "/apis/apps/v1/namespaces/default/deployments/web", "", "")
+
+	var now, past bytes.Buffer
+	if err := c.Get(context.Background(), client.GetOptions{Type: "deploy"}, &now); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(context.Background(), client.GetOptions{Type: "deployments", Revision: rev}, &past); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(now.String(), "No resources found") {
+		t.Fatalf("now:\n%s", now.String())
+	}
+	lines := strings.Split(past.String(), "\n")
+	if !strings.HasPrefix(lines[0], "NAME") || !strings.Contains(lines[0], "READY") || !strings.HasPrefix(lines[1], "web ") {
+		t.Fatalf("at revision %d:\n%s", rev, past.String())
+	}
+}
