@@ -29,10 +29,21 @@ type harness struct {
 
 func start(t *testing.T) *harness {
 	t.Helper()
+	return startWith(t, Config{})
+}
+
+// startWith runs the controller with cfg (log, instance and a 250ms resync
+// filled in).
+func startWith(t *testing.T, cfg Config) *harness {
+	t.Helper()
 	l := eventstest.Log(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, Config{Log: l, Instance: "test", Resync: 250 * time.Millisecond}) }()
+	cfg.Log, cfg.Instance = l, "test"
+	if cfg.Resync == 0 {
+		cfg.Resync = 250 * time.Millisecond
+	}
+	go func() { done <- Run(ctx, cfg) }()
 	view := projections.New(l, "test-view")
 	if err := view.Start(ctx); err != nil {
 		t.Fatal(err)

@@ -7,12 +7,10 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/projections"
-	"github.com/jetplane/jetplane/services/replicacontroller/gc"
 	"github.com/jetplane/jetplane/services/replicacontroller/rollout"
 	"github.com/sirupsen/logrus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // syncDeployment hands one Deployment and its ReplicaSets to the rollout decision.
@@ -61,67 +59,9 @@ func (c *replicaController) syncReplicaSet(ctx context.Context, key, ns, name st
 		return 0, nil
 	}
 	in := rollout.ReplicaSetInput{ReplicaSet: rs, Now: c.cfg.Now(), PodName: c.cfg.PodName}
-	for _, pe := range st.OwnedBy(rs.UID) {
-		if p, ok := pe.Object.(*corev1.Pod); ok && rollout.ControllerUID(p) == rs.UID {
-			in.Pods = append(in.Pods, p)
-		}
-	}
-	if sel := selectorOf(rs); sel != nil {
-		for _, pe := range st.List("pods", ns, sel) {
-			if p, ok := pe.Object.(*corev1.Pod); ok && rollout.ControllerUID(p) == "" {
-				in.Orphans = append(in.Orphans, p)
-			}
-		}
-	}
+	in.Pods, in.Orphans = controlled[*corev1.Pod](st, "pods", ns, rs.UID, selectorOf(rs))
 	res := rollout.DecideReplicaSet(in)
 	return res.Requeue, c.apply(ctx, key, c.takeCause(key, e), res.Changes)
-}
-
-// collect applies garbage collection to one object.
-func (c *replicaController) collect(ctx context.Context, key, resource, ns, name string) error {
-	st := c.proj.State()
-	res, ok := events.Lookup(resource)
-	e := st.Live(resource, ns, name)
-	if !ok || e == nil || resource == "namespaces" {
-		c.takeCause(key, nil)
-		return nil
-	}
-	obj := e.Object
-	d := gc.Decide(gc.Input{
-		References:    obj.GetOwnerReferences(),
-		Owner:         func(r metav1.OwnerReference) gc.OwnerState { return ownerState(st, ns, r) },
-		Terminating:   obj.GetDeletionTimestamp() != nil,
-		NamespaceGone: res.Namespaced && namespaceGone(st, ns),
-	})
-	cp := obj.DeepCopyObject().(events.Object)
-	var ch rollout.Change
-	switch d.Action {
-	case gc.Keep:
-		c.takeCause(key, nil)
-		return nil
-	case gc.Delete:
-		ch = rollout.Change{Action: rollout.Delete, Resource: resource, Object: cp, Expected: e.Seq}
-	case gc.RemoveOwners:
-		cp.SetOwnerReferences(d.Keep)
-		ch = rollout.Change{Action: rollout.Update, Resource: resource, Object: cp, Expected: e.Seq}
-	}
-	return c.apply(ctx, key, c.takeCause(key, e), []rollout.Change{ch})
-}
-
-// ownerState looks an owner up by kind, name and UID. Owners of namespaced
-// objects live in the same namespace or are cluster-scoped.
-func ownerState(st *projections.State, ns string, ref metav1.OwnerReference) gc.OwnerState {
-	res, ok := events.LookupKind(ref.Kind)
-	if !ok {
-		return gc.Unknown
-	}
-	if !res.Namespaced {
-		ns = ""
-	}
-	if e := st.Live(res.Name, ns, ref.Name); e != nil && e.Object.GetUID() == ref.UID {
-		return gc.Present
-	}
-	return gc.Absent
 }
 
 // apply appends the changes in order. A change of an object written earlier
@@ -149,15 +89,26 @@ func (c *replicaController) apply(ctx context.Context, key string, cause events.
 		var w events.Write
 		switch ch.Action {
 		case rollout.Create:
+			// A decision may name the UID of what it creates (a Job's
+			// generated selector refers to it).
+			uid := ch.Object.GetUID()
 			events.PrepareCreate(ch.Object, now)
+			if uid != "" {
+				ch.Object.SetUID(uid)
+			}
 			if e := st.Get(res.Name, ns, name); e != nil && e.Deleted() {
 				expected = e.Seq
 			}
 			w = events.Write{Resource: res, Change: events.Created, Object: ch.Object, Expected: expected}
 		case rollout.Delete:
-			w = events.DeleteWrite(res, ch.Object, expected, -1, now)
+			w = events.PropagatedDeleteWrite(res, ch.Object, expected, -1, ch.Propagation, now)
 		default:
 			w = events.Write{Resource: res, Change: string(ch.Action), Object: ch.Object, Expected: expected}
+			// An update that empties the finalizers of an object being
+			// deleted deletes it.
+			if old := st.Live(res.Name, ns, name); old != nil && old.Seq == expected {
+				w = events.UpdateWrite(res, old.Object, ch.Object, string(ch.Action), expected)
+			}
 		}
 		w.Cause = cause
 		if err := c.writer.Apply(ctx, w); err != nil {

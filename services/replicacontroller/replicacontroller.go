@@ -12,7 +12,6 @@ import (
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
 	"github.com/sirupsen/logrus"
-	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -30,6 +29,9 @@ type Config struct {
 	Resync time.Duration
 	// PodName names new pods from their base "<rs>-"; nil: five random characters.
 	PodName func(base string) string
+	// Location is the time zone of CronJob schedules without spec.timeZone
+	// (default time.Local, the controller's own, as in Kubernetes).
+	Location *time.Location
 }
 
 type replicaController struct {
@@ -57,6 +59,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Resync <= 0 {
 		cfg.Resync = 30 * time.Second
 	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
 	origin := events.ServiceOrigin(Name, cfg.Instance)
 	c := &replicaController{
 		cfg:    cfg,
@@ -82,7 +87,7 @@ func Run(ctx context.Context, cfg Config) error {
 	return loop.Run(ctx)
 }
 
-// Queue keys: "deployments/<ns>/<name>", "replicasets/<ns>/<name>" and
+// Queue keys: "<workload resource>/<ns>/<name>" (see workloadKinds) and
 // "gc/<resource>/<ns>/<name>" (ns empty for cluster-scoped objects).
 const gcPrefix = "gc"
 
@@ -124,14 +129,21 @@ func (c *replicaController) onApply(prev, cur *projections.Entry, ev *events.Eve
 	if !cur.Deleted() {
 		objs = append(objs, cur.Object)
 	}
+	for _, k := range workloadKinds {
+		if cur.Resource == k.resource {
+			c.mark(objectKey(k.resource, cur.Namespace, cur.Name), cause)
+		}
+		if cur.Resource == k.controls {
+			c.markControllers(st, objs, k, cur.Namespace, cause)
+		}
+	}
+	c.markCollectors(st, prev, cur, cause)
 	switch cur.Resource {
-	case "deployments":
-		c.mark(objectKey("deployments", cur.Namespace, cur.Name), cause)
-	case "replicasets":
-		c.mark(objectKey("replicasets", cur.Namespace, cur.Name), cause)
-		c.markControllers(st, objs, "Deployment", "deployments", cur.Namespace, cause)
-	case "pods":
-		c.markControllers(st, objs, "ReplicaSet", "replicasets", cur.Namespace, cause)
+	case "nodes":
+		// A node that joins, leaves or changes may want daemon pods or not.
+		for _, e := range st.List("daemonsets", "", nil) {
+			c.mark(objectKey(e.Resource, e.Namespace, e.Name), cause)
+		}
 	case "namespaces":
 		if cur.Deleted() || cur.Object.GetDeletionTimestamp() != nil {
 			for _, e := range inNamespace(st, cur.Name) {
@@ -151,44 +163,27 @@ func (c *replicaController) onApply(prev, cur *projections.Entry, ev *events.Eve
 	}
 }
 
-// markControllers marks the controller of each version of an object, or,
-// for a version with no controller, every controller of the namespace whose
-// selector matches it (it may adopt the object).
-func (c *replicaController) markControllers(st *projections.State, objs []metav1.Object, kind, resource, ns string, cause events.Cause) {
+// markControllers marks the controller of kind k of each version of an
+// object, or, for a version with no controller, every controller of kind k
+// in the namespace whose selector matches it (it may adopt the object).
+func (c *replicaController) markControllers(st *projections.State, objs []metav1.Object, k workloadKind, ns string, cause events.Cause) {
 	for _, o := range objs {
 		if ref := metav1.GetControllerOfNoCopy(o); ref != nil {
-			if ref.Kind == kind {
-				c.mark(objectKey(resource, ns, ref.Name), cause)
+			if ref.Kind == k.kind {
+				c.mark(objectKey(k.resource, ns, ref.Name), cause)
 			}
 			continue
 		}
+		if !k.adopts {
+			continue
+		}
 		set := labels.Set(o.GetLabels())
-		for _, e := range st.List(resource, ns, nil) {
+		for _, e := range st.List(k.resource, ns, nil) {
 			if sel := selectorOf(e.Object); sel != nil && sel.Matches(set) {
-				c.mark(objectKey(resource, ns, e.Name), cause)
+				c.mark(objectKey(k.resource, ns, e.Name), cause)
 			}
 		}
 	}
-}
-
-// selectorOf is the label selector of a Deployment or ReplicaSet, nil when
-// it has none or an invalid one.
-func selectorOf(obj events.Object) labels.Selector {
-	var ls *metav1.LabelSelector
-	switch o := obj.(type) {
-	case *appsv1.Deployment:
-		ls = o.Spec.Selector
-	case *appsv1.ReplicaSet:
-		ls = o.Spec.Selector
-	}
-	if ls == nil {
-		return nil
-	}
-	sel, err := metav1.LabelSelectorAsSelector(ls)
-	if err != nil || sel.Empty() {
-		return nil
-	}
-	return sel
 }
 
 // inNamespace lists every live namespaced object of a namespace.
@@ -212,16 +207,16 @@ func namespaceGone(st *projections.State, ns string) bool {
 	return e != nil && (e.Deleted() || e.Object.GetDeletionTimestamp() != nil)
 }
 
-// keys lists every key for the periodic resync: every Deployment and
-// ReplicaSet, and every object that has owners or whose namespace is gone.
+// keys lists every key for the periodic resync: every workload, and every
+// object that has owners, whose namespace is gone, or that waits for its
+// finalizers.
 func (c *replicaController) keys() []string {
 	st := c.proj.State()
 	var keys []string
-	for _, e := range st.List("deployments", "", nil) {
-		keys = append(keys, objectKey(e.Resource, e.Namespace, e.Name))
-	}
-	for _, e := range st.List("replicasets", "", nil) {
-		keys = append(keys, objectKey(e.Resource, e.Namespace, e.Name))
+	for _, k := range workloadKinds {
+		for _, e := range st.List(k.resource, "", nil) {
+			keys = append(keys, objectKey(e.Resource, e.Namespace, e.Name))
+		}
 	}
 	gone := map[string]bool{}
 	for _, r := range events.Resources() {
@@ -234,7 +229,7 @@ func (c *replicaController) keys() []string {
 				g = namespaceGone(st, e.Namespace)
 				gone[e.Namespace] = g
 			}
-			if g || len(e.Object.GetOwnerReferences()) > 0 {
+			if g || len(e.Object.GetOwnerReferences()) > 0 || waitsForFinalizers(e.Object) {
 				keys = append(keys, gcKey(e.Resource, e.Namespace, e.Name))
 			}
 		}
@@ -248,10 +243,10 @@ func (c *replicaController) reconcile(ctx context.Context, key string) (time.Dur
 	switch {
 	case len(parts) == 4 && parts[0] == gcPrefix:
 		return 0, c.collect(ctx, key, parts[1], parts[2], parts[3])
-	case len(parts) == 3 && parts[0] == "deployments":
-		return c.syncDeployment(ctx, key, parts[1], parts[2])
-	case len(parts) == 3 && parts[0] == "replicasets":
-		return c.syncReplicaSet(ctx, key, parts[1], parts[2])
+	case len(parts) == 3:
+		if k, ok := workloadKindOf(parts[0]); ok {
+			return k.sync(c, ctx, key, parts[1], parts[2])
+		}
 	}
 	c.log.WithField("key", key).Warn("unknown key")
 	return 0, nil
