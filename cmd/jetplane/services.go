@@ -121,9 +121,11 @@ func schedulerCommand() *cobra.Command {
 }
 
 func controllerCommand() *cobra.Command {
-	return serviceCommand("controller", "Run the replica controller (Deployments, ReplicaSets, garbage collection)", nil,
+	var lifecycle replicacontroller.NodeLifecycleConfig
+	return serviceCommand("controller", "Run the replica controller (Deployments, ReplicaSets, garbage collection, node lifecycle)",
+		func(c *cobra.Command) { nodeLifecycleFlags(c, &lifecycle) },
 		func(ctx context.Context, l *events.Log, instance string) error {
-			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: instance})
+			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: instance, NodeLifecycle: lifecycle})
 		})
 }
 
@@ -219,5 +221,6 @@ func upCommand() *cobra.Command {
 	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", up.DefaultSnapshotEvery, "projections snapshot after this many events")
 	cmd.Flags().DurationVar(&o.Events.MaxAge, "retention-max-age", 0, "drop events older than this (0 keeps all: the time-travel horizon is unlimited)")
 	cmd.Flags().Int64Var(&o.Events.MaxBytes, "retention-max-bytes", 0, "drop the oldest events beyond this size (0 keeps all)")
+	nodeLifecycleFlags(cmd, &o.NodeLifecycle)
 	return cmd
 }

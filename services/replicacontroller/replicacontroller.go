@@ -32,6 +32,8 @@ type Config struct {
 	// Location is the time zone of CronJob schedules without spec.timeZone
 	// (default time.Local, the controller's own, as in Kubernetes).
 	Location *time.Location
+	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
+	NodeLifecycle NodeLifecycleConfig
 }
 
 type replicaController struct {
@@ -72,6 +74,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	c.writer = &controller.Writer{Log: cfg.Log, Projection: c.proj, Origin: origin}
 	c.proj.OnApply(c.onApply)
+	c.startNodeLifecycle(ctx)
 	if err := c.proj.Start(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil

@@ -43,6 +43,8 @@ type Options struct {
 	// Tokens adds users: bearer token → user name, beside the admin.
 	Tokens map[string]string
 	Events events.Config
+	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
+	NodeLifecycle replicacontroller.NodeLifecycleConfig
 }
 
 // Cluster is a running all-in-one control plane.
@@ -157,7 +159,7 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 			return scheduler.Run(ctx, scheduler.Config{Log: l, Instance: o.NodeName})
 		}},
 		{"replicacontroller", func(l *events.Log) error {
-			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: o.NodeName})
+			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: o.NodeName, NodeLifecycle: o.NodeLifecycle})
 		}},
 		{"endpointcontroller", func(l *events.Log) error {
 			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: o.NodeName})
