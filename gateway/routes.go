@@ -177,6 +177,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, t target)
 		writeError(w, apierrors.NewMethodNotSupported(t.res.GroupResource(), verb))
 	case t.subresource == "scale":
 		s.serveScale(w, r, t)
+	case t.subresource == "log":
+		s.podLog(w, r, t)
 	case r.Method == http.MethodGet && watching:
 		s.watch(w, r, t)
 	case r.Method == http.MethodGet && t.name == "":

@@ -64,6 +64,7 @@ func TestAPIResourceList(t *testing.T) {
 			"nodes [no] false [] create,delete,deletecollection,get,list,patch,update,watch",
 			"pods [po] true [all] create,delete,deletecollection,get,list,patch,update,watch",
 			"pods/status [] true [] get,patch,update",
+			"pods/log [] true [] get",
 			"services [svc] true [all] create,delete,deletecollection,get,list,patch,update,watch",
 		}},
 		{"apps/v1", true, []string{
