@@ -12,6 +12,8 @@ import (
 	"github.com/jetplane/jetplane/events"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // deleteOptions reads DeleteOptions from the body and the query.
@@ -26,18 +28,32 @@ func deleteOptions(r *http.Request) (metav1.DeleteOptions, error) {
 			return opts, apierrors.NewBadRequest(fmt.Sprintf("invalid DeleteOptions: %v", err))
 		}
 	}
-	if g := r.URL.Query().Get("gracePeriodSeconds"); g != "" && opts.GracePeriodSeconds == nil {
+	q := r.URL.Query()
+	if g := q.Get("gracePeriodSeconds"); g != "" && opts.GracePeriodSeconds == nil {
 		n, err := strconv.ParseInt(g, 10, 64)
 		if err != nil {
 			return opts, apierrors.NewBadRequest(fmt.Sprintf("invalid gracePeriodSeconds %q", g))
 		}
 		opts.GracePeriodSeconds = &n
 	}
+	if p := q.Get("propagationPolicy"); p != "" && opts.PropagationPolicy == nil {
+		policy := metav1.DeletionPropagation(p)
+		opts.PropagationPolicy = &policy
+	}
+	if o := q.Get("orphanDependents"); o != "" && opts.OrphanDependents == nil {
+		orphan, err := strconv.ParseBool(o)
+		if err != nil {
+			return opts, apierrors.NewBadRequest(fmt.Sprintf("invalid orphanDependents %q", o))
+		}
+		opts.OrphanDependents = &orphan
+	}
 	return opts, nil
 }
 
-// delete removes one object through events.DeleteWrite: bound pods become
-// terminating, everything else is deleted with its last state.
+// delete removes one object through events.PropagatedDeleteWrite: bound
+// pods become terminating; with propagationPolicy Orphan or Foreground (or
+// any finalizer) the object is only marked until garbage collection has
+// dealt with its dependents; everything else is deleted with its last state.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, t target) {
 	if t.res.Name == "namespaces" && slices.Contains(protectedNamespaces, t.name) {
 		writeError(w, apierrors.NewForbidden(t.res.GroupResource(), t.name, errors.New("this namespace may not be deleted")))
@@ -47,6 +63,9 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, t target) {
 	if err != nil {
 		writeError(w, err)
 		return
+	}
+	if warning := defaultOrphanWarning(t.res, opts); warning != "" {
+		w.Header().Add("Warning", fmt.Sprintf("299 - %q", warning))
 	}
 	obj, err := s.deleteOne(r, t.res, t.namespace, t.name, opts)
 	if err != nil {
@@ -63,8 +82,12 @@ func (s *Server) deleteOne(r *http.Request, res events.Resource, ns, name string
 	if opts.GracePeriodSeconds != nil {
 		grace = *opts.GracePeriodSeconds
 	}
+	policy, err := propagationOf(res, opts)
+	if err != nil {
+		return nil, err
+	}
 	var out events.Object
-	err := s.retryConflicts(r.Context(), func() error {
+	err = s.retryConflicts(r.Context(), func() error {
 		cur := s.proj.State().Live(res.Name, ns, name)
 		if cur == nil {
 			return apierrors.NewNotFound(res.GroupResource(), name)
@@ -81,7 +104,7 @@ func (s *Server) deleteOne(r *http.Request, res events.Resource, ns, name string
 			}
 		}
 		obj := copyOf(res, cur.Object)
-		wr := events.DeleteWrite(res, obj, cur.Seq, grace, time.Now())
+		wr := events.PropagatedDeleteWrite(res, obj, cur.Seq, grace, policy, time.Now())
 		if isDryRun(r) {
 			out = obj
 			return nil
@@ -136,4 +159,46 @@ func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request, t targ
 		return
 	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+// orphanByDefault are the kinds whose dependents are orphaned when a delete
+// names no policy, as Kubernetes keeps it for v1 ReplicationControllers and
+// batch/v1 Jobs; every other kind deletes them in the background.
+var orphanByDefault = map[string]bool{"replicationcontrollers": true, "jobs": true}
+
+var propagationPolicies = []string{string(metav1.DeletePropagationOrphan), string(metav1.DeletePropagationBackground),
+	string(metav1.DeletePropagationForeground)}
+
+// propagationOf is the garbage collection policy of a delete: its
+// propagationPolicy, or the deprecated orphanDependents, or the kind's
+// default. "" is background.
+func propagationOf(res events.Resource, opts metav1.DeleteOptions) (metav1.DeletionPropagation, error) {
+	invalid := func(errs ...*field.Error) error {
+		return apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "DeleteOptions"}, "", errs)
+	}
+	switch p := opts.PropagationPolicy; {
+	case p != nil && opts.OrphanDependents != nil:
+		return "", invalid(field.Invalid(field.NewPath("orphanDependents"), *opts.OrphanDependents,
+			"orphanDependents and deletionPropagation cannot be both set"))
+	case p != nil && !slices.Contains(propagationPolicies, string(*p)):
+		return "", invalid(field.NotSupported(field.NewPath("propagationPolicy"), *p, propagationPolicies))
+	case p != nil:
+		return *p, nil
+	case opts.OrphanDependents != nil && *opts.OrphanDependents:
+		return metav1.DeletePropagationOrphan, nil
+	case opts.OrphanDependents != nil:
+		return metav1.DeletePropagationBackground, nil
+	case orphanByDefault[res.Name]:
+		return metav1.DeletePropagationOrphan, nil
+	}
+	return "", nil
+}
+
+// defaultOrphanWarning is Kubernetes' warning for a Job deleted without a
+// policy: its pods stay.
+func defaultOrphanWarning(res events.Resource, opts metav1.DeleteOptions) string {
+	if res.Name != "jobs" || opts.PropagationPolicy != nil || opts.OrphanDependents != nil {
+		return ""
+	}
+	return "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"
 }

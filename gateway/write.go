@@ -129,11 +129,13 @@ func (s *Server) prepareCreate(r *http.Request, t target) (events.Object, error)
 			return nil, err
 		}
 	}
+	// Identity comes first, as in kube-apiserver: a Job's generated
+	// selector names its UID.
+	events.PrepareCreate(obj, time.Now())
 	apis.Default(t.res, obj)
 	if errs := apis.Validate(t.res, obj, nil); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(t.res.GVK().GroupKind(), obj.GetName(), errs)
 	}
-	events.PrepareCreate(obj, time.Now())
 	return obj, nil
 }
 
@@ -239,7 +241,8 @@ func (s *Server) commit(r *http.Request, t target, cur *projections.Entry, desir
 	if t.subresource == "status" {
 		change = events.StatusChange
 	}
-	if _, err := s.write(r, events.Write{Resource: t.res, Change: change, Object: next, Expected: cur.Seq}); err != nil {
+	// Emptying the finalizers of an object being deleted deletes it.
+	if _, err := s.write(r, events.UpdateWrite(t.res, cur.Object, next, change, cur.Seq)); err != nil {
 		return nil, err
 	}
 	return next, nil
