@@ -2,6 +2,7 @@ package events
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
@@ -42,6 +43,7 @@ func Encode(e *Event) (*nats.Msg, error) {
 	h[HeaderSubject] = []string{e.CESubject()}
 	h[HeaderTime] = []string{e.Time.UTC().Format(time.RFC3339Nano)}
 	h[HeaderContentType] = []string{ContentType}
+	h[HeaderSchemaVersion] = []string{schemaVersionText}
 	if e.Actor != "" {
 		h[HeaderActor] = []string{e.Actor}
 	}
@@ -82,11 +84,22 @@ func Decode(subject string, h nats.Header, data []byte, seq uint64) (*Event, err
 			return nil, fmt.Errorf("%w: time %q at seq %d", ErrBadEvent, t, seq)
 		}
 	}
+	v := 0
+	if s := first(h, HeaderSchemaVersion); s != "" {
+		if v, err = strconv.Atoi(s); err != nil {
+			return nil, fmt.Errorf("%w: schema version %q at seq %d", ErrBadEvent, s, seq)
+		}
+	}
+	if err := upcast(e, v); err != nil {
+		return nil, fmt.Errorf("seq %d: %w", seq, err)
+	}
 	if err := e.validate(); err != nil {
 		return nil, fmt.Errorf("seq %d: %w", seq, err)
 	}
 	return e, nil
 }
+
+var schemaVersionText = strconv.Itoa(SchemaVersion)
 
 func first(h nats.Header, k string) string {
 	if v := h[k]; len(v) > 0 {
