@@ -48,7 +48,7 @@ func seedChanges(b *testing.B, l *events.Log, from, n int) {
 		if _, err := l.JS.PublishMsgAsync(m); err != nil {
 			b.Fatal(err)
 		}
-		if i%50000 == 0 {
+		if (i+1)%2000 == 0 { // stay under the async publish window
 			<-l.JS.PublishAsyncComplete()
 		}
 	}
