@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // maxExecOutput bounds what Exec keeps of a command's output (the kubelet
@@ -49,6 +51,10 @@ func (p *Process) Exec(ctx context.Context, id ContainerID, cmd []string) (ExecR
 	c.Dir = dir
 	c.Env = containerEnv(info.Spec)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// The timeout ends the command's whole group, and Run does not wait on
+	// descendants that hold its output open.
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+	c.WaitDelay = time.Second
 	var out boundedBuffer
 	c.Stdout, c.Stderr = &out, &out
 	err = c.Run()
@@ -77,4 +83,10 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// ReadFrom hides the embedded bytes.Buffer's, through which io.Copy (and so
+// os/exec) would write past the bound.
+func (b *boundedBuffer) ReadFrom(r io.Reader) (int64, error) {
+	return io.Copy(struct{ io.Writer }{b}, r)
 }
