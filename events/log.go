@@ -28,6 +28,9 @@ type Config struct {
 	// snapshot object store after this many events (0: never), so that a
 	// restarting service replays only the tail.
 	SnapshotEvery uint64
+	// SnapshotInterval also snapshots when this much time went by since the
+	// last snapshot and at least one event came (0: only SnapshotEvery).
+	SnapshotInterval time.Duration
 }
 
 // Names of the assets, given the prefix.

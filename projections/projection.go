@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/sirupsen/logrus"
@@ -33,6 +34,7 @@ type Projection struct {
 	sinceSnapshot  uint64
 	snapshotting   bool
 	loadedSnapshot uint64
+	lastSnapshot   time.Time // projection goroutine only
 }
 
 // New makes a projection named for logs (the owning service).
@@ -56,7 +58,7 @@ func (p *Projection) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("projection %s: %w", p.name, err)
 	}
-	if p.log.Config.SnapshotEvery > 0 {
+	if p.log.Config.SnapshotEvery > 0 || p.log.Config.SnapshotInterval > 0 {
 		p.loadSnapshot(ctx)
 	}
 	go p.run(ctx)

@@ -88,9 +88,16 @@ func (p *Projection) matchesLog(ctx context.Context, st *State) error {
 // maybeSnapshot starts a snapshot when enough events went by since the
 // last one and none is under way. Called on the projection's goroutine.
 func (p *Projection) maybeSnapshot(ctx context.Context) {
-	every := p.log.Config.SnapshotEvery
+	every, interval := p.log.Config.SnapshotEvery, p.log.Config.SnapshotInterval
 	p.sinceSnapshot++
-	if every == 0 || p.sinceSnapshot < every {
+	due := every > 0 && p.sinceSnapshot >= every
+	if interval > 0 && !due {
+		if p.lastSnapshot.IsZero() {
+			p.lastSnapshot = time.Now() // the clock starts with the first event
+		}
+		due = time.Since(p.lastSnapshot) >= interval
+	}
+	if !due {
 		return
 	}
 	p.mu.Lock()
@@ -100,7 +107,7 @@ func (p *Projection) maybeSnapshot(ctx context.Context) {
 	if busy {
 		return
 	}
-	p.sinceSnapshot = 0
+	p.sinceSnapshot, p.lastSnapshot = 0, time.Now()
 	go func() {
 		defer func() {
 			p.mu.Lock()

@@ -142,3 +142,22 @@ func TestUnusableSnapshotsAreIgnored(t *testing.T) {
 		})
 	}
 }
+
+func TestSnapshotAfterAnInterval(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l := eventstest.Log(t)
+	l.Config.SnapshotInterval = 50 * time.Millisecond // and no count
+	h := newHistory(11)
+	p := projections.New(l, "timed")
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Events keep coming; once the interval has passed, the next one
+	// triggers a snapshot.
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		h.append(t, l, 1)
+		_, err := l.Snapshots().GetInfo(ctx, "timed")
+		return err
+	})
+}

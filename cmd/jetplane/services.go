@@ -219,6 +219,7 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.NodeName, "node", "", "name of the local node (default: host name)")
 	cmd.Flags().StringToStringVar(&o.Tokens, "token", nil, "more users, as token=user (repeatable); the admin's token is in <data>/admin-token")
 	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", up.DefaultSnapshotEvery, "projections snapshot after this many events")
+	cmd.Flags().DurationVar(&o.Events.SnapshotInterval, "snapshot-interval", up.DefaultSnapshotInterval, "and at least this often while events come")
 	cmd.Flags().DurationVar(&o.Events.MaxAge, "retention-max-age", 0, "drop events older than this (0 keeps all: the time-travel horizon is unlimited)")
 	cmd.Flags().Int64Var(&o.Events.MaxBytes, "retention-max-bytes", 0, "drop the oldest events beyond this size (0 keeps all)")
 	nodeLifecycleFlags(cmd, &o.NodeLifecycle)

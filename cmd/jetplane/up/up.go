@@ -32,6 +32,9 @@ import (
 // restart replays at most about that many.
 const DefaultSnapshotEvery = 10000
 
+// DefaultSnapshotInterval: and at least this often while events come.
+const DefaultSnapshotInterval = 5 * time.Minute
+
 // Options configure an all-in-one control plane.
 type Options struct {
 	DataDir     string // NATS storage, kubeconfig and token live here
@@ -299,6 +302,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Events.SnapshotEvery == 0 {
 		o.Events.SnapshotEvery = DefaultSnapshotEvery
+	}
+	if o.Events.SnapshotInterval == 0 {
+		o.Events.SnapshotInterval = DefaultSnapshotInterval
 	}
 	if o.NATSHost == "" {
 		o.NATSHost = "127.0.0.1"
