@@ -44,6 +44,7 @@ func rootCommand() *cobra.Command {
 	root.AddCommand(upCommand(), natsCommand(), gatewayCommand(), schedulerCommand(), controllerCommand(),
 		endpointsCommand(), agentCommand(), versionCommand())
 	root.AddCommand(historyCommand(), restoreCommand(), getCommand())
+	root.AddCommand(logsCommand())
 	return root
 }
 

@@ -1,0 +1,185 @@
+package up_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/events/eventstest"
+)
+
+// jetplaneBinary builds the jetplane command once per test binary, so the
+// client verbs run as a user runs them.
+var jetplaneBinary = func() func(t *testing.T) string {
+	var bin string
+	return func(t *testing.T) string {
+		t.Helper()
+		if bin != "" {
+			return bin
+		}
+		dir, err := os.MkdirTemp("", "jetplane-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		out := filepath.Join(dir, "jetplane")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "github.com/jetplane/jetplane/cmd/jetplane")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build jetplane: %v\n%s", err, msg)
+		}
+		bin = out
+		return bin
+	}
+}()
+
+// run runs a command against the cluster and returns its output and error.
+func run(c *up.Cluster, timeout time.Duration, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, append([]string{"--kubeconfig", c.Kubeconfig}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+// hi asks a pod for /hi/name, which the hello app logs.
+func hi(t *testing.T, podIP, name string) {
+	t.Helper()
+	resp, err := http.Get(fmt.Sprintf("http://%s:8080/hi/%s", podIP, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "Hello World "+name+"!!" {
+		t.Fatalf("/hi/%s answered %q", name, body)
+	}
+}
+
+// containsAll fails unless out holds every want.
+func containsAll(out string, wants ...string) error {
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			return fmt.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	return nil
+}
+
+func TestLogsWithKubectlAndJetplane(t *testing.T) {
+	c := startCluster(t, t.TempDir())
+	applyManifest(t, c, "../../../examples/hello.yaml")
+	pod := waitHelloServing(t, c, 3)[0]
+	hi(t, pod.Status.PodIP, "logs-e2e")
+	request := "GET /hi/logs-e2e"
+
+	// kubectl logs POD: the app's start and the request (shipped
+	// asynchronously, so polled).
+	eventstest.Eventually(t, 30*time.Second, func() error {
+		out, err := run(c, 30*time.Second, "kubectl", "logs", pod.Name)
+		if err != nil {
+			return fmt.Errorf("kubectl logs: %v: %s", err, out)
+		}
+		return containsAll(out, "hello 1 listening on "+pod.Status.PodIP+":8080", request)
+	})
+	if out := kubectl(t, c, "logs", pod.Name, "-c", "hello"); containsAll(out, request) != nil {
+		t.Fatalf("kubectl logs -c hello:\n%s", out)
+	}
+	if out := kubectl(t, c, "logs", pod.Name, "--tail", "1"); strings.Count(out, "\n") != 1 || !strings.Contains(out, " GET /") {
+		t.Fatalf("kubectl logs --tail 1 printed %q", out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(kubectl(t, c, "logs", pod.Name, "--timestamps", "--tail", "3")), "\n") {
+		stamp, _, _ := strings.Cut(line, " ")
+		if _, err := time.Parse(time.RFC3339Nano, stamp); err != nil {
+			t.Fatalf("kubectl logs --timestamps line %q: %v", line, err)
+		}
+	}
+	// kubectl resolves deploy/hello to one of its pods through the API.
+	if out := kubectl(t, c, "logs", "deploy/hello"); containsAll(out, "hello 1 listening on") != nil {
+		t.Fatalf("kubectl logs deploy/hello:\n%s", out)
+	}
+
+	// kubectl logs -f streams a line written after it started.
+	fctx, fcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer fcancel()
+	followed := exec.CommandContext(fctx, "kubectl", "--kubeconfig", c.Kubeconfig, "logs", "-f", pod.Name, "--tail", "1")
+	stdout, err := followed.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := followed.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { fcancel(); _ = followed.Wait() }()
+	lines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	select {
+	case <-lines: // the tail line: kubectl is following now
+	case <-fctx.Done():
+		t.Fatal("kubectl logs -f printed nothing")
+	}
+	hi(t, pod.Status.PodIP, "followed")
+	for seen := false; !seen; {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("kubectl logs -f ended before the new line")
+			}
+			seen = strings.Contains(l, "GET /hi/followed")
+		case <-fctx.Done():
+			t.Fatal("kubectl logs -f did not stream the new request")
+		}
+	}
+
+	// Once the pod is deleted kubectl cannot show its output (it GETs the
+	// pod first); jetplane logs can.
+	kubectl(t, c, "delete", "pod", pod.Name)
+	eventstest.Eventually(t, 60*time.Second, func() error {
+		if code, _ := api(t, c, "GET", "/api/v1/namespaces/default/pods/"+pod.Name, nil); code != http.StatusNotFound {
+			return fmt.Errorf("pod %s still there: %d", pod.Name, code)
+		}
+		return nil
+	})
+	select {
+	case _, ok := <-lines:
+		for ok { // drain: kubectl logs -f ends with the pod
+			_, ok = <-lines
+		}
+	case <-fctx.Done():
+		t.Fatal("kubectl logs -f kept following a deleted pod")
+	}
+	if out, err := run(c, 30*time.Second, "kubectl", "logs", pod.Name); err == nil || !strings.Contains(out, "not found") {
+		t.Fatalf("kubectl logs of a deleted pod: %v\n%s", err, out)
+	}
+	jetplane := jetplaneBinary(t)
+	out, err := run(c, 30*time.Second, jetplane, "logs", pod.Name)
+	if err != nil {
+		t.Fatalf("jetplane logs: %v\n%s", err, out)
+	}
+	// Its whole life, to the last line it wrote when stopped.
+	if err := containsAll(out, "hello 1 listening on", request, "GET /hi/followed", "hello 1 stopped"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(c, 30*time.Second, jetplane, "logs", "-n", "default", pod.Name, "-c", "hello", "--tail", "1", "-f")
+	if err != nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, "hello 1 stopped") {
+		t.Fatalf("jetplane logs --tail 1 -f of a gone pod (ends by itself): %v\n%q", err, out)
+	}
+	if out, err := run(c, 30*time.Second, jetplane, "logs", pod.Name, "-c", "nope"); err == nil ||
+		!strings.Contains(out, "container nope is not valid for pod "+pod.Name) {
+		t.Fatalf("jetplane logs -c nope: %v\n%s", err, out)
+	}
+}
