@@ -30,6 +30,10 @@ func readBody(r *http.Request) ([]byte, error) {
 // checking that the apiVersion and kind it declares (if any) are the
 // resource's; unknown fields are handled as the request's fieldValidation says.
 func decodeObject(r *http.Request, res events.Resource, data []byte) (events.Object, error) {
+	data, err := bodyAsJSON(r, res, data)
+	if err != nil {
+		return nil, err
+	}
 	var tm metav1.TypeMeta
 	if err := json.Unmarshal(data, &tm); err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("the body of the request was in an unknown format: %v", err))

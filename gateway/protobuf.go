@@ -1,0 +1,45 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+
+	"github.com/jetplane/jetplane/events"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+)
+
+// protobufMediaType is the wire format typed Kubernetes clients (kubectl
+// create deployment, create job...) send built-in kinds in.
+const protobufMediaType = "application/vnd.kubernetes.protobuf"
+
+// protobufSerializer knows every registered kind, so that a protobuf body
+// decodes into the resource's own type.
+var protobufSerializer = func() *protobuf.Serializer {
+	scheme := runtime.NewScheme()
+	for _, r := range events.Resources() {
+		scheme.AddKnownTypes(r.GVK().GroupVersion(), r.New())
+	}
+	return protobuf.NewSerializer(scheme, scheme)
+}()
+
+// bodyAsJSON turns a protobuf request body into the JSON every write path
+// reads; other bodies are returned as they are.
+func bodyAsJSON(r *http.Request, res events.Resource, data []byte) ([]byte, error) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != protobufMediaType {
+		return data, nil
+	}
+	obj, _, err := protobufSerializer.Decode(data, nil, res.New())
+	if err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the body of the request was in an unknown format: %v", err))
+	}
+	res.SetTypeMeta(obj)
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", res.Kind, err)
+	}
+	return out, nil
+}
