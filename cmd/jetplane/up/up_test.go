@@ -22,9 +22,9 @@ import (
 )
 
 // imagesDir builds the hello images once per test binary.
-var imagesDir = func() func(t *testing.T) string {
+var imagesDir = func() func(t testing.TB) string {
 	var dir string
-	return func(t *testing.T) string {
+	return func(t testing.TB) string {
 		t.Helper()
 		if dir != "" {
 			return dir
