@@ -7,4 +7,7 @@
 // jetplane.ev.<resource>.<namespace>.<name> whose data is the full object as it
 // stands after the change; the event's stream sequence is the object's
 // resourceVersion.
+//
+// Container output is not an event: the LOGS stream holds one LogRecord per
+// line on jetplane.logs.<namespace>.<pod>.<container>.<pod uid>.<attempt>.
 package events
