@@ -118,6 +118,18 @@ func TestKubectlWorkloads(t *testing.T) {
 		t.Fatalf("daemon pods %+v", pods.Items)
 	}
 
+	// The RC scales through its scale subresource.
+	if out := kubectl(t, c, "scale", "rc", "legacy", "--replicas=2"); !strings.Contains(out, "replicationcontroller/legacy scaled") {
+		t.Fatalf("scale rc:\n%s", out)
+	}
+	eventstest.Eventually(t, 90*time.Second, func() error {
+		out := kubectl(t, c, "get", "rc", "legacy")
+		if r := rows(out, "legacy "); len(r) != 1 || strings.Join(r[0][1:4], " ") != "2 2 2" {
+			return fmt.Errorf("kubectl get rc:\n%s", out)
+		}
+		return nil
+	})
+
 	// Every kind prints kubectl's columns.
 	out := kubectl(t, c, "get", "jobs,cronjobs,ds,rc")
 	for _, want := range []string{"job.batch/pi", "Complete", "cronjob.batch/tick", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE",
