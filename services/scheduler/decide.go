@@ -25,18 +25,32 @@ type mark struct {
 // marks one by one. What failed is queued to be decided again.
 func (s *scheduler) schedule(ctx context.Context, keys []string) {
 	binds, marks, view := s.decide(keys)
-	retry := s.bind(ctx, binds, view)
-	retry = append(retry, s.mark(ctx, marks)...)
+	retry, delay := s.bind(ctx, binds, view)
+	if len(retry) == 0 {
+		retry, delay = s.mark(ctx, marks)
+	} else {
+		// The marks were decided next to binds that did not land.
+		for _, m := range marks {
+			retry = append(retry, m.entry.Key())
+		}
+	}
 	for _, k := range retry {
-		s.queue.AddAfter(k, 5*time.Millisecond)
+		s.queue.AddAfter(k, delay)
 	}
 }
 
+// Retry delays: after a conflict the view has caught up, so at once; after
+// any other failure, give the log a moment.
+const (
+	retryAfterConflict = 5 * time.Millisecond
+	retryAfterError    = time.Second
+)
+
 // bind commits binds and waits to see them; on failure it returns their
-// keys, to be decided again from a newer view.
-func (s *scheduler) bind(ctx context.Context, binds []bind, view uint64) (retry []string) {
+// keys, to be decided again from a newer view, and when.
+func (s *scheduler) bind(ctx context.Context, binds []bind, view uint64) (retry []string, delay time.Duration) {
 	if len(binds) == 0 {
-		return nil
+		return nil, retryAfterConflict
 	}
 	last, err := s.commit(ctx, binds, view)
 	if err == nil {
@@ -50,25 +64,30 @@ func (s *scheduler) bind(ctx context.Context, binds []bind, view uint64) (retry 
 		s.log.WithFields(logrus.Fields{"key": projections.Key(b.pod.Namespace, b.pod.Name), "seq": b.entry.Seq,
 			"node": b.pod.Spec.NodeName}).Debug("bound pod")
 	}
-	return nil
+	return nil, retryAfterConflict
 }
 
-// mark writes the unschedulable marks; it returns the keys that failed.
-func (s *scheduler) mark(ctx context.Context, marks []mark) (retry []string) {
+// mark writes the unschedulable marks; it returns the keys that failed,
+// and when to try them again.
+func (s *scheduler) mark(ctx context.Context, marks []mark) (retry []string, delay time.Duration) {
+	delay = retryAfterConflict
 	for _, m := range marks {
-		if err := s.markUnschedulable(ctx, m); err != nil {
-			retry = append(retry, m.entry.Key())
-			if !errors.Is(err, events.ErrConflict) && ctx.Err() == nil {
-				s.log.WithFields(logrus.Fields{"key": m.entry.Key(), "seq": m.entry.Seq}).WithError(err).Warn("marking unschedulable failed")
-			}
+		err := s.markUnschedulable(ctx, m)
+		if err == nil {
+			continue
+		}
+		retry = append(retry, m.entry.Key())
+		if !errors.Is(err, events.ErrConflict) && ctx.Err() == nil {
+			s.log.WithFields(logrus.Fields{"key": m.entry.Key(), "seq": m.entry.Seq}).WithError(err).Warn("marking unschedulable failed; retrying")
+			delay = retryAfterError
 		}
 	}
-	return retry
+	return retry, delay
 }
 
 // decide places each pending pod of keys on a copy of the index, so each
 // placement sees the earlier ones. It returns the view's sequence: every
-// event up to it is in the index.
+// event before it is in the index.
 func (s *scheduler) decide(keys []string) ([]bind, []mark, uint64) {
 	st := s.proj.State()
 	x := s.index
@@ -119,7 +138,8 @@ func (s *scheduler) decide(keys []string) ([]bind, []mark, uint64) {
 
 // bindFailed handles a batch that did not land: its pods are tried again,
 // from a view that has caught up with the log, in smaller batches.
-func (s *scheduler) bindFailed(ctx context.Context, binds []bind, err error) []string {
+func (s *scheduler) bindFailed(ctx context.Context, binds []bind, err error) ([]string, time.Duration) {
+	delay := retryAfterConflict
 	var behind *errViewBehind
 	switch {
 	case errors.As(err, &behind):
@@ -132,14 +152,15 @@ func (s *scheduler) bindFailed(ctx context.Context, binds []bind, err error) []s
 		s.log.WithError(err).Debug("bind conflict; deciding again")
 	default:
 		if ctx.Err() == nil {
-			s.log.WithError(err).Warn("bind failed")
+			s.log.WithError(err).Warn("bind failed; retrying")
 		}
+		delay = retryAfterError
 	}
 	keys := make([]string, len(binds))
 	for i, b := range binds {
 		keys[i] = b.entry.Key()
 	}
-	return keys
+	return keys, delay
 }
 
 // markUnschedulable records why no node fits, only when the reason changed.

@@ -142,7 +142,7 @@ func TestTwoLeadersRacingNeverOvercommit(t *testing.T) {
 			}
 			// Room has run out: record why for every pod left.
 			_, marks, _ := one.decide(one.pendingKeys())
-			if retry := one.mark(ctx, marks); len(retry) > 0 {
+			if retry, _ := one.mark(ctx, marks); len(retry) > 0 {
 				t.Fatalf("marking %v failed", retry)
 			}
 			break
@@ -157,7 +157,8 @@ func TestTwoLeadersRacingNeverOvercommit(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				retries[i] = len(c.s.bind(ctx, c.binds, c.view))
+				keys, _ := c.s.bind(ctx, c.binds, c.view)
+				retries[i] = len(keys)
 			}()
 		}
 		wg.Wait()
