@@ -42,16 +42,16 @@ var jetplaneBinary = func() func(t *testing.T) string {
 	}
 }()
 
-// run runs a command against the cluster and returns its output and error.
-func run(c *up.Cluster, timeout time.Duration, name string, args ...string) (string, error) {
+// runCLI runs a command against the cluster and returns its output and error.
+func runCLI(c *up.Cluster, timeout time.Duration, name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, name, append([]string{"--kubeconfig", c.Kubeconfig}, args...)...).CombinedOutput()
 	return string(out), err
 }
 
-// hi asks a pod for /hi/name, which the hello app logs.
-func hi(t *testing.T, podIP, name string) {
+// sayHi asks a pod for /hi/name, which the hello app logs.
+func sayHi(t *testing.T, podIP, name string) {
 	t.Helper()
 	resp, err := http.Get(fmt.Sprintf("http://%s:8080/hi/%s", podIP, name))
 	if err != nil {
@@ -78,13 +78,13 @@ func TestLogsWithKubectlAndJetplane(t *testing.T) {
 	c := startCluster(t, t.TempDir())
 	applyManifest(t, c, "../../../examples/hello.yaml")
 	pod := waitHelloServing(t, c, 3)[0]
-	hi(t, pod.Status.PodIP, "logs-e2e")
+	sayHi(t, pod.Status.PodIP, "logs-e2e")
 	request := "GET /hi/logs-e2e"
 
 	// kubectl logs POD: the app's start and the request (shipped
 	// asynchronously, so polled).
 	eventstest.Eventually(t, 30*time.Second, func() error {
-		out, err := run(c, 30*time.Second, "kubectl", "logs", pod.Name)
+		out, err := runCLI(c, 30*time.Second, "kubectl", "logs", pod.Name)
 		if err != nil {
 			return fmt.Errorf("kubectl logs: %v: %s", err, out)
 		}
@@ -132,7 +132,7 @@ func TestLogsWithKubectlAndJetplane(t *testing.T) {
 	case <-fctx.Done():
 		t.Fatal("kubectl logs -f printed nothing")
 	}
-	hi(t, pod.Status.PodIP, "followed")
+	sayHi(t, pod.Status.PodIP, "followed")
 	for seen := false; !seen; {
 		select {
 		case l, ok := <-lines:
@@ -162,11 +162,11 @@ func TestLogsWithKubectlAndJetplane(t *testing.T) {
 	case <-fctx.Done():
 		t.Fatal("kubectl logs -f kept following a deleted pod")
 	}
-	if out, err := run(c, 30*time.Second, "kubectl", "logs", pod.Name); err == nil || !strings.Contains(out, "not found") {
+	if out, err := runCLI(c, 30*time.Second, "kubectl", "logs", pod.Name); err == nil || !strings.Contains(out, "not found") {
 		t.Fatalf("kubectl logs of a deleted pod: %v\n%s", err, out)
 	}
 	jetplane := jetplaneBinary(t)
-	out, err := run(c, 30*time.Second, jetplane, "logs", pod.Name)
+	out, err := runCLI(c, 30*time.Second, jetplane, "logs", pod.Name)
 	if err != nil {
 		t.Fatalf("jetplane logs: %v\n%s", err, out)
 	}
@@ -174,11 +174,11 @@ func TestLogsWithKubectlAndJetplane(t *testing.T) {
 	if err := containsAll(out, "hello 1 listening on", request, "GET /hi/followed", "hello 1 stopped"); err != nil {
 		t.Fatal(err)
 	}
-	out, err = run(c, 30*time.Second, jetplane, "logs", "-n", "default", pod.Name, "-c", "hello", "--tail", "1", "-f")
+	out, err = runCLI(c, 30*time.Second, jetplane, "logs", "-n", "default", pod.Name, "-c", "hello", "--tail", "1", "-f")
 	if err != nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, "hello 1 stopped") {
 		t.Fatalf("jetplane logs --tail 1 -f of a gone pod (ends by itself): %v\n%q", err, out)
 	}
-	if out, err := run(c, 30*time.Second, jetplane, "logs", pod.Name, "-c", "nope"); err == nil ||
+	if out, err := runCLI(c, 30*time.Second, jetplane, "logs", pod.Name, "-c", "nope"); err == nil ||
 		!strings.Contains(out, "container nope is not valid for pod "+pod.Name) {
 		t.Fatalf("jetplane logs -c nope: %v\n%s", err, out)
 	}
