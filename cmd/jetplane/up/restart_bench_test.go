@@ -82,11 +82,14 @@ func BenchmarkRestartAllInOne(b *testing.B) {
 		return took
 	}
 	for i := 0; i < b.N; i++ {
+		// The first start after seeding also registers the node and lets
+		// JetStream recover the seeded stream: not a restart, not counted.
+		first := start(1 << 62)
 		full := start(1 << 62) // replays all; snapshots never due
 		start(10000)           // replays all and leaves snapshots
 		fromSnapshot := start(10000)
+		b.ReportMetric(first.Seconds(), "s-first-start")
 		b.ReportMetric(full.Seconds(), "s-full-replay")
 		b.ReportMetric(fromSnapshot.Seconds(), "s-from-snapshot")
-		b.ReportMetric(float64(n)/full.Seconds(), "events/s-full")
 	}
 }
