@@ -96,6 +96,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.discoveryResources(w, r, gv)
 		return
 	}
+	if gv == "v1" && len(rest) >= 5 && rest[0] == "namespaces" && rest[2] == "services" && rest[4] == "proxy" {
+		s.serviceProxy(w, r, rest[1], rest[3], rest[5:])
+		return
+	}
 	t, ok := parseTarget(gv, rest)
 	if !ok {
 		writeError(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))

@@ -50,6 +50,7 @@ type Server struct {
 	// whichever http.Server serves the handler.
 	running context.Context
 	past    pastStates // recently replayed past states (time travel)
+	turns   proxyTurns // service proxy round robin
 }
 
 // New starts the gateway's projection, makes sure the built-in namespaces

@@ -1,0 +1,123 @@
+package gateway
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jetplane/jetplane/events"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// serviceProxy answers Kubernetes' service proxy path,
+// /api/v1/namespaces/{ns}/services/{[scheme:]name[:port]}/proxy/{path}:
+// each request goes to the next ready endpoint of the service, round robin;
+// with none, 503 as kube-apiserver says it.
+func (s *Server) serviceProxy(w http.ResponseWriter, r *http.Request, ns, nameAndPort string, rest []string) {
+	services := events.MustLookup("services")
+	scheme, name, port := splitProxyName(nameAndPort)
+	s.catchUpLog(r.Context())
+	e := s.proj.State().Live("services", ns, name)
+	if e == nil {
+		writeError(w, apierrors.NewNotFound(services.GroupResource(), name))
+		return
+	}
+	svc := e.Object.(*corev1.Service)
+	sp, err := proxyServicePort(svc, port)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	targets := s.readyTargets(ns, name, sp)
+	if len(targets) == 0 {
+		writeError(w, apierrors.NewServiceUnavailable(fmt.Sprintf("no endpoints available for service %q", name)))
+		return
+	}
+	target := targets[int(s.proxyTurn(ns+"/"+name)%uint64(len(targets)))]
+	if scheme == "" {
+		scheme = "http"
+	}
+	path := "/" + strings.Join(rest, "/")
+	if strings.HasSuffix(r.URL.Path, "/") && path != "/" {
+		path += "/"
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.Scheme, pr.Out.URL.Host, pr.Out.URL.Path, pr.Out.URL.RawPath = scheme, target, path, ""
+			pr.Out.Host = target
+			pr.Out.Header.Del("Authorization") // the gateway's credentials are not the app's
+			pr.SetXForwarded()
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, apierrors.NewServiceUnavailable(fmt.Sprintf("error trying to reach service: %v", err)))
+		},
+	}
+	rp.ServeHTTP(w, r)
+}
+
+// splitProxyName reads "name", "name:port" or "scheme:name:port".
+func splitProxyName(s string) (scheme, name, port string) {
+	parts := strings.Split(s, ":")
+	switch len(parts) {
+	case 3:
+		return parts[0], parts[1], parts[2]
+	case 2:
+		return "", parts[0], parts[1]
+	}
+	return "", s, ""
+}
+
+// proxyServicePort finds the service port a proxy path names (by name or
+// number), or the only one.
+func proxyServicePort(svc *corev1.Service, port string) (corev1.ServicePort, error) {
+	if port == "" {
+		if len(svc.Spec.Ports) == 1 || len(svc.Spec.Ports) > 0 && svc.Spec.Ports[0].Name == "" {
+			return svc.Spec.Ports[0], nil
+		}
+		if len(svc.Spec.Ports) == 0 {
+			return corev1.ServicePort{}, apierrors.NewServiceUnavailable(fmt.Sprintf("service %q has no ports", svc.Name))
+		}
+	}
+	for _, p := range svc.Spec.Ports {
+		if p.Name == port || strconv.Itoa(int(p.Port)) == port {
+			return p, nil
+		}
+	}
+	return corev1.ServicePort{}, apierrors.NewServiceUnavailable(fmt.Sprintf("no service port %q found for service %q", port, svc.Name))
+}
+
+// readyTargets lists host:port of the ready addresses of the service's
+// Endpoints for one service port.
+func (s *Server) readyTargets(ns, name string, sp corev1.ServicePort) []string {
+	e := s.proj.State().Live("endpoints", ns, name)
+	if e == nil {
+		return nil
+	}
+	ep := e.Object.(*corev1.Endpoints)
+	var out []string
+	for _, subset := range ep.Subsets {
+		for _, p := range subset.Ports {
+			if p.Name != sp.Name || (p.Protocol != "" && p.Protocol != corev1.ProtocolTCP) {
+				continue
+			}
+			for _, a := range subset.Addresses {
+				out = append(out, net.JoinHostPort(a.IP, strconv.Itoa(int(p.Port))))
+			}
+		}
+	}
+	return out
+}
+
+// proxyTurns counts requests per service for round robin.
+type proxyTurns struct{ m sync.Map }
+
+func (s *Server) proxyTurn(key string) uint64 {
+	v, _ := s.turns.m.LoadOrStore(key, new(atomic.Uint64))
+	return v.(*atomic.Uint64).Add(1) - 1
+}
