@@ -47,15 +47,29 @@ const node = "node-a"
 // ends it and waits for Run to return.
 func startAgent(t *testing.T, l *events.Log) (stop func()) {
 	t.Helper()
+	return startAgentOn(t, l, newRuntime(t), nil)
+}
+
+func newRuntime(t *testing.T) *runtime.Process {
+	t.Helper()
 	rt, err := runtime.NewProcess(runtime.ProcessConfig{ImagesDir: imagesDir, SecondOctetMin: 100, SecondOctetMax: 109})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rt
+}
+
+// startAgentOn runs an agent on rt with the test's Config, changed by
+// configure when given.
+func startAgentOn(t *testing.T, l *events.Log, rt runtime.Runtime, configure func(*Config)) (stop func()) {
+	t.Helper()
+	cfg := Config{Log: l, NodeName: node, Runtime: rt, Labels: map[string]string{"tier": "test"}, Heartbeat: 200 * time.Millisecond}
+	if configure != nil {
+		configure(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{Log: l, NodeName: node, Runtime: rt, Labels: map[string]string{"tier": "test"}, Heartbeat: 200 * time.Millisecond})
-	}()
+	go func() { done <- Run(ctx, cfg) }()
 	stopped := false
 	stop = func() {
 		if stopped {
@@ -127,8 +141,18 @@ func hi(ip string) error {
 	return nil
 }
 
-// logLines counts the LOGS lines of a container that contain s.
+// logLines counts the LOGS lines of a hello container that contain s;
+// hello writes to stdout only.
 func logLines(t *testing.T, l *events.Log, pod, s string) int {
+	t.Helper()
+	if n := logLinesOf(t, l, pod, "hello", events.LogStderr, ""); n > 0 {
+		t.Fatalf("hello wrote %d lines to stderr", n)
+	}
+	return logLinesOf(t, l, pod, "hello", events.LogStdout, s)
+}
+
+// logLinesOf counts the LOGS lines of a container's stream that contain s.
+func logLinesOf(t *testing.T, l *events.Log, pod, container, out, s string) int {
 	t.Helper()
 	ctx := context.Background()
 	stream, err := l.JS.Stream(ctx, l.Config.LogsStream())
@@ -149,10 +173,10 @@ func logLines(t *testing.T, l *events.Log, pod, s string) int {
 		if err != nil {
 			t.Fatalf("log record at %d: %v", seq, err)
 		}
-		if rec.Namespace != "default" || rec.Pod != pod || rec.Container != "hello" {
+		if rec.Namespace != "default" || rec.Pod != pod || rec.Container != container || rec.Stream != out {
 			continue
 		}
-		if rec.Stream != events.LogStdout || rec.PodUID == "" {
+		if rec.PodUID == "" {
 			t.Fatalf("log record %+v", rec)
 		}
 		if strings.Contains(string(rec.Data), s) {
@@ -362,6 +386,9 @@ func TestAgentRestartsContainerFailingLiveness(t *testing.T) {
 		}
 		if p.Status.Phase != corev1.PodRunning || ready(p) {
 			return fmt.Errorf("sick: phase %s ready %v", p.Status.Phase, ready(p))
+		}
+		if m := cs.LastTerminationState.Terminated.Message; m != "Container hello failed liveness probe, will be restarted" {
+			return fmt.Errorf("sick: lastState message %q", m)
 		}
 		return nil
 	})

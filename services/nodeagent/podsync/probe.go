@@ -71,6 +71,16 @@ const (
 	Failed
 )
 
+func (v Verdict) String() string {
+	switch v {
+	case Passed:
+		return "passed"
+	case Failed:
+		return "failed"
+	}
+	return "undecided"
+}
+
 // ProbeCounter counts a probe's consecutive results.
 type ProbeCounter struct{ Successes, Failures int }
 
