@@ -34,10 +34,11 @@ type Config struct {
 }
 
 // Names of the assets, given the prefix.
-func (c Config) EventsStream() string  { return c.Prefix + "EVENTS" }
-func (c Config) LogsStream() string    { return c.Prefix + "LOGS" }
-func (c Config) LeaseBucket() string   { return c.Prefix + "leases" }
-func (c Config) SnapshotStore() string { return c.Prefix + "snapshots" }
+func (c Config) EventsStream() string     { return c.Prefix + "EVENTS" }
+func (c Config) LogsStream() string       { return c.Prefix + "LOGS" }
+func (c Config) LeaseBucket() string      { return c.Prefix + "leases" }
+func (c Config) SnapshotStore() string    { return c.Prefix + "snapshots" }
+func (c Config) AllocationBucket() string { return c.Prefix + "allocations" }
 
 func (c Config) replicas() int {
 	if c.Replicas < 1 {
@@ -55,6 +56,7 @@ type Log struct {
 	leases    jetstream.KeyValue
 	snapshots jetstream.ObjectStore
 	logs      jetstream.Stream // LOGS: container output (logread.go)
+	allocs    jetstream.KeyValue
 }
 
 // Open connects to the cluster's assets, creating or updating them first
@@ -120,6 +122,15 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("object store %s: %w", cfg.SnapshotStore(), err)
 	}
+	if l.allocs, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      cfg.AllocationBucket(),
+		Description: "Jetplane allocations: one key per cluster IP or node port, created by whoever takes it",
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.replicas(),
+		History:     1,
+	}); err != nil {
+		return nil, fmt.Errorf("kv %s: %w", cfg.AllocationBucket(), err)
+	}
 	return l, nil
 }
 
@@ -129,6 +140,9 @@ func orUnlimited(n int64) int64 {
 	}
 	return n
 }
+
+// Allocations is the KV bucket that makes cluster IPs and node ports unique.
+func (l *Log) Allocations() jetstream.KeyValue { return l.allocs }
 
 // Snapshots is the object store of projection snapshots.
 func (l *Log) Snapshots() jetstream.ObjectStore { return l.snapshots }

@@ -29,6 +29,8 @@ type Config struct {
 	// TLS, if set, makes Run serve https (kubectl sends bearer tokens only
 	// to an https server).
 	TLS *tls.Config
+	// ServiceCIDR is the range cluster IPs come from (default 10.96.0.0/12).
+	ServiceCIDR string
 }
 
 // Anonymous is the identity of requests that present no token.
@@ -51,6 +53,8 @@ type Server struct {
 	running context.Context
 	past    pastStates // recently replayed past states (time travel)
 	turns   proxyTurns // service proxy round robin
+
+	serviceRange apis.ServiceRange
 }
 
 // New starts the gateway's projection, makes sure the built-in namespaces
@@ -62,6 +66,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Instance == "" {
 		cfg.Instance = "default"
 	}
+	if cfg.ServiceCIDR == "" {
+		cfg.ServiceCIDR = apis.DefaultServiceCIDR
+	}
+	serviceRange, err := apis.ParseServiceRange(cfg.ServiceCIDR)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Log,
@@ -70,6 +81,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		metrics: newMetrics(),
 		logger:  logrus.WithFields(logrus.Fields{"service": "gateway", "instance": cfg.Instance}),
 		running: ctx,
+
+		serviceRange: serviceRange,
 	}
 	if err := s.proj.Start(ctx); err != nil {
 		return nil, fmt.Errorf("gateway projection: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/jetplane/jetplane/gateway/apis"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -51,6 +52,18 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, t target) {
 	if err != nil {
 		writeError(w, err)
 		return
+	}
+	var reserved []string
+	if svc, ok := obj.(*corev1.Service); ok {
+		if reserved, err = s.allocateService(r.Context(), svc, nil); err != nil {
+			writeError(w, err)
+			return
+		}
+		defer func() {
+			if err != nil {
+				s.releaseKeys(reserved, svc)
+			}
+		}()
 	}
 	_, err = s.write(r, events.Write{Resource: t.res, Change: events.Created, Object: obj, Expected: expected})
 	if errors.Is(err, events.ErrConflict) {
@@ -240,6 +253,17 @@ func (s *Server) commit(r *http.Request, t target, cur *projections.Entry, desir
 	change := changeOf(t.res, oldM, nextM)
 	if t.subresource == "status" {
 		change = events.StatusChange
+	}
+	if svc, ok := next.(*corev1.Service); ok && t.subresource == "" {
+		reserved, err := s.allocateService(r.Context(), svc, old.(*corev1.Service))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.write(r, events.UpdateWrite(t.res, cur.Object, next, change, cur.Seq)); err != nil {
+			s.releaseKeys(reserved, svc)
+			return nil, err
+		}
+		return next, nil
 	}
 	// Emptying the finalizers of an object being deleted deletes it.
 	if _, err := s.write(r, events.UpdateWrite(t.res, cur.Object, next, change, cur.Seq)); err != nil {
