@@ -86,10 +86,11 @@ func ignoreCanceled(err error) error {
 func gatewayCommand() *cobra.Command {
 	var listen string
 	var tokens []string
-	var certFile, keyFile string
+	var certFile, keyFile, serviceCIDR string
 	return serviceCommand("gateway", "Serve the Kubernetes-style HTTP API", func(c *cobra.Command) {
 		c.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address of the HTTP API")
 		c.Flags().StringSliceVar(&tokens, "token", nil, "accepted bearer token as token=user (repeatable)")
+		c.Flags().StringVar(&serviceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 		c.Flags().StringVar(&certFile, "tls-cert-file", "", "serve https with this certificate (kubectl sends tokens only over https)")
 		c.Flags().StringVar(&keyFile, "tls-private-key-file", "", "private key of --tls-cert-file")
 	}, func(ctx context.Context, l *events.Log, instance string) error {
@@ -101,7 +102,7 @@ func gatewayCommand() *cobra.Command {
 			}
 			tm[tok] = user
 		}
-		cfg := gateway.Config{Log: l, Instance: instance, Addr: listen, Tokens: tm}
+		cfg := gateway.Config{Log: l, Instance: instance, Addr: listen, Tokens: tm, ServiceCIDR: serviceCIDR}
 		if certFile != "" || keyFile != "" {
 			cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 			if err != nil {
@@ -217,6 +218,7 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&nats, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server")
 	cmd.Flags().StringVar(&o.ImagesDir, "images", "bin/images", "directory of process-runtime images")
 	cmd.Flags().StringVar(&o.NodeName, "node", "", "name of the local node (default: host name)")
+	cmd.Flags().StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 	cmd.Flags().StringToStringVar(&o.Tokens, "token", nil, "more users, as token=user (repeatable); the admin's token is in <data>/admin-token")
 	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", up.DefaultSnapshotEvery, "projections snapshot after this many events")
 	cmd.Flags().DurationVar(&o.Events.SnapshotInterval, "snapshot-interval", up.DefaultSnapshotInterval, "and at least this often while events come")

@@ -45,7 +45,9 @@ type Options struct {
 	NodeName    string // default: the host name
 	// Tokens adds users: bearer token → user name, beside the admin.
 	Tokens map[string]string
-	Events events.Config
+	// ServiceCIDR: where cluster IPs come from (default 10.96.0.0/12).
+	ServiceCIDR string
+	Events      events.Config
 	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
 }
@@ -113,7 +115,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return fail(err)
 	}
 	gw, err := gateway.New(ctx, gateway.Config{Log: gwLog, Instance: o.NodeName, Listener: ln,
-		Tokens: o.tokens(c.Token)})
+		Tokens: o.tokens(c.Token), ServiceCIDR: o.ServiceCIDR})
 	if err != nil {
 		ln.Close()
 		return fail(fmt.Errorf("gateway: %w", err))
