@@ -142,6 +142,7 @@ func agentCommand() *cobra.Command {
 	var labels map[string]string
 	var cpu, memory string
 	var maxPods int
+	var capacity nodeagent.Config // CPU, Memory, MaxPods from the flags
 	return serviceCommand("agent", "Run a node agent with the process runtime", func(c *cobra.Command) {
 		host, _ := os.Hostname()
 		c.Flags().StringVar(&node, "node", strings.ToLower(host), "node name")
@@ -150,16 +151,14 @@ func agentCommand() *cobra.Command {
 		c.Flags().StringVar(&cpu, "cpu", "", "node cpu capacity (e.g. 4, 1500m); default: the machine's")
 		c.Flags().StringVar(&memory, "memory", "", "node memory capacity (e.g. 8Gi); default: the machine's")
 		c.Flags().IntVar(&maxPods, "max-pods", nodeagent.DefaultMaxPods, "pods the node accepts")
+		c.PreRunE = func(*cobra.Command, []string) error { return capacity.SetCapacity(cpu, memory, maxPods) }
 	}, func(ctx context.Context, l *events.Log, instance string) error {
 		rt, err := nodeagent.NewProcessRuntime(images)
 		if err != nil {
 			return err
 		}
-		cfg := nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels}
-		if err := cfg.SetCapacity(cpu, memory, maxPods); err != nil {
-			return err
-		}
-		return nodeagent.Run(ctx, cfg)
+		return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels,
+			CPU: capacity.CPU, Memory: capacity.Memory, MaxPods: capacity.MaxPods})
 	})
 }
 
