@@ -232,8 +232,11 @@ func (c *Config) SetCapacity(cpu, memory string, maxPods int) error {
 			continue
 		}
 		q, err := resource.ParseQuantity(f.text)
-		if err != nil || q.Sign() < 0 {
-			return fmt.Errorf("node %s capacity %q: %w", f.name, f.text, errors.Join(ErrBadCapacity, err))
+		if err != nil {
+			return fmt.Errorf("node %s capacity %q: %w: %v", f.name, f.text, ErrBadCapacity, err)
+		}
+		if q.Sign() < 0 {
+			return fmt.Errorf("node %s capacity %q: %w: negative", f.name, f.text, ErrBadCapacity)
 		}
 		*f.into = q
 	}
