@@ -11,6 +11,8 @@ import (
 	"github.com/sirupsen/logrus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // syncDeployment hands one Deployment and its ReplicaSets to the rollout decision.
@@ -33,6 +35,7 @@ func (c *replicaController) syncDeployment(ctx context.Context, key, ns, name st
 	for _, oe := range st.OwnedBy(d.UID) {
 		if rs, ok := oe.Object.(*appsv1.ReplicaSet); ok && rollout.ControllerUID(rs) == d.UID {
 			in.ReplicaSets = append(in.ReplicaSets, rs)
+			in.Pods = append(in.Pods, controlledPods(st, rs.UID)...)
 		}
 	}
 	if sel := selectorOf(d); sel != nil {
@@ -44,6 +47,44 @@ func (c *replicaController) syncDeployment(ctx context.Context, key, ns, name st
 	}
 	res := rollout.DecideDeployment(in)
 	return res.Requeue, c.apply(ctx, key, c.takeCause(key, e), res.Changes)
+}
+
+// controlledPods are the live pods whose controller has the given UID.
+func controlledPods(st *projections.State, uid types.UID) []*corev1.Pod {
+	var out []*corev1.Pod
+	for _, e := range st.OwnedBy(uid) {
+		if p, ok := e.Object.(*corev1.Pod); ok && rollout.ControllerUID(p) == uid {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// markRecreateDeployment marks the Recreate Deployment whose ReplicaSet
+// owned a pod that is now gone: the new ReplicaSet waits for exactly that,
+// and the ReplicaSet's own status does not change when a terminating pod
+// finally goes.
+func (c *replicaController) markRecreateDeployment(st *projections.State, prev, cur *projections.Entry, cause events.Cause) {
+	if cur.Resource != "pods" || !cur.Deleted() || prev == nil || prev.Deleted() {
+		return
+	}
+	ref := metav1.GetControllerOfNoCopy(prev.Object)
+	if ref == nil || ref.Kind != "ReplicaSet" {
+		return
+	}
+	rs := st.Live("replicasets", cur.Namespace, ref.Name)
+	if rs == nil {
+		return
+	}
+	dref := metav1.GetControllerOfNoCopy(rs.Object)
+	if dref == nil || dref.Kind != "Deployment" {
+		return
+	}
+	if e := st.Live("deployments", cur.Namespace, dref.Name); e != nil {
+		if d, ok := e.Object.(*appsv1.Deployment); ok && d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
+			c.mark(objectKey("deployments", cur.Namespace, dref.Name), cause)
+		}
+	}
 }
 
 // syncReplicaSet hands one ReplicaSet and its pods to the replica decision.

@@ -141,6 +141,7 @@ func (c *replicaController) onApply(prev, cur *projections.Entry, ev *events.Eve
 		}
 	}
 	c.markCollectors(st, prev, cur, cause)
+	c.markRecreateDeployment(st, prev, cur, cause)
 	switch cur.Resource {
 	case "nodes":
 		// A node that joins, leaves or changes may want daemon pods or not.

@@ -3,9 +3,11 @@ package rollout
 import (
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -28,7 +30,10 @@ type DeploymentInput struct {
 	// NameTaken tells whether a live ReplicaSet the Deployment does not own
 	// already holds a name (a hash collision); nil means never.
 	NameTaken func(name string) bool
-	Now       time.Time
+	// Pods are the pods whose controller is one of ReplicaSets: Recreate
+	// waits until every old one has stopped.
+	Pods []*corev1.Pod
+	Now  time.Time
 }
 
 // rsState is one ReplicaSet as the decision goes: the copy being changed
@@ -54,7 +59,10 @@ type deploymentPlan struct {
 	created     bool
 	collision   bool
 	newRevision int64
-	res         Result
+	// estimate: this decision is a rollout step, so the Progressing
+	// condition estimates progress (not when paused or only scaling).
+	estimate bool
+	res      Result
 }
 
 // DecideDeployment brings a Deployment's ReplicaSets one step closer to its
@@ -93,16 +101,25 @@ func DecideDeployment(in DeploymentInput) Result {
 	}
 	p.split(states)
 
+	// The order of Kubernetes' deployment controller: a paused Deployment
+	// only scales; a changed replica count is spread over the ReplicaSets
+	// as they stand; otherwise the strategy takes one step.
 	switch {
 	case d.Spec.Paused:
-		// Paused: no rollout step; status only (pause/resume comes later).
+		p.scaleProportionally()
+		p.cleanupHistory()
+	case p.scalingEvent():
+		p.scaleProportionally()
 	case d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType:
+		p.estimate = true
 		p.recreate()
+		p.cleanupIfComplete()
 	default:
+		p.estimate = true
 		p.rolling()
+		p.cleanupIfComplete()
 	}
 	p.syncRevision()
-	p.cleanupHistory()
 	p.emitReplicaSets()
 	p.emitDeployment()
 	return p.res
@@ -218,8 +235,9 @@ func (p *deploymentPlan) createNewRS(replicas int32) {
 }
 
 // syncRevision gives the new ReplicaSet the next revision (also when an old
-// template comes back, as on a rollback) and copies the Deployment's own
-// annotations to it, as Kubernetes does.
+// template comes back, as on a rollback, and then the revisions it had are
+// kept in revision-history), copies the Deployment's own annotations to it
+// and keeps its minReadySeconds the Deployment's, as Kubernetes does.
 func (p *deploymentPlan) syncRevision() {
 	if p.newRS == nil {
 		return
@@ -234,13 +252,34 @@ func (p *deploymentPlan) syncRevision() {
 		}
 	}
 	next := p.maxOldRevision() + 1
+	prev, had := rs.Annotations[RevisionAnnotation]
 	if Revision(rs) < next {
+		if had && prev != "" {
+			rs.Annotations[RevisionHistoryAnnotation] = withRevisionHistory(rs.Annotations[RevisionHistoryAnnotation], prev)
+		}
 		rs.Annotations[RevisionAnnotation] = strconv.FormatInt(next, 10)
 	}
 	if p.created {
 		p.setReplicasAnnotations(rs)
 	}
+	rs.Spec.MinReadySeconds = p.d.Spec.MinReadySeconds
 	p.newRevision = Revision(rs)
+}
+
+// maxRevisionHistoryChars bounds revision-history as Kubernetes does: the
+// oldest entries go first.
+const maxRevisionHistoryChars = 2000
+
+// withRevisionHistory appends a revision to a comma-separated history.
+func withRevisionHistory(history, revision string) string {
+	if history == "" {
+		return revision
+	}
+	revs := append(strings.Split(history, ","), revision)
+	for len(revs) > 1 && len(strings.Join(revs, ",")) > maxRevisionHistoryChars {
+		revs = revs[1:]
+	}
+	return strings.Join(revs, ",")
 }
 
 func skipCopyAnnotation(k string) bool {
@@ -261,22 +300,32 @@ func (p *deploymentPlan) setReplicasAnnotations(rs *appsv1.ReplicaSet) {
 }
 
 // scale sets a ReplicaSet's size and the replica annotations Kubernetes
-// stamps on every scale.
+// stamps on every scale; a rollout step leaves a size it keeps alone.
 func (p *deploymentPlan) scale(s *rsState, n int32) {
 	if s.replicas() == n {
 		return
 	}
+	p.resize(s, n)
+}
+
+// resize sets the size and brings the replica annotations up to date even
+// when the size stays: proportional scaling marks every ReplicaSet it saw.
+func (p *deploymentPlan) resize(s *rsState, n int32) {
 	s.rs.Spec.Replicas = &n
 	p.setReplicasAnnotations(s.rs)
 }
 
 // emitReplicaSets turns the ReplicaSet copies into at most one change each.
+// A change of the spec raises the generation, as the API server would.
 func (p *deploymentPlan) emitReplicaSets() {
 	all := append([]*rsState(nil), p.old...)
 	if p.newRS != nil {
 		all = append([]*rsState{p.newRS}, all...)
 	}
 	for _, s := range all {
+		if s.orig != nil && !s.deleted && !equality.Semantic.DeepEqual(s.rs.Spec, s.orig.Spec) {
+			s.rs.Generation = s.orig.Generation + 1
+		}
 		switch {
 		case s.orig == nil:
 			p.res.add(Create, replicaSetsResource, s.rs)
@@ -284,7 +333,8 @@ func (p *deploymentPlan) emitReplicaSets() {
 			p.res.add(Delete, replicaSetsResource, s.orig.DeepCopy())
 		case s.replicas() != replicasOf(s.orig.Spec.Replicas):
 			p.res.add(Scale, replicaSetsResource, s.rs)
-		case !equality.Semantic.DeepEqual(s.rs.ObjectMeta, s.orig.ObjectMeta):
+		case !equality.Semantic.DeepEqual(s.rs.ObjectMeta, s.orig.ObjectMeta) ||
+			!equality.Semantic.DeepEqual(s.rs.Spec, s.orig.Spec):
 			p.res.add(Update, replicaSetsResource, s.rs)
 		}
 	}

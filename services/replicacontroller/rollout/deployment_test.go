@@ -7,7 +7,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -134,16 +133,48 @@ func TestNewReplicaSetCreated(t *testing.T) {
 	}
 }
 
-func TestNameCollisionBumpsCount(t *testing.T) {
-	d := deployment(3, "jetplane/hello:1")
-	res := DecideDeployment(DeploymentInput{Deployment: d, Now: t0, NameTaken: func(string) bool { return true }})
-	if len(changesOf(res, Create, "replicasets")) != 0 {
-		t.Fatal("created a replicaset over a taken name")
+// TestNameCollision: a ReplicaSet name held by another object raises
+// status.collisionCount, and the next name comes from the template hashed
+// with that count.
+func TestNameCollision(t *testing.T) {
+	tests := []struct {
+		name      string
+		count     *int32
+		taken     bool
+		wantCount *int32
+	}{
+		{name: "first collision", taken: true, wantCount: ptr(int32(1))},
+		{name: "another collision", count: ptr(int32(1)), taken: true, wantCount: ptr(int32(2))},
+		{name: "after a collision the new name is free", count: ptr(int32(1)), wantCount: ptr(int32(1))},
 	}
-	st := changesOf(res, Status, "deployments")
-	if len(st) != 1 || st[0].Object.(*appsv1.Deployment).Status.CollisionCount == nil ||
-		*st[0].Object.(*appsv1.Deployment).Status.CollisionCount != 1 {
-		t.Fatalf("collision count not raised: %+v", st)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := deployment(3, "jetplane/hello:1")
+			d.Status.CollisionCount = tt.count
+			var asked []string
+			res := DecideDeployment(DeploymentInput{Deployment: d, Now: t0, NameTaken: func(n string) bool {
+				asked = append(asked, n)
+				return tt.taken
+			}})
+			wantName := "web-" + PodTemplateHash(&d.Spec.Template, tt.count)
+			if len(asked) != 1 || asked[0] != wantName {
+				t.Fatalf("asked for %v, want %s", asked, wantName)
+			}
+			created := changesOf(res, Create, "replicasets")
+			if tt.taken == (len(created) == 1) {
+				t.Fatalf("created %d replicasets over a name taken=%v", len(created), tt.taken)
+			}
+			if !tt.taken && (created[0].Object.GetName() != wantName || created[0].Object.GetLabels()[PodTemplateHashLabel] != wantName[4:]) {
+				t.Fatalf("created %s labels %v", created[0].Object.GetName(), created[0].Object.GetLabels())
+			}
+			st := changesOf(res, Status, "deployments")
+			if len(st) != 1 {
+				t.Fatalf("status changes %+v", st)
+			}
+			if got := st[0].Object.(*appsv1.Deployment).Status.CollisionCount; got == nil || *got != *tt.wantCount {
+				t.Fatalf("collision count %v, want %d", got, *tt.wantCount)
+			}
+		})
 	}
 }
 
@@ -187,56 +218,6 @@ func TestScaleNewReplicaSet(t *testing.T) {
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
 
-// TestRollingUpdateSteps plays a rollout of 4 replicas with maxSurge 1 and
-// maxUnavailable 0: every step must keep 4 pods available and at most 5.
-func TestRollingUpdateSteps(t *testing.T) {
-	d := withRolling(deployment(4, "jetplane/hello:2"), intstr.FromInt32(1), intstr.FromInt32(0))
-	d.Annotations = map[string]string{RevisionAnnotation: "1"}
-	old := rsFor(d, "jetplane/hello:1", 1, 4, 4, time.Second)
-	rss := []*appsv1.ReplicaSet{old}
-	for step := 0; step < 20; step++ {
-		res := DecideDeployment(DeploymentInput{Deployment: d, ReplicaSets: rss, Now: t0})
-		// Apply the decision to the world: creations and scales.
-		for _, c := range res.Changes {
-			rs, ok := c.Object.(*appsv1.ReplicaSet)
-			if !ok {
-				continue
-			}
-			switch c.Action {
-			case Create:
-				rs.Status = appsv1.ReplicaSetStatus{}
-				rss = append(rss, rs)
-			case Scale:
-				for i := range rss {
-					if rss[i].Name == rs.Name {
-						rss[i] = rs
-					}
-				}
-			}
-		}
-		var total, available int32
-		for _, rs := range rss {
-			// Scaling down removes pods at once; scaling up adds unready ones.
-			rs.Status.AvailableReplicas = min(rs.Status.AvailableReplicas, *rs.Spec.Replicas)
-			rs.Status.Replicas = *rs.Spec.Replicas
-			total += *rs.Spec.Replicas
-			available += rs.Status.AvailableReplicas
-		}
-		if available < 4 || total > 5 {
-			t.Fatalf("step %d: %d available of %d pods (want >= 4 and <= 5)", step, available, total)
-		}
-		if len(rss) == 2 && *rss[0].Spec.Replicas == 0 && rss[1].Status.AvailableReplicas == 4 {
-			return // done
-		}
-		// One new pod becomes available per step.
-		if len(rss) == 2 && rss[1].Status.AvailableReplicas < *rss[1].Spec.Replicas {
-			rss[1].Status.AvailableReplicas++
-			rss[1].Status.ReadyReplicas = rss[1].Status.AvailableReplicas
-		}
-	}
-	t.Fatalf("rollout did not finish: %d replicasets, old at %d", len(rss), *rss[0].Spec.Replicas)
-}
-
 func TestRollingUpdateMaxUnavailable(t *testing.T) {
 	// 25%/25% of 4: one pod over, one pod under.
 	d := deployment(4, "jetplane/hello:2")
@@ -249,51 +230,6 @@ func TestRollingUpdateMaxUnavailable(t *testing.T) {
 	}
 	if len(scaled) != 1 || *scaled[0].Object.(*appsv1.ReplicaSet).Spec.Replicas != 3 {
 		t.Fatalf("old replicaset scale %+v", scaled)
-	}
-}
-
-func TestRecreate(t *testing.T) {
-	d := deployment(3, "jetplane/hello:2")
-	d.Spec.Strategy.Type = appsv1.RecreateDeploymentStrategyType
-	old := rsFor(d, "jetplane/hello:1", 1, 3, 3, time.Second)
-
-	res := DecideDeployment(DeploymentInput{Deployment: d, ReplicaSets: []*appsv1.ReplicaSet{old}, Now: t0})
-	if sc := changesOf(res, Scale, "replicasets"); len(sc) != 1 || *sc[0].Object.(*appsv1.ReplicaSet).Spec.Replicas != 0 {
-		t.Fatalf("old not scaled to 0 first: %+v", res.Changes)
-	}
-	if len(changesOf(res, Create, "replicasets")) != 0 {
-		t.Fatal("new replicaset created while old pods run")
-	}
-	gone := old.DeepCopy()
-	gone.Spec.Replicas = ptr(int32(0))
-	gone.Status.Replicas = 1 // one pod still terminating
-	res = DecideDeployment(DeploymentInput{Deployment: d, ReplicaSets: []*appsv1.ReplicaSet{gone}, Now: t0})
-	if len(changesOf(res, Create, "replicasets")) != 0 {
-		t.Fatal("new replicaset created while an old pod terminates")
-	}
-	gone.Status = appsv1.ReplicaSetStatus{}
-	res = DecideDeployment(DeploymentInput{Deployment: d, ReplicaSets: []*appsv1.ReplicaSet{gone}, Now: t0})
-	if c := changesOf(res, Create, "replicasets"); len(c) != 1 || *c[0].Object.(*appsv1.ReplicaSet).Spec.Replicas != 3 {
-		t.Fatalf("new replicaset %+v", res.Changes)
-	}
-}
-
-func TestRevisionHistoryLimit(t *testing.T) {
-	d := deployment(2, "jetplane/hello:9")
-	d.Spec.RevisionHistoryLimit = ptr(int32(2))
-	cur := rsFor(d, "jetplane/hello:9", 6, 2, 2, 0)
-	rss := []*appsv1.ReplicaSet{cur}
-	for rev := int32(1); rev <= 5; rev++ {
-		rss = append(rss, rsFor(d, "jetplane/hello:"+itoa(rev), rev, 0, 0, time.Duration(10-rev)*time.Second))
-	}
-	rss[2].Status.Replicas = 1 // revision 2 still has a pod: kept
-	res := DecideDeployment(DeploymentInput{Deployment: d, ReplicaSets: rss, Now: t0})
-	var deleted []string
-	for _, c := range changesOf(res, Delete, "replicasets") {
-		deleted = append(deleted, c.Object.GetAnnotations()[RevisionAnnotation])
-	}
-	if strings.Join(deleted, ",") != "1,3" {
-		t.Fatalf("deleted revisions %v, want 1,3 (2 still has a pod)", deleted)
 	}
 }
 
@@ -323,5 +259,49 @@ func TestInvalidOrDeletedDeploymentDoesNothing(t *testing.T) {
 		if res := DecideDeployment(DeploymentInput{Deployment: d, Now: t0}); len(res.Changes) != 0 {
 			t.Fatalf("changes %+v", res.Changes)
 		}
+	}
+}
+
+// TestReplicaSetFollowsDeploymentSettings: the current ReplicaSet takes the
+// Deployment's minReadySeconds (its pods become available that long after
+// Ready) and annotations, with a new generation for the spec change.
+func TestReplicaSetFollowsDeploymentSettings(t *testing.T) {
+	tests := []struct {
+		name       string
+		minReady   int32
+		cause      string
+		wantUpdate bool
+	}{
+		{name: "in step: nothing"},
+		{name: "minReadySeconds changed", minReady: 10, wantUpdate: true},
+		{name: "change-cause annotated", cause: "kubectl set image", wantUpdate: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := deployment(2, "jetplane/hello:1")
+			d.Annotations = map[string]string{RevisionAnnotation: "1"}
+			if tt.cause != "" {
+				d.Annotations[ChangeCauseAnnotation] = tt.cause
+			}
+			d.Spec.MinReadySeconds = tt.minReady
+			rs := rsFor(d, "jetplane/hello:1", 1, 2, 2, 0)
+			res := DecideDeployment(DeploymentInput{Deployment: d, ReplicaSets: []*appsv1.ReplicaSet{rs}, Now: t0})
+			upd := changesOf(res, Update, "replicasets")
+			if (len(upd) == 1) != tt.wantUpdate || len(changesOf(res, Scale, "replicasets")) != 0 {
+				t.Fatalf("changes %+v", res.Changes)
+			}
+			if !tt.wantUpdate {
+				return
+			}
+			got := upd[0].Object.(*appsv1.ReplicaSet)
+			wantGen := rs.Generation
+			if tt.minReady != 0 {
+				wantGen++
+			}
+			if got.Spec.MinReadySeconds != tt.minReady || got.Annotations[ChangeCauseAnnotation] != tt.cause ||
+				got.Generation != wantGen || upd[0].Expected != 101 {
+				t.Fatalf("replicaset minReadySeconds %d annotations %v generation %d", got.Spec.MinReadySeconds, got.Annotations, got.Generation)
+			}
+		})
 	}
 }

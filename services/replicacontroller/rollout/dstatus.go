@@ -14,6 +14,9 @@ const (
 	ReasonMinimumReplicasAvailable   = "MinimumReplicasAvailable"
 	ReasonMinimumReplicasUnavailable = "MinimumReplicasUnavailable"
 	ReasonNewReplicaSetCreated       = "NewReplicaSetCreated"
+	ReasonFoundNewReplicaSet         = "FoundNewReplicaSet"
+	ReasonDeploymentPaused           = "DeploymentPaused"
+	ReasonDeploymentResumed          = "DeploymentResumed"
 	ReasonReplicaSetUpdated          = "ReplicaSetUpdated"
 	ReasonNewReplicaSetAvailable     = "NewReplicaSetAvailable"
 	ReasonProgressDeadlineExceeded   = "ProgressDeadlineExceeded"
@@ -56,21 +59,49 @@ func (p *deploymentPlan) status() (appsv1.DeploymentStatus, time.Duration) {
 		setCondition(&st, condition(appsv1.DeploymentAvailable, corev1.ConditionFalse,
 			ReasonMinimumReplicasUnavailable, "Deployment does not have minimum availability.", now))
 	}
-	if p.created {
+	if progressDeadline(d) == 0 {
+		removeCondition(&st, appsv1.DeploymentProgressing)
+		return st, 0
+	}
+	p.pausedCondition(&st)
+	cur := getCondition(&st, appsv1.DeploymentProgressing)
+	switch {
+	case p.created:
 		setCondition(&st, condition(appsv1.DeploymentProgressing, corev1.ConditionTrue,
 			ReasonNewReplicaSetCreated, fmt.Sprintf("Created new replica set %q", p.newRS.rs.Name), now))
+	case p.newRS != nil && cur == nil:
+		// Progress was not tracked before: count from now.
+		setCondition(&st, condition(appsv1.DeploymentProgressing, corev1.ConditionTrue,
+			ReasonFoundNewReplicaSet, fmt.Sprintf("Found new replica set %q", p.newRS.rs.Name), now))
+	}
+	if !p.estimate {
+		return st, 0 // paused or scaling: no rollout step to judge
 	}
 	return st, p.progress(&st)
+}
+
+// pausedCondition tells a pause or a resume in the Progressing condition
+// (status Unknown), unless the rollout already timed out.
+func (p *deploymentPlan) pausedCondition(st *appsv1.DeploymentStatus) {
+	cur := getCondition(st, appsv1.DeploymentProgressing)
+	if cur != nil && cur.Reason == ReasonProgressDeadlineExceeded {
+		return
+	}
+	wasPaused := cur != nil && cur.Reason == ReasonDeploymentPaused
+	switch {
+	case p.d.Spec.Paused && !wasPaused:
+		setCondition(st, condition(appsv1.DeploymentProgressing, corev1.ConditionUnknown,
+			ReasonDeploymentPaused, "Deployment is paused", p.in.Now))
+	case !p.d.Spec.Paused && wasPaused:
+		setCondition(st, condition(appsv1.DeploymentProgressing, corev1.ConditionUnknown,
+			ReasonDeploymentResumed, "Deployment is resumed", p.in.Now))
+	}
 }
 
 // progress sets the Progressing condition as Kubernetes' rollout status does.
 func (p *deploymentPlan) progress(st *appsv1.DeploymentStatus) time.Duration {
 	d, now := p.d, p.in.Now
 	deadline := progressDeadline(d)
-	if deadline == 0 {
-		removeCondition(st, appsv1.DeploymentProgressing)
-		return 0
-	}
 	subject := fmt.Sprintf("Deployment %q", d.Name)
 	if p.newRS != nil {
 		subject = fmt.Sprintf("ReplicaSet %q", p.newRS.rs.Name)
@@ -94,10 +125,8 @@ func (p *deploymentPlan) progress(st *appsv1.DeploymentStatus) time.Duration {
 		setCondition(st, c)
 		return deadline
 	}
-	if cur == nil {
-		return 0
-	}
-	if cur.Reason == ReasonProgressDeadlineExceeded {
+	// A finished rollout cannot time out; a timed-out one stays so.
+	if cur == nil || cur.Reason == ReasonNewReplicaSetAvailable || cur.Reason == ReasonProgressDeadlineExceeded {
 		return 0
 	}
 	left := cur.LastUpdateTime.Add(deadline).Sub(now)

@@ -39,6 +39,12 @@ func TestDeploymentStatus(t *testing.T) {
 		{name: "deadline exceeded", available: 0, now: t0,
 			prev:          appsv1.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, UnavailableReplicas: 3, Conditions: []appsv1.DeploymentCondition{progressing(ReasonReplicaSetUpdated, corev1.ConditionTrue, t0.Add(-11*time.Minute))}},
 			wantAvailable: corev1.ConditionFalse, wantReason: ReasonProgressDeadlineExceeded, wantUpdatedAt: t0},
+		{name: "progress not tracked yet: found the new replica set", available: 1, now: t0,
+			prev:          appsv1.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 1, AvailableReplicas: 1, UnavailableReplicas: 2},
+			wantAvailable: corev1.ConditionFalse, wantReason: ReasonFoundNewReplicaSet, wantUpdatedAt: t0, wantRequeue: 601 * time.Second},
+		{name: "a finished rollout does not time out when pods fail later", available: 1, now: t0,
+			prev:          appsv1.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 3, AvailableReplicas: 3, Conditions: []appsv1.DeploymentCondition{progressing(ReasonNewReplicaSetAvailable, corev1.ConditionTrue, t0.Add(-time.Hour))}},
+			wantAvailable: corev1.ConditionFalse, wantReason: ReasonNewReplicaSetAvailable, wantUpdatedAt: t0.Add(-time.Hour)},
 		{name: "no deadline: no progressing condition", available: 3, now: t0, deadline: ptr(int32(math.MaxInt32)),
 			prev:          appsv1.DeploymentStatus{Conditions: []appsv1.DeploymentCondition{progressing(ReasonReplicaSetUpdated, corev1.ConditionTrue, t0)}},
 			wantAvailable: corev1.ConditionTrue},
@@ -61,7 +67,8 @@ func TestDeploymentStatus(t *testing.T) {
 				got.AvailableReplicas != tt.available || got.UnavailableReplicas != 3-tt.available {
 				t.Fatalf("counts %+v", got)
 			}
-			if c := getCondition(&got, appsv1.DeploymentAvailable); c == nil || c.Status != tt.wantAvailable {
+			if c := getCondition(&got, appsv1.DeploymentAvailable); c == nil || c.Status != tt.wantAvailable ||
+				(c.Status == corev1.ConditionTrue) != (c.Reason == ReasonMinimumReplicasAvailable) {
 				t.Fatalf("available %+v", c)
 			}
 			c := getCondition(&got, appsv1.DeploymentProgressing)

@@ -1,9 +1,5 @@
 package rollout
 
-import (
-	"sort"
-)
-
 // rolling is one step of a RollingUpdate: the new ReplicaSet grows while the
 // total stays within replicas+maxSurge, and old ones shrink while the
 // available pods stay at or above replicas-maxUnavailable.
@@ -99,62 +95,5 @@ func (p *deploymentPlan) scaleDownOld() {
 		n := min(down, s.replicas())
 		p.scale(s, s.replicas()-n)
 		down -= n
-	}
-}
-
-// recreate kills every old pod before the new ReplicaSet gets any.
-func (p *deploymentPlan) recreate() {
-	scaled := false
-	for _, s := range p.old {
-		if s.replicas() > 0 {
-			p.scale(s, 0)
-			scaled = true
-		}
-	}
-	if scaled {
-		return
-	}
-	for _, s := range p.old {
-		if s.rs.Status.Replicas > 0 {
-			return // old pods still running: wait for them
-		}
-	}
-	if p.newRS == nil {
-		p.createNewRS(p.replicas)
-		return
-	}
-	p.scale(p.newRS, p.replicas)
-}
-
-// cleanupHistory deletes the oldest old ReplicaSets beyond
-// revisionHistoryLimit (default 10), only those fully scaled down.
-func (p *deploymentPlan) cleanupHistory() {
-	limit := int32(10)
-	if p.d.Spec.RevisionHistoryLimit != nil {
-		limit = *p.d.Spec.RevisionHistoryLimit
-	}
-	var cleanable []*rsState
-	for _, s := range p.old {
-		if s.orig != nil && s.rs.DeletionTimestamp == nil {
-			cleanable = append(cleanable, s)
-		}
-	}
-	diff := len(cleanable) - int(max(limit, 0))
-	if diff <= 0 {
-		return
-	}
-	sort.SliceStable(cleanable, func(i, j int) bool {
-		ri, rj := Revision(cleanable[i].rs), Revision(cleanable[j].rs)
-		if ri != rj {
-			return ri < rj
-		}
-		return olderRS(cleanable[i].rs, cleanable[j].rs)
-	})
-	for _, s := range cleanable[:diff] {
-		rs := s.rs
-		if rs.Status.Replicas != 0 || s.replicas() != 0 || rs.Generation > rs.Status.ObservedGeneration {
-			continue
-		}
-		s.deleted = true
 	}
 }
