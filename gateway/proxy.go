@@ -8,9 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
+	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/services/serviceproxy"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
@@ -34,12 +35,16 @@ func (s *Server) serviceProxy(w http.ResponseWriter, r *http.Request, ns, nameAn
 		writeError(w, err)
 		return
 	}
-	targets := s.readyTargets(ns, name, sp)
-	if len(targets) == 0 {
+	var ep *corev1.Endpoints
+	if e := s.proj.State().Live("endpoints", ns, name); e != nil {
+		ep, _ = e.Object.(*corev1.Endpoints)
+	}
+	client, _, _ := net.SplitHostPort(r.RemoteAddr)
+	target := s.balancer(ns+"/"+name).Pick(serviceproxy.Targets(ep, sp), client, serviceproxy.AffinityOf(svc), time.Now())
+	if target == "" {
 		writeError(w, apierrors.NewServiceUnavailable(fmt.Sprintf("no endpoints available for service %q", name)))
 		return
 	}
-	target := targets[int(s.proxyTurn(ns+"/"+name)%uint64(len(targets)))]
 	if scheme == "" {
 		scheme = "http"
 	}
@@ -92,32 +97,10 @@ func proxyServicePort(svc *corev1.Service, port string) (corev1.ServicePort, err
 	return corev1.ServicePort{}, apierrors.NewServiceUnavailable(fmt.Sprintf("no service port %q found for service %q", port, svc.Name))
 }
 
-// readyTargets lists host:port of the ready addresses of the service's
-// Endpoints for one service port.
-func (s *Server) readyTargets(ns, name string, sp corev1.ServicePort) []string {
-	e := s.proj.State().Live("endpoints", ns, name)
-	if e == nil {
-		return nil
-	}
-	ep := e.Object.(*corev1.Endpoints)
-	var out []string
-	for _, subset := range ep.Subsets {
-		for _, p := range subset.Ports {
-			if p.Name != sp.Name || (p.Protocol != "" && p.Protocol != corev1.ProtocolTCP) {
-				continue
-			}
-			for _, a := range subset.Addresses {
-				out = append(out, net.JoinHostPort(a.IP, strconv.Itoa(int(p.Port))))
-			}
-		}
-	}
-	return out
-}
-
-// proxyTurns counts requests per service for round robin.
+// proxyTurns keeps one balancer per service (round robin, affinity).
 type proxyTurns struct{ m sync.Map }
 
-func (s *Server) proxyTurn(key string) uint64 {
-	v, _ := s.turns.m.LoadOrStore(key, new(atomic.Uint64))
-	return v.(*atomic.Uint64).Add(1) - 1
+func (s *Server) balancer(key string) *serviceproxy.Balancer {
+	v, _ := s.turns.m.LoadOrStore(key, new(serviceproxy.Balancer))
+	return v.(*serviceproxy.Balancer)
 }

@@ -43,7 +43,7 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(upCommand(), natsCommand(), gatewayCommand(), schedulerCommand(), controllerCommand(),
 		endpointsCommand(), agentCommand(), versionCommand())
-	root.AddCommand(historyCommand(), restoreCommand(), getCommand())
+	root.AddCommand(historyCommand(), restoreCommand(), getCommand(), proxyCommand())
 	root.AddCommand(logsCommand())
 	return root
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/jetplane/jetplane/services/nodeagent"
 	"github.com/jetplane/jetplane/services/replicacontroller"
 	"github.com/jetplane/jetplane/services/scheduler"
+	"github.com/jetplane/jetplane/services/serviceproxy"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 )
@@ -159,6 +160,17 @@ func agentCommand() *cobra.Command {
 		}
 		return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels,
 			CPU: capacity.CPU, Memory: capacity.Memory, MaxPods: capacity.MaxPods})
+	})
+}
+
+func proxyCommand() *cobra.Command {
+	var node, address string
+	return serviceCommand("proxy", "Open a node's NodePort and LoadBalancer ports and forward them to ready endpoints (kube-proxy's job)", func(c *cobra.Command) {
+		host, _ := os.Hostname()
+		c.Flags().StringVar(&node, "node", strings.ToLower(host), "node name")
+		c.Flags().StringVar(&address, "address", "127.0.0.1", "address the node's service ports listen on")
+	}, func(ctx context.Context, l *events.Log, instance string) error {
+		return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: node, Address: address})
 	})
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/jetplane/jetplane/services/nodeagent"
 	"github.com/jetplane/jetplane/services/replicacontroller"
 	"github.com/jetplane/jetplane/services/scheduler"
+	"github.com/jetplane/jetplane/services/serviceproxy"
 	"github.com/nats-io/nats.go"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
@@ -171,6 +172,9 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 		}},
 		{"nodeagent", func(l *events.Log) error {
 			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt})
+		}},
+		{"serviceproxy", func(l *events.Log) error {
+			return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: o.NodeName, Address: nodeagent.HostIP})
 		}},
 	}
 	for _, s := range services {

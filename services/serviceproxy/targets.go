@@ -1,0 +1,81 @@
+package serviceproxy
+
+import (
+	"net"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Targets lists host:port of the ready addresses of a Service's Endpoints
+// for one of its ports, in Endpoints order.
+func Targets(ep *corev1.Endpoints, sp corev1.ServicePort) []string {
+	if ep == nil {
+		return nil
+	}
+	proto := sp.Protocol
+	if proto == "" {
+		proto = corev1.ProtocolTCP
+	}
+	var out []string
+	for _, subset := range ep.Subsets {
+		for _, p := range subset.Ports {
+			pp := p.Protocol
+			if pp == "" {
+				pp = corev1.ProtocolTCP
+			}
+			if p.Name != sp.Name || pp != proto {
+				continue
+			}
+			for _, a := range subset.Addresses {
+				out = append(out, net.JoinHostPort(a.IP, strconv.Itoa(int(p.Port))))
+			}
+		}
+	}
+	return out
+}
+
+// Listener is one port a node opens for a Service.
+type Listener struct {
+	Port        int32 // on the node
+	Namespace   string
+	Service     string
+	ServicePort corev1.ServicePort
+	Affinity    *Affinity // nil: round robin
+}
+
+// Listeners lists the ports a node opens: every NodePort of NodePort and
+// LoadBalancer Services, and for LoadBalancer Services also the Service
+// port itself (ServiceLB style). A port claimed twice goes to the first
+// Service by namespace/name; the caller reports the others.
+func Listeners(services []*corev1.Service) (out []Listener, conflicts []string) {
+	taken := map[int32]string{}
+	add := func(port int32, svc *corev1.Service, sp corev1.ServicePort) {
+		if port <= 0 || (sp.Protocol != "" && sp.Protocol != corev1.ProtocolTCP) {
+			return
+		}
+		who := svc.Namespace + "/" + svc.Name
+		if prev, dup := taken[port]; dup {
+			if prev != who {
+				conflicts = append(conflicts, who+": port "+strconv.Itoa(int(port))+" is "+prev+"'s")
+			}
+			return
+		}
+		taken[port] = who
+		out = append(out, Listener{Port: port, Namespace: svc.Namespace, Service: svc.Name, ServicePort: sp, Affinity: AffinityOf(svc)})
+	}
+	for _, svc := range sortedServices(services) {
+		if svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+			continue
+		}
+		for _, sp := range svc.Spec.Ports {
+			add(sp.NodePort, svc, sp)
+		}
+		if svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+			for _, sp := range svc.Spec.Ports {
+				add(sp.Port, svc, sp)
+			}
+		}
+	}
+	return out, conflicts
+}
