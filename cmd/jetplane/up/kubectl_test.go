@@ -19,9 +19,18 @@ import (
 // project machine and CI requires it (.ci/run).
 func kubectl(t *testing.T, c *up.Cluster, args ...string) string {
 	t.Helper()
+	return kubectlIn(t, c, "", args...)
+}
+
+// kubectlIn is kubectl with stdin (for "apply -f -").
+func kubectlIn(t *testing.T, c *up.Cluster, stdin string, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
