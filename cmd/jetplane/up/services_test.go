@@ -110,3 +110,102 @@ spec:
 		t.Fatalf("node port still answers with no pods: %d", code)
 	}
 }
+
+// TestRollingUpdateThroughNodePortLosesNothing: kubectl expose, then a
+// client loop through the NodePort during a rolling update with
+// maxUnavailable 0 and readiness probes; every request must succeed.
+func TestRollingUpdateThroughNodePortLosesNothing(t *testing.T) {
+	c := startCluster(t, t.TempDir())
+	kubectlIn(t, c, `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  strategy:
+    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: hello
+        image: jetplane/hello:1
+        ports: [{name: http, containerPort: 8080}]
+        readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1}
+        # As in Kubernetes: let the endpoints drop the pod before it stops
+        # (a connection in flight to a stopping pod is lost otherwise).
+        lifecycle: {preStop: {sleep: {seconds: 2}}}
+`, "apply", "-f", "-")
+	if out := kubectl(t, c, "expose", "deployment", "web", "--type=NodePort", "--port=8080", "--target-port=http", "--name=web"); !strings.Contains(out, "service/web exposed") {
+		t.Fatalf("kubectl expose: %s", out)
+	}
+	var nodePort string
+	eventstest.Eventually(t, 60*time.Second, func() error {
+		nodePort = strings.TrimSpace(kubectl(t, c, "get", "svc", "web", "-o", "jsonpath={.spec.ports[0].nodePort}"))
+		resp, err := http.Get("http://127.0.0.1:" + nodePort + "/version")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(b), "1") {
+			return fmt.Errorf("version %q", b)
+		}
+		ready := kubectl(t, c, "get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}")
+		if ready != "3" {
+			return fmt.Errorf("%s ready", ready)
+		}
+		return nil
+	})
+
+	stop := make(chan struct{})
+	type tally struct{ ok, failed, v2 int }
+	result := make(chan tally)
+	go func() {
+		var n tally
+		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		for {
+			select {
+			case <-stop:
+				result <- n
+				return
+			default:
+			}
+			resp, err := client.Get("http://127.0.0.1:" + nodePort + "/hi/loop")
+			if err != nil {
+				n.failed++
+				continue
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || string(b) != "Hello World loop!!" {
+				n.failed++
+				continue
+			}
+			n.ok++
+		}
+	}()
+	kubectl(t, c, "set", "image", "deployment/web", "hello=jetplane/hello:2")
+	eventstest.Eventually(t, 120*time.Second, func() error {
+		out := kubectl(t, c, "get", "pods", "-l", "app=web", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {.status.phase} {.metadata.deletionTimestamp}|{end}")
+		pods := strings.Split(strings.TrimSuffix(out, "|"), "|")
+		for _, p := range pods {
+			if p != "jetplane/hello:2 Running " {
+				return fmt.Errorf("pods: %q", out)
+			}
+		}
+		if len(pods) != 3 {
+			return fmt.Errorf("pods: %q", out)
+		}
+		return nil
+	})
+	close(stop)
+	n := <-result
+	t.Logf("requests through the node port during the rolling update: %d answered, %d failed", n.ok, n.failed)
+	if n.failed != 0 || n.ok == 0 {
+		t.Fatalf("%d requests failed (%d answered) during a rolling update with maxUnavailable 0", n.failed, n.ok)
+	}
+}
