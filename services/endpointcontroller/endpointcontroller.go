@@ -100,6 +100,13 @@ func (c *endpointController) onApply(prev, cur *projections.Entry, _ *events.Eve
 	switch cur.Resource {
 	case "services", "endpoints":
 		c.queue.Add(cur.Key())
+	case "nodes":
+		// LoadBalancer Services list the Ready nodes' addresses.
+		for _, e := range c.proj.State().List("services", "", nil) {
+			if svc, ok := e.Object.(*corev1.Service); ok && svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+				c.queue.Add(e.Key())
+			}
+		}
 	case "pods":
 		var before, after labels.Set
 		if prev != nil && !prev.Deleted() {
@@ -147,6 +154,9 @@ func (c *endpointController) reconcile(ctx context.Context, key string) (time.Du
 		existing, _ = e.Object.(*corev1.Endpoints)
 	}
 
+	if err := c.syncLoadBalancer(ctx, st, ns, name, cause); err != nil {
+		return 0, err
+	}
 	d := endpoints.Decide(svc, pods, existing)
 	if d.Action == endpoints.None {
 		return 0, nil
@@ -164,4 +174,34 @@ func (c *endpointController) reconcile(ctx context.Context, key string) (time.Du
 	}
 	c.log.WithFields(logrus.Fields{"key": key, "seq": d.Endpoints.GetResourceVersion(), "change": w.Change}).Info("endpoints written")
 	return 0, nil
+}
+
+// syncLoadBalancer writes status.loadBalancer.ingress of a Service when the
+// Ready nodes' addresses it should list changed.
+func (c *endpointController) syncLoadBalancer(ctx context.Context, st *projections.State, ns, name string, cause events.Cause) error {
+	e := st.Live("services", ns, name)
+	if e == nil {
+		return nil
+	}
+	svc, ok := e.Object.(*corev1.Service)
+	if !ok {
+		return nil
+	}
+	var nodes []*corev1.Node
+	for _, ne := range st.List("nodes", "", nil) {
+		if n, ok := ne.Object.(*corev1.Node); ok {
+			nodes = append(nodes, n)
+		}
+	}
+	want := endpoints.LoadBalancerIngress(svc, nodes)
+	if !endpoints.LoadBalancerChanged(svc, want) {
+		return nil
+	}
+	updated := svc.DeepCopy()
+	updated.Status.LoadBalancer.Ingress = want
+	w := events.Write{Resource: events.MustLookup("services"), Change: events.StatusChange, Object: updated, Expected: e.Seq, Cause: cause}
+	if err := c.writer.Apply(ctx, w); err != nil {
+		return fmt.Errorf("load balancer status of %s/%s: %w", ns, name, err)
+	}
+	return nil
 }

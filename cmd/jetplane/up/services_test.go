@@ -47,6 +47,15 @@ spec:
 apiVersion: v1
 kind: Service
 metadata:
+  name: lb
+spec:
+  type: LoadBalancer
+  selector: {app: hello}
+  ports: [{port: 18089, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata:
   name: docs
 spec:
   type: ExternalName
@@ -75,6 +84,18 @@ spec:
 		code, body, err := get("http://127.0.0.1:31472/hi/you")
 		if err != nil || code != 200 || body != "Hello World you!!" {
 			return fmt.Errorf("node port: %d %q %v", code, body, err)
+		}
+		return nil
+	})
+	// The LoadBalancer Service: its own port opened on the node, the
+	// node's address in its status.
+	eventstest.Eventually(t, 30*time.Second, func() error {
+		code, body, err := get("http://127.0.0.1:18089/hi/lb")
+		if err != nil || code != 200 || body != "Hello World lb!!" {
+			return fmt.Errorf("load balancer port: %d %q %v", code, body, err)
+		}
+		if ip := kubectl(t, c, "get", "svc", "lb", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"); ip != "127.0.0.1" {
+			return fmt.Errorf("load balancer ingress %q", ip)
 		}
 		return nil
 	})
