@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -97,6 +98,9 @@ var registry = []Resource{
 	{Name: "cronjobs", Singular: "cronjob", Kind: "CronJob", ListKind: "CronJobList", Group: "batch", Version: "v1", Namespaced: true,
 		ShortNames: []string{"cj"}, Subresources: []string{"status"},
 		New: func() Object { return &batchv1.CronJob{} }, NewList: func() runtime.Object { return &batchv1.CronJobList{} }},
+	{Name: "endpointslices", Singular: "endpointslice", Kind: "EndpointSlice", ListKind: "EndpointSliceList",
+		Group: "discovery.k8s.io", Version: "v1", Namespaced: true, Derived: true,
+		New: func() Object { return &discoveryv1.EndpointSlice{} }, NewList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} }},
 	{Name: "events", Singular: "event", Kind: "Event", ListKind: "EventList", Version: "v1", Namespaced: true,
 		ShortNames: []string{"ev"}, Derived: true,
 		New: func() Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} }},

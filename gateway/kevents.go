@@ -5,6 +5,8 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway/kevents"
+	"github.com/jetplane/jetplane/services/endpointcontroller/endpoints"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
@@ -45,8 +47,34 @@ func (s *Server) derivedEvents(r *http.Request, namespace string) ([]events.Obje
 	return out, seq, nil
 }
 
+// derived lists the objects of a derived resource in a namespace ("" for
+// all) and the revision they stand at.
+func (s *Server) derived(r *http.Request, t target) ([]events.Object, uint64, error) {
+	if t.res.Name == "endpointslices" {
+		return s.derivedSlices(r, t.namespace)
+	}
+	return s.derivedEvents(r, t.namespace)
+}
+
+// derivedSlices is the EndpointSlice view of the Endpoints objects.
+func (s *Server) derivedSlices(r *http.Request, namespace string) ([]events.Object, uint64, error) {
+	st, seq, err := s.readState(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []events.Object
+	for _, e := range st.List("endpoints", namespace, nil) {
+		if ep, ok := e.Object.(*corev1.Endpoints); ok {
+			for _, sl := range endpoints.Slices(ep) {
+				out = append(out, sl)
+			}
+		}
+	}
+	return out, seq, nil
+}
+
 func (s *Server) derivedMatching(r *http.Request, t target, sel selectors) ([]events.Object, uint64, error) {
-	all, seq, err := s.derivedEvents(r, t.namespace)
+	all, seq, err := s.derived(r, t)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -60,7 +88,7 @@ func (s *Server) derivedMatching(r *http.Request, t target, sel selectors) ([]ev
 }
 
 func (s *Server) getDerived(w http.ResponseWriter, r *http.Request, t target) {
-	all, _, err := s.derivedEvents(r, t.namespace)
+	all, _, err := s.derived(r, t)
 	if err != nil {
 		writeError(w, err)
 		return

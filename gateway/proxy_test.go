@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	discoveryv1 "k8s.io/api/discovery/v1"
 )
 
 // backend serves on ip:port, saying who it is and what it saw.
@@ -59,4 +61,32 @@ func TestServiceProxyRoundRobinsOverReadyEndpoints(t *testing.T) {
 	if st.Message != `no endpoints available for service "hello"` {
 		t.Fatalf("503 message %q", st.Message)
 	}
+}
+
+func TestEndpointSlicesAreAViewOfEndpoints(t *testing.T) {
+	g := startGateway(t, nil)
+	g.must(http.StatusCreated, "POST", "/api/v1/namespaces/default/endpoints", map[string]any{
+		"metadata": map[string]any{"name": "web"},
+		"subsets": []any{map[string]any{
+			"addresses":         []any{map[string]any{"ip": "10.1.0.1"}, map[string]any{"ip": "10.1.0.2"}},
+			"notReadyAddresses": []any{map[string]any{"ip": "10.1.0.3"}},
+			"ports":             []any{map[string]any{"name": "http", "port": 8080}}}}})
+	var list discoveryv1.EndpointSliceList
+	g.must(http.StatusOK, "GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb", nil).into(t, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("slices: %+v", list.Items)
+	}
+	sl := list.Items[0]
+	ready := 0
+	for _, e := range sl.Endpoints {
+		if *e.Conditions.Ready {
+			ready++
+		}
+	}
+	if sl.AddressType != discoveryv1.AddressTypeIPv4 || len(sl.Endpoints) != 3 || ready != 2 || *sl.Ports[0].Port != 8080 ||
+		!strings.HasPrefix(sl.Name, "web-") {
+		t.Fatalf("slice: %+v", sl)
+	}
+	g.must(http.StatusOK, "GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/"+sl.Name, nil)
+	g.must(http.StatusMethodNotAllowed, "POST", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", map[string]any{})
 }

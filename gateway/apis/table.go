@@ -26,14 +26,15 @@ type printer struct {
 
 // printers maps resource names to the layout kube-apiserver serves for them.
 var printers = map[string]printer{
-	"pods":        {podColumns, podCells},
-	"deployments": {deploymentColumns, deploymentCells},
-	"replicasets": {replicaSetColumns, replicaSetCells},
-	"services":    {serviceColumns, serviceCells},
-	"endpoints":   {endpointsColumns, endpointsCells},
-	"nodes":       {nodeColumns, nodeCells},
-	"namespaces":  {namespaceColumns, namespaceCells},
-	"events":      {eventColumns, eventCells},
+	"pods":           {podColumns, podCells},
+	"deployments":    {deploymentColumns, deploymentCells},
+	"replicasets":    {replicaSetColumns, replicaSetCells},
+	"services":       {serviceColumns, serviceCells},
+	"endpoints":      {endpointsColumns, endpointsCells},
+	"nodes":          {nodeColumns, nodeCells},
+	"namespaces":     {namespaceColumns, namespaceCells},
+	"events":         {eventColumns, eventCells},
+	"endpointslices": {endpointSliceColumns, endpointSliceCells},
 }
 
 // genericPrinter serves kinds without their own layout: NAME and AGE.
