@@ -8,6 +8,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -98,6 +99,9 @@ var registry = []Resource{
 	{Name: "cronjobs", Singular: "cronjob", Kind: "CronJob", ListKind: "CronJobList", Group: "batch", Version: "v1", Namespaced: true,
 		ShortNames: []string{"cj"}, Subresources: []string{"status"},
 		New: func() Object { return &batchv1.CronJob{} }, NewList: func() runtime.Object { return &batchv1.CronJobList{} }},
+	{Name: "ingresses", Singular: "ingress", Kind: "Ingress", ListKind: "IngressList", Group: "networking.k8s.io", Version: "v1",
+		Namespaced: true, ShortNames: []string{"ing"}, Subresources: []string{"status"},
+		New: func() Object { return &networkingv1.Ingress{} }, NewList: func() runtime.Object { return &networkingv1.IngressList{} }},
 	{Name: "endpointslices", Singular: "endpointslice", Kind: "EndpointSlice", ListKind: "EndpointSliceList",
 		Group: "discovery.k8s.io", Version: "v1", Namespaced: true, Derived: true,
 		New: func() Object { return &discoveryv1.EndpointSlice{} }, NewList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} }},

@@ -164,13 +164,14 @@ func agentCommand() *cobra.Command {
 }
 
 func proxyCommand() *cobra.Command {
-	var node, address string
+	var node, address, ingress string
 	return serviceCommand("proxy", "Open a node's NodePort and LoadBalancer ports and forward them to ready endpoints (kube-proxy's job)", func(c *cobra.Command) {
 		host, _ := os.Hostname()
 		c.Flags().StringVar(&node, "node", strings.ToLower(host), "node name")
 		c.Flags().StringVar(&address, "address", "127.0.0.1", "address the node's service ports listen on")
+		c.Flags().StringVar(&ingress, "ingress-listen", "", "serve Ingress rules over HTTP at this host:port")
 	}, func(ctx context.Context, l *events.Log, instance string) error {
-		return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: node, Address: address})
+		return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: node, Address: address, IngressAddress: ingress})
 	})
 }
 
@@ -230,6 +231,7 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.ImagesDir, "images", "bin/images", "directory of process-runtime images")
 	cmd.Flags().StringVar(&o.NodeName, "node", "", "name of the local node (default: host name)")
 	cmd.Flags().StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
+	cmd.Flags().StringVar(&o.IngressAddr, "ingress-listen", "127.0.0.1:8081", "where Ingress rules are served over HTTP (- for nowhere)")
 	cmd.Flags().StringToStringVar(&o.Tokens, "token", nil, "more users, as token=user (repeatable); the admin's token is in <data>/admin-token")
 	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", up.DefaultSnapshotEvery, "projections snapshot after this many events")
 	cmd.Flags().DurationVar(&o.Events.SnapshotInterval, "snapshot-interval", up.DefaultSnapshotInterval, "and at least this often while events come")

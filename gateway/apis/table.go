@@ -35,6 +35,7 @@ var printers = map[string]printer{
 	"namespaces":     {namespaceColumns, namespaceCells},
 	"events":         {eventColumns, eventCells},
 	"endpointslices": {endpointSliceColumns, endpointSliceCells},
+	"ingresses":      {ingressColumns, ingressCells},
 }
 
 // genericPrinter serves kinds without their own layout: NAME and AGE.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -53,3 +54,38 @@ func endpointSliceCells(obj events.Object, now time.Time) ([]interface{}, error)
 }
 
 const unset = "<unset>"
+
+var ingressColumns = []metav1.TableColumnDefinition{
+	nameColumn,
+	column("Class", "string", "The ingress class", 0),
+	column("Hosts", "string", "The hosts the rules match", 0),
+	column("Address", "string", "Where the ingress is served", 0),
+	column("Ports", "string", "The ports it is served on", 0),
+	ageColumn,
+}
+
+func ingressCells(obj events.Object, now time.Time) ([]interface{}, error) {
+	ing, ok := obj.(*networkingv1.Ingress)
+	if !ok {
+		return nil, fmt.Errorf("ingress table: %T", obj)
+	}
+	class := "<none>"
+	if ing.Spec.IngressClassName != nil {
+		class = *ing.Spec.IngressClassName
+	}
+	var hosts []string
+	for _, r := range ing.Spec.Rules {
+		if r.Host != "" {
+			hosts = append(hosts, r.Host)
+		}
+	}
+	h := "*"
+	if len(hosts) > 0 {
+		h = strings.Join(hosts, ",")
+	}
+	var addrs []string
+	for _, in := range ing.Status.LoadBalancer.Ingress {
+		addrs = append(addrs, in.IP+in.Hostname)
+	}
+	return []interface{}{ing.Name, class, h, strings.Join(addrs, ","), "80", age(ing, now)}, nil
+}

@@ -23,7 +23,10 @@ type Config struct {
 	// Address is the host the node's ports listen on (the node's address,
 	// 127.0.0.1 for a process-runtime node).
 	Address string
-	Now     func() time.Time
+	// IngressAddress, when set, serves the Ingress rules over HTTP there
+	// (host:port).
+	IngressAddress string
+	Now            func() time.Time
 }
 
 const dialTimeout = 2 * time.Second
@@ -65,6 +68,13 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("serviceproxy: %w", err)
 	}
 	defer p.closeAll()
+	if cfg.IngressAddress != "" {
+		go func() {
+			if err := p.serveIngress(ctx, cfg.IngressAddress); err != nil {
+				p.log.WithError(err).Error("ingress stopped")
+			}
+		}()
+	}
 	for {
 		changed := p.proj.Changed()
 		p.sync()

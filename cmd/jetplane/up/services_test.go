@@ -1,13 +1,16 @@
 package up_test
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jetplane/jetplane/cmd/jetplane/up"
 	"github.com/jetplane/jetplane/events/eventstest"
 )
 
@@ -228,5 +231,60 @@ spec:
 	t.Logf("requests through the node port during the rolling update: %d answered, %d failed", n.ok, n.failed)
 	if n.failed != 0 || n.ok == 0 {
 		t.Fatalf("%d requests failed (%d answered) during a rolling update with maxUnavailable 0", n.failed, n.ok)
+	}
+}
+
+// TestIngressRoutesByHostAndPath: an Ingress served on the node's HTTP
+// port sends /hi on hello.local to the hello Service; nothing else matches.
+func TestIngressRoutesByHostAndPath(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingressAddr := ln.Addr().String()
+	ln.Close()
+	c, err := up.Start(context.Background(), up.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0", NATSPort: -1,
+		ImagesDir: imagesDir(t), NodeName: "node-1", IngressAddr: ingressAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	applyManifest(t, c, "../../../examples/hello.yaml")
+	kubectlIn(t, c, `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: hello
+spec:
+  rules:
+  - host: hello.local
+    http:
+      paths:
+      - {path: /hi, pathType: Prefix, backend: {service: {name: hello, port: {number: 8080}}}}
+`, "apply", "-f", "-")
+	ask := func(host, path string) (int, string) {
+		req, _ := http.NewRequest("GET", "http://"+ingressAddr+path, nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	eventstest.Eventually(t, 60*time.Second, func() error {
+		if code, body := ask("hello.local", "/hi/ingress"); code != 200 || body != "Hello World ingress!!" {
+			return fmt.Errorf("ingress: %d %q", code, body)
+		}
+		return nil
+	})
+	if code, _ := ask("other.local", "/hi/x"); code != http.StatusNotFound {
+		t.Fatalf("another host: %d", code)
+	}
+	if code, _ := ask("hello.local", "/version"); code != http.StatusNotFound {
+		t.Fatalf("another path: %d", code)
+	}
+	if out := kubectl(t, c, "get", "ingress"); !strings.Contains(out, "hello.local") || !strings.Contains(out, "HOSTS") {
+		t.Fatalf("kubectl get ingress:\n%s", out)
 	}
 }

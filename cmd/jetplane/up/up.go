@@ -48,6 +48,9 @@ type Options struct {
 	Tokens map[string]string
 	// ServiceCIDR: where cluster IPs come from (default 10.96.0.0/12).
 	ServiceCIDR string
+	// IngressAddr serves Ingress rules over HTTP (default 127.0.0.1:8081;
+	// "-" turns it off).
+	IngressAddr string
 	Events      events.Config
 	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
@@ -174,7 +177,11 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt})
 		}},
 		{"serviceproxy", func(l *events.Log) error {
-			return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: o.NodeName, Address: nodeagent.HostIP})
+			ingress := o.IngressAddr
+			if ingress == "-" {
+				ingress = ""
+			}
+			return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: o.NodeName, Address: nodeagent.HostIP, IngressAddress: ingress})
 		}},
 	}
 	for _, s := range services {
@@ -311,6 +318,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Events.SnapshotInterval == 0 {
 		o.Events.SnapshotInterval = DefaultSnapshotInterval
+	}
+	if o.IngressAddr == "" {
+		o.IngressAddr = "127.0.0.1:8081"
 	}
 	if o.NATSHost == "" {
 		o.NATSHost = "127.0.0.1"
