@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(HistoryPath, s.history)
 	mux.HandleFunc(RestorePath, s.restore)
 	mux.HandleFunc(HorizonPath, s.horizon)
+	mux.HandleFunc(revisionsPattern, s.deploymentRevisions)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)
