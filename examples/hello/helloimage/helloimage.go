@@ -1,7 +1,3 @@
-// Package helloimage builds the sample app as process-runtime images:
-// <imagesDir>/jetplane/hello/<tag>/entrypoint, a static executable whose
-// version is the tag. Tests and `jetplane up` use it to get jetplane/hello:1,
-// jetplane/hello:2 and jetplane/hello:broken without Docker.
 package helloimage
 
 import (

@@ -123,3 +123,16 @@ type Runtime interface {
 
 // LogSink receives each line a container writes; stream is stdout or stderr.
 type LogSink func(spec ContainerSpec, stream, line string, at time.Time)
+
+// PodRef names a pod to a runtime.
+type PodRef struct{ UID, Namespace, Name string }
+
+// PodSandboxes is implemented by a runtime whose network gives pods their
+// addresses (docker): a pod's containers share a sandbox that holds the
+// pod's network, made before its first container. The agent calls
+// RunPodSandbox instead of AllocateIP: it makes the sandbox unless it runs
+// and returns the pod's IP, stable while the sandbox lives. ReleaseIP
+// removes the sandbox once the pod's containers have ended.
+type PodSandboxes interface {
+	RunPodSandbox(ctx context.Context, pod PodRef) (ip string, err error)
+}
