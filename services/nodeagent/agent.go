@@ -210,7 +210,7 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 	if pod == nil {
 		return 0, nil
 	}
-	ip, err := a.cfg.Runtime.AllocateIP(string(pod.UID), pod.Status.PodIP, a.ipInUse(pod.UID))
+	ip, err := podIP(ctx, a.cfg.Runtime, pod, a.ipInUse(pod.UID))
 	if err != nil {
 		return 0, err
 	}

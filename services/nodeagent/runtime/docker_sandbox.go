@@ -13,10 +13,10 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// sandboxIdle: a sandbox none of whose pod's containers exists, and for
-// which nobody asked for this long, is a leftover (its pod went while no
-// agent ran) and is removed. The agent asks for the sandbox of each of its
-// pods at every resync, so a live pod's sandbox is never idle that long.
+// sandboxIdle: a sandbox none of whose pod's containers runs, and for
+// which nobody asked for this long, is removed: its pod has finished, or
+// went while no agent ran. The agent asks for the sandbox of each of its
+// pods that may run again at every resync, so theirs are never idle.
 const sandboxIdle = 2 * time.Minute
 
 // sandbox is one pod's pause container.
@@ -168,7 +168,7 @@ func podHostname(name string) string {
 //   - a running container whose sandbox is not the pod's running one (the
 //     sandbox died or was removed) is killed: it restarts in a new sandbox,
 //     as the kubelet restarts a pod's containers when its sandbox changes;
-//   - idle leftovers (sandboxIdle) are removed.
+//   - idle sandboxes (sandboxIdle) are removed.
 func (d *Docker) syncSandboxes(ctx context.Context, sandboxes, containers []container.Summary) {
 	now := time.Now()
 	running := map[string]bool{} // sandbox IDs
@@ -202,14 +202,13 @@ func (d *Docker) syncSandboxes(ctx context.Context, sandboxes, containers []cont
 	for _, s := range sandboxes {
 		listed[s.ID] = true
 	}
-	used := map[string]bool{} // pod UIDs with containers
+	used := map[string]bool{} // pod UIDs with running containers
 	var stale []string
 	for _, c := range containers {
-		uid := c.Labels[LabelPodUID]
-		used[uid] = true
 		if c.State != container.StateRunning {
 			continue
 		}
+		used[c.Labels[LabelPodUID]] = true
 		joined := strings.TrimPrefix(c.HostConfig.NetworkMode, "container:")
 		if !running[joined] {
 			stale = append(stale, c.ID)
