@@ -124,9 +124,9 @@ func TestHollowAllocateIP(t *testing.T) {
 		want           string // "" : ErrNoAddress
 	}{
 		{uid: "a", want: "10.9.0.1"},
-		{uid: "a", want: "10.9.0.1"},                       // the pod keeps its address
+		{uid: "a", want: "10.9.0.1"},                        // the pod keeps its address
 		{uid: "b", preferred: "10.9.0.1", want: "10.9.0.2"}, // a's: taken
-		{uid: "c", want: ""},                               // full
+		{uid: "c", want: ""},                                // full
 		{uid: "a", release: true},
 		{uid: "c", preferred: "10.9.0.3", want: "10.9.0.1"}, // the broadcast address is not a pod's
 		{uid: "c", release: true},
