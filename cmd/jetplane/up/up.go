@@ -247,9 +247,13 @@ func dialable(addr net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
+// nodeReadyTimeout bounds how long Start waits for its node.
+const nodeReadyTimeout = 10 * time.Minute
+
 // waitNodeReady blocks until the projection shows node Ready.
 func waitNodeReady(ctx context.Context, p *projections.Projection, node string) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	// A long log takes a while to replay before the agent reports.
+	ctx, cancel := context.WithTimeout(ctx, nodeReadyTimeout)
 	defer cancel()
 	for {
 		ch := p.Changed()
