@@ -144,7 +144,10 @@ func agentCommand() *cobra.Command {
 	var cpu, memory string
 	var maxPods int
 	var capacity nodeagent.Config // CPU, Memory, MaxPods from the flags
-	return serviceCommand("agent", "Run a node agent with the process runtime", func(c *cobra.Command) {
+	var rtOpts nodeagent.RuntimeOptions
+	return serviceCommand("agent", "Run a node agent with the docker, process or hollow runtime", func(c *cobra.Command) {
+		c.Flags().StringVar(&rtOpts.Kind, "runtime", "", "docker, process or hollow (default: docker when a Docker engine answers, else process)")
+		c.Flags().StringVar(&rtOpts.PodCIDR, "pod-cidr", "", "hollow runtime: pod addresses (default: a /24 of 10.0.0.0/8)")
 		host, _ := os.Hostname()
 		c.Flags().StringVar(&node, "node", strings.ToLower(host), "node name")
 		c.Flags().StringVar(&images, "images", "bin/images", "directory of process-runtime images")
@@ -154,12 +157,13 @@ func agentCommand() *cobra.Command {
 		c.Flags().IntVar(&maxPods, "max-pods", nodeagent.DefaultMaxPods, "pods the node accepts")
 		c.PreRunE = func(*cobra.Command, []string) error { return capacity.SetCapacity(cpu, memory, maxPods) }
 	}, func(ctx context.Context, l *events.Log, instance string) error {
-		rt, err := nodeagent.NewProcessRuntime(images)
+		rtOpts.NodeName, rtOpts.ImagesDir = node, images
+		rt, keep, err := nodeagent.NewRuntime(rtOpts)
 		if err != nil {
 			return err
 		}
 		return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels,
-			CPU: capacity.CPU, Memory: capacity.Memory, MaxPods: capacity.MaxPods})
+			CPU: capacity.CPU, Memory: capacity.Memory, MaxPods: capacity.MaxPods, KeepContainers: keep})
 	})
 }
 
@@ -229,6 +233,7 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.GatewayAddr, "listen", "127.0.0.1:8080", "address of the HTTP API")
 	cmd.Flags().StringVar(&nats, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server")
 	cmd.Flags().StringVar(&o.ImagesDir, "images", "bin/images", "directory of process-runtime images")
+	cmd.Flags().StringVar(&o.Runtime, "runtime", "", "node runtime: docker or process (default: docker when a Docker engine answers and the hello images exist or can be built, else process)")
 	cmd.Flags().StringVar(&o.NodeName, "node", "", "name of the local node (default: host name)")
 	cmd.Flags().StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 	cmd.Flags().StringVar(&o.IngressAddr, "ingress-listen", "127.0.0.1:8081", "where Ingress rules are served over HTTP (- for nowhere)")

@@ -9,6 +9,47 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
+// Runtime kinds an agent can run.
+const (
+	RuntimeDocker  = "docker"
+	RuntimeProcess = "process"
+	RuntimeHollow  = "hollow"
+)
+
+// RuntimeOptions choose and configure an agent's runtime.
+type RuntimeOptions struct {
+	// Kind is docker, process or hollow; empty: docker when a Docker
+	// engine answers, else process.
+	Kind      string
+	NodeName  string // docker: the label of the node's containers
+	ImagesDir string // process: <imagesDir>/<repo>/<name>/<tag>/entrypoint
+	PodCIDR   string // hollow: where pod addresses come from
+}
+
+// NewRuntime makes the runtime o.Kind names. keepContainers tells whether
+// its containers outlive the agent (docker), for Config.KeepContainers.
+func NewRuntime(o RuntimeOptions) (rt runtime.Runtime, keepContainers bool, err error) {
+	kind := o.Kind
+	if kind == "" {
+		kind = RuntimeProcess
+		if runtime.DockerAvailable(context.Background(), "") == nil {
+			kind = RuntimeDocker
+		}
+	}
+	switch kind {
+	case RuntimeDocker:
+		rt, err = NewDockerRuntime(o.NodeName)
+		return rt, true, err
+	case RuntimeProcess:
+		rt, err = NewProcessRuntime(o.ImagesDir)
+		return rt, false, err
+	case RuntimeHollow:
+		rt, err = NewHollowRuntime(o.PodCIDR)
+		return rt, false, err
+	}
+	return nil, false, fmt.Errorf("runtime %q: want docker, process or hollow", kind)
+}
+
 // NewDockerRuntime is the Docker runtime of the node on the engine that
 // $DOCKER_HOST names (else the default socket), which must answer. Its
 // containers outlive the agent: run it with Config.KeepContainers, and a

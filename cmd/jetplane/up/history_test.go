@@ -56,7 +56,7 @@ func mustAs(t *testing.T, c *up.Cluster, token, method, path, contentType, body 
 // undo what happened.
 func TestHistoryAuditTimeTravelRestore(t *testing.T) {
 	c, err := up.Start(context.Background(), up.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0", NATSPort: -1,
-		ImagesDir: imagesDir(t), NodeName: "node-1", Tokens: map[string]string{"tok-alice": "alice", "tok-bob": "bob"}})
+		ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1", Tokens: map[string]string{"tok-alice": "alice", "tok-bob": "bob"}})
 	if err != nil {
 		t.Fatal(err)
 	}

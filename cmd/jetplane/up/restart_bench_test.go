@@ -71,7 +71,7 @@ func BenchmarkRestartAllInOne(b *testing.B) {
 	start := func(snapshotEvery uint64) time.Duration {
 		began := time.Now()
 		c, err := up.Start(context.Background(), up.Options{DataDir: dir, GatewayAddr: "127.0.0.1:0", NATSPort: -1,
-			ImagesDir: imagesDir(b), NodeName: "node-1", Events: events.Config{SnapshotEvery: snapshotEvery, SnapshotInterval: time.Hour}})
+			ImagesDir: imagesDir(b), Runtime: "process", NodeName: "node-1", Events: events.Config{SnapshotEvery: snapshotEvery, SnapshotInterval: time.Hour}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -244,7 +244,7 @@ func TestIngressRoutesByHostAndPath(t *testing.T) {
 	ingressAddr := ln.Addr().String()
 	ln.Close()
 	c, err := up.Start(context.Background(), up.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0", NATSPort: -1,
-		ImagesDir: imagesDir(t), NodeName: "node-1", IngressAddr: ingressAddr})
+		ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1", IngressAddr: ingressAddr})
 	if err != nil {
 		t.Fatal(err)
 	}

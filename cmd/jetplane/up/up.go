@@ -43,7 +43,11 @@ type Options struct {
 	NATSHost    string // default 127.0.0.1
 	NATSPort    int    // default 4222; -1 picks one
 	ImagesDir   string // process runtime images
-	NodeName    string // default: the host name
+	// Runtime of the local node: docker, process or hollow; empty: docker
+	// when a Docker engine answers and the hello images are there or can
+	// be built, else process.
+	Runtime  string
+	NodeName string // default: the host name
 	// Tokens adds users: bearer token → user name, beside the admin.
 	Tokens map[string]string
 	// ServiceCIDR: where cluster IPs come from (default 10.96.0.0/12).
@@ -159,9 +163,9 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 		name string
 		run  func(*events.Log) error
 	}
-	rt, err := nodeagent.NewProcessRuntime(o.ImagesDir)
+	rt, keep, err := nodeRuntime(ctx, o)
 	if err != nil {
-		return fmt.Errorf("process runtime: %w", err)
+		return fmt.Errorf("node runtime: %w", err)
 	}
 	services := []svc{
 		{"scheduler", func(l *events.Log) error {
@@ -174,7 +178,7 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: o.NodeName})
 		}},
 		{"nodeagent", func(l *events.Log) error {
-			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt})
+			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt, KeepContainers: keep})
 		}},
 		{"serviceproxy", func(l *events.Log) error {
 			ingress := o.IngressAddr

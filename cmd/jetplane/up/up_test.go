@@ -46,7 +46,7 @@ var imagesDir = func() func(t testing.TB) string {
 func startCluster(t *testing.T, dataDir string) *up.Cluster {
 	t.Helper()
 	c, err := up.Start(context.Background(), up.Options{
-		DataDir: dataDir, GatewayAddr: "127.0.0.1:0", NATSPort: -1, ImagesDir: imagesDir(t), NodeName: "node-1"})
+		DataDir: dataDir, GatewayAddr: "127.0.0.1:0", NATSPort: -1, ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,41 +22,52 @@ const DockerRepo = "jetplane/hello"
 // BuildDocker builds the Docker image jetplane/hello:<tag> of each tag
 // through the engine's build API, from deploy/hello.Dockerfile and the
 // static binary Build makes. An image newer than the hello sources and the
-// Dockerfile is left alone. The engine is the one $DOCKER_HOST names, else
-// the default socket.
+// Dockerfile is left alone, as is any image present when the sources are
+// not (an installed binary). The engine is the one $DOCKER_HOST names,
+// else the default socket.
 func BuildDocker(ctx context.Context, tags ...string) error {
-	src, err := sourceDir()
-	if err != nil {
-		return err
-	}
-	dockerfile := filepath.Join(src, "..", "..", "deploy", "hello.Dockerfile")
-	df, err := os.ReadFile(dockerfile)
-	if err != nil {
-		return fmt.Errorf("hello docker image: %w", err)
-	}
-	newest := newestSource(src)
-	if st, err := os.Stat(dockerfile); err == nil && st.ModTime().After(newest) {
-		newest = st.ModTime()
-	}
 	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		return fmt.Errorf("hello docker image: %w", err)
 	}
 	defer cli.Close()
-	bins, err := os.MkdirTemp("", "jetplane-hello-docker-")
-	if err != nil {
-		return fmt.Errorf("hello docker image: %w", err)
+	// Without the sources (an installed binary), images present will do.
+	src, srcErr := sourceDir()
+	var df []byte
+	var newest time.Time
+	if srcErr == nil {
+		dockerfile := filepath.Join(src, "..", "..", "deploy", "hello.Dockerfile")
+		if df, err = os.ReadFile(dockerfile); err != nil {
+			return fmt.Errorf("hello docker image: %w", err)
+		}
+		newest = newestSource(src)
+		if st, err := os.Stat(dockerfile); err == nil && st.ModTime().After(newest) {
+			newest = st.ModTime()
+		}
 	}
-	defer os.RemoveAll(bins)
+	bins := ""
+	defer func() {
+		if bins != "" {
+			os.RemoveAll(bins)
+		}
+	}()
 	for _, tag := range tags {
 		ref := DockerRepo + ":" + tag
 		img, err := cli.ImageInspect(ctx, ref)
 		if err == nil {
-			if created, perr := time.Parse(time.RFC3339Nano, img.Created); perr == nil && !created.Before(newest) {
+			created, perr := time.Parse(time.RFC3339Nano, img.Created)
+			if srcErr != nil || (perr == nil && !created.Before(newest)) {
 				continue
 			}
 		} else if !cerrdefs.IsNotFound(err) {
 			return fmt.Errorf("hello docker image %s: %w", ref, err)
+		} else if srcErr != nil {
+			return fmt.Errorf("hello docker image %s: not on the engine, and %w", ref, srcErr)
+		}
+		if bins == "" {
+			if bins, err = os.MkdirTemp("", "jetplane-hello-docker-"); err != nil {
+				return fmt.Errorf("hello docker image: %w", err)
+			}
 		}
 		if err := Build(ctx, bins, tag); err != nil {
 			return err
