@@ -140,52 +140,10 @@ func (l *Log) ReadLogs(ctx context.Context, a LogAttempt, from, to uint64, fn fu
 	if to > 0 && from > to {
 		return nil
 	}
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}, DeliverPolicy: jetstream.DeliverAllPolicy}
-	if from > 1 {
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
-	}
-	cons, err := l.JS.OrderedConsumer(ctx, l.Config.LogsStream(), cfg)
-	if err != nil {
-		return fmt.Errorf("read %s from %d: %w", subj, from, err)
-	}
-	if to > 0 {
-		info, err := cons.Info(ctx)
-		if err != nil {
-			return fmt.Errorf("read %s from %d: %w", subj, from, err)
-		}
-		if info.NumPending == 0 {
-			return nil
-		}
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(500))
-	if err != nil {
-		return fmt.Errorf("read %s: %w", subj, err)
-	}
-	defer context.AfterFunc(ctx, it.Stop)()
-	defer it.Stop()
-	for {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("read %s: %w", subj, err)
-		}
-		md, err := m.Metadata()
-		if err != nil {
-			return fmt.Errorf("read %s: metadata: %w", subj, err)
-		}
-		seq := md.Sequence.Stream
-		if to > 0 && seq > to {
-			return nil
-		}
+	return l.consume(ctx, l.Config.LogsStream(), subj, from, to, 500, func(m jetstream.Msg, seq uint64) error {
 		if r, err := DecodeLogRecord(m.Subject(), m.Headers(), m.Data(), seq); err == nil {
-			if err := fn(r); err != nil {
-				return err
-			}
+			return fn(r)
 		}
-		if to > 0 && (seq >= to || md.NumPending == 0) {
-			return nil
-		}
-	}
+		return nil
+	})
 }
