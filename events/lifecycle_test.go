@@ -88,7 +88,9 @@ func TestUpdateWrite(t *testing.T) {
 		o.SetFinalizers(finalizers)
 		return o
 	}
-	d := func() Object { return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "default"}} }
+	d := func() Object {
+		return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "default"}}
+	}
 	tests := []struct {
 		name      string
 		old, next Object

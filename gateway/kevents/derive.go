@@ -146,6 +146,13 @@ func podEvents(b *builder, ev *events.Event, prev, cur *corev1.Pod) {
 		old := containerStatus(prev, cs.Name)
 		con := on
 		con.fieldPath = fmt.Sprintf("spec.containers{%s}", cs.Name)
+		// The agent records why it restarted a container in lastState; a
+		// liveness kill reads as Kubernetes reports it.
+		if last := cs.LastTerminationState.Terminated; old != nil && cs.RestartCount > old.RestartCount && last != nil &&
+			strings.Contains(last.Message, "failed liveness probe") {
+			b.add(con, corev1.EventTypeWarning, "Unhealthy", "Liveness probe failed", "kubelet", host)
+			b.add(con, corev1.EventTypeNormal, "Killing", last.Message, "kubelet", host)
+		}
 		started := cs.State.Running != nil && (old == nil || old.State.Running == nil || old.RestartCount != cs.RestartCount)
 		if started {
 			b.add(con, corev1.EventTypeNormal, "Pulled", fmt.Sprintf("Container image %q already present on machine", cs.Image), "kubelet", host)

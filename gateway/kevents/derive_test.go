@@ -73,9 +73,17 @@ func TestObserve(t *testing.T) {
 		{actor: agent, resource: "pods", obj: pod(running(1)), want: []string{
 			`Normal Pulled Pod/web-abc-1: Container image "jetplane/hello:1" already present on machine`,
 			"Normal Created Pod/web-abc-1: Created container: hello", "Normal Started Pod/web-abc-1: Started container hello"}},
+		{actor: agent, resource: "pods", obj: pod(func(p *corev1.Pod) {
+			running(2)(p)
+			p.Status.ContainerStatuses[0].LastTerminationState.Terminated = &corev1.ContainerStateTerminated{
+				Message: "Container hello failed liveness probe, will be restarted"}
+		}), want: []string{"Warning Unhealthy Pod/web-abc-1: Liveness probe failed",
+			"Normal Killing Pod/web-abc-1: Container hello failed liveness probe, will be restarted",
+			`Normal Pulled Pod/web-abc-1: Container image "jetplane/hello:1" already present on machine`,
+			"Normal Created Pod/web-abc-1: Created container: hello", "Normal Started Pod/web-abc-1: Started container hello"}},
 		{actor: rc, resource: "replicasets", obj: rs(1), want: []string{"Normal ScalingReplicaSet Deployment/web: Scaled down replica set web-abc from 3 to 1"}},
 		{actor: rc, resource: "pods", obj: pod(func(p *corev1.Pod) {
-			running(1)(p)
+			running(2)(p)
 			p.DeletionTimestamp = &metav1.Time{Time: time.Unix(100, 0)}
 		}), want: []string{"Normal SuccessfulDelete ReplicaSet/web-abc: Deleted pod: web-abc-1", "Normal Killing Pod/web-abc-1: Stopping container hello"}},
 		{actor: agent, resource: "pods", name: "web-abc-1"},

@@ -181,3 +181,57 @@ func TestDockerDeploymentRestartsKilledContainers(t *testing.T) {
 		return nil
 	})
 }
+
+// The seed scenario on real containers: NodePort 31472 forwards to the
+// pods' bridge addresses, alternating; scaled to 0, the proxy says 503.
+func TestDockerNodePortSeedScenario(t *testing.T) {
+	cli := dockertest.Engine(t)
+	dockertest.HelloImages(t, "1")
+	node := dockertest.NodeName(t)
+	dockertest.RemoveNodeContainers(t, cli, node)
+	seedScenario(t, startDockerCluster(t, t.TempDir(), node))
+}
+
+// A container whose liveness probe fails is killed and restarted in its
+// pod, counted in restartCount, with Unhealthy and Killing events; its
+// output reaches kubectl logs.
+func TestDockerLivenessFailureRestarts(t *testing.T) {
+	cli := dockertest.Engine(t)
+	dockertest.HelloImages(t, "1")
+	node := dockertest.NodeName(t)
+	dockertest.RemoveNodeContainers(t, cli, node)
+	c := startDockerCluster(t, t.TempDir(), node)
+	kubectlIn(t, c, `apiVersion: v1
+kind: Pod
+metadata:
+  name: unwell
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: hello
+    image: jetplane/hello:1
+    livenessProbe:
+      httpGet: {path: /no-such-page, port: 8080}
+      initialDelaySeconds: 1
+      periodSeconds: 1
+      failureThreshold: 2
+`, "apply", "-f", "-")
+	eventstest.Eventually(t, 120*time.Second, func() error {
+		var p corev1.Pod
+		getJSON(t, c, &p, "pod", "unwell")
+		if len(p.Status.ContainerStatuses) != 1 || p.Status.ContainerStatuses[0].RestartCount < 2 {
+			return fmt.Errorf("container statuses %+v", p.Status.ContainerStatuses)
+		}
+		if last := p.Status.ContainerStatuses[0].LastTerminationState.Terminated; last == nil {
+			return fmt.Errorf("no last state")
+		}
+		return nil
+	})
+	mustContain(t, "kubectl describe pod", kubectl(t, c, "describe", "pod", "unwell"),
+		"Liveness probe failed", "Container hello failed liveness probe, will be restarted")
+	// The app's stdout: the running container's start line; the previous
+	// container's probes it answered 404 and its clean stop on SIGTERM.
+	mustContain(t, "kubectl logs", kubectl(t, c, "logs", "unwell"), "hello 1 listening on")
+	mustContain(t, "kubectl logs --previous", kubectl(t, c, "logs", "unwell", "--previous"),
+		"hello 1 listening on", "GET /no-such-page", "hello 1 stopped")
+}

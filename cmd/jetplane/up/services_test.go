@@ -19,7 +19,11 @@ import (
 // scaled to 0, the proxy says 503. ExternalName and headless services show
 // as Kubernetes shows them.
 func TestNodePortSeedScenario(t *testing.T) {
-	c := startCluster(t, t.TempDir())
+	seedScenario(t, startCluster(t, t.TempDir()))
+}
+
+// seedScenario runs the seed scenario on c, whatever its node's runtime.
+func seedScenario(t *testing.T, c *up.Cluster) {
 	manifest := `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -83,10 +87,32 @@ spec:
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b), nil
 	}
-	eventstest.Eventually(t, 60*time.Second, func() error {
+	eventstest.Eventually(t, 120*time.Second, func() error {
 		code, body, err := get("http://127.0.0.1:31472/hi/you")
 		if err != nil || code != 200 || body != "Hello World you!!" {
 			return fmt.Errorf("node port: %d %q %v", code, body, err)
+		}
+		if n := strings.Count(kubectl(t, c, "get", "endpoints", "hello", "-o", "jsonpath={.subsets[*].addresses[*].ip}"), ".") / 3; n != 2 {
+			return fmt.Errorf("%d ready endpoints, want 2", n)
+		}
+		return nil
+	})
+	// Round robin: of four requests each pod answers two, as its own log
+	// (kubectl logs, the app's stdout) tells.
+	before := map[string]int{}
+	for _, p := range appPods(t, c, "hello") {
+		before[p.Name] = strings.Count(kubectl(t, c, "logs", p.Name), "/hi/alternate")
+	}
+	for range 4 {
+		if code, body, err := get("http://127.0.0.1:31472/hi/alternate"); err != nil || code != 200 || body != "Hello World alternate!!" {
+			t.Fatalf("node port: %d %q %v", code, body, err)
+		}
+	}
+	eventstest.Eventually(t, 30*time.Second, func() error {
+		for name, n := range before {
+			if got := strings.Count(kubectl(t, c, "logs", name), "/hi/alternate") - n; got != 2 {
+				return fmt.Errorf("pod %s served %d of 4 requests, want 2", name, got)
+			}
 		}
 		return nil
 	})
