@@ -80,3 +80,35 @@ func BenchmarkReplay(b *testing.B) {
 		b.ReportMetric(float64(b.N*replayEvents)/b.Elapsed().Seconds(), "events/s")
 	})
 }
+
+// BenchmarkApply folds one decoded pod event into a State (the projection's
+// per-event work once the message is read): decode of the object, indexes.
+func BenchmarkApply(b *testing.B) {
+	pods := events.MustLookup("pods")
+	evs := make([]*events.Event, 10000)
+	for i := range evs {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p-%d", i), Namespace: "default",
+			Labels: map[string]string{"app": "web"}}, Spec: corev1.PodSpec{NodeName: fmt.Sprintf("n%d", i%10),
+			Containers: []corev1.Container{{Name: "c", Image: "jetplane/hello:1"}}}}
+		events.PrepareCreate(p, time.Now())
+		ev, err := events.NewEvent(events.Origin{Source: "bench"}, events.Write{Resource: pods, Change: events.Created, Object: p}, time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		evs[i] = ev
+	}
+	st := projections.NewState()
+	seq := uint64(0)
+	for i := 0; b.Loop(); i++ {
+		if i%len(evs) == 0 {
+			st = projections.NewState()
+		}
+		seq++
+		ev := *evs[i%len(evs)]
+		ev.Seq = seq
+		if _, _, err := st.Apply(&ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
