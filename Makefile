@@ -5,7 +5,7 @@ IMAGES  := $(BIN)/images
 DATA    ?= jetplane-data
 HELLO_TAGS := 1 2 broken
 
-.PHONY: all build images run test bench clean
+.PHONY: all build images run test bench bench-go clean
 
 all: build images
 
@@ -25,9 +25,16 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 25m ./...
 
-# Hot-path benchmarks, each beside the raw JetStream figure of the same run.
-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2000x ./events/ ./projections/ ./gateway/
+# The load test, small preset (100 hollow nodes, 2,000 pods): a table of
+# figures beside the raw JetStream ceiling of the same run, loadtest.json and
+# loadtest.html. PRESET=large for 1,000 nodes and 100,000 pods.
+PRESET ?= small
+bench: build
+	$(BIN)/jetplane loadtest --preset $(PRESET) --json $(BIN)/loadtest-$(PRESET).json --html $(BIN)/loadtest-$(PRESET).html
+
+# Hot-path Go benchmarks, each beside the raw JetStream figure of the same run.
+bench-go:
+	$(GO) test -run '^$$' -bench . ./events/ ./projections/ ./gateway/ ./services/scheduler/placement/
 
 clean:
 	rm -rf $(BIN)

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/jetplane/jetplane/loadtest"
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+)
+
+func loadtestCommand() *cobra.Command {
+	var (
+		preset, jsonOut, htmlOut string
+		nodes, deployments, pods int
+		rate                     int
+		apiFor, timeout          time.Duration
+		natsURL, kubeconfig, dir string
+	)
+	cmd := &cobra.Command{
+		Use:   "loadtest",
+		Short: "Density test: hollow nodes, Deployments, API latency, replay; every figure beside the raw JetStream ceiling",
+		Long: `loadtest starts an all-in-one control plane (or joins one: --nats and --kubeconfig),
+registers hollow nodes, creates Deployments, rolls them all to a new image, rebuilds a
+projection from the log, and prints a table of what it measured beside raw JetStream
+appends and replay on the same server in the same run.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadtest.Preset(preset)
+			if err != nil {
+				return err
+			}
+			set := func(name string, to *int, v int) {
+				if cmd.Flags().Changed(name) {
+					*to = v
+				}
+			}
+			set("nodes", &cfg.Nodes, nodes)
+			set("deployments", &cfg.Deployments, deployments)
+			set("pods", &cfg.Pods, pods)
+			set("api-rate", &cfg.APIRate, rate)
+			if cmd.Flags().Changed("api-duration") {
+				cfg.APIDuration = apiFor
+			}
+			if cmd.Flags().Changed("timeout") {
+				cfg.Timeout = timeout
+			}
+			cfg.NATSURL, cfg.Kubeconfig, cfg.DataDir, cfg.Progress = natsURL, kubeconfig, dir, os.Stderr
+			// The services' own logs would bury the progress lines.
+			if !cmd.Flags().Changed("log-level") {
+				logrus.SetLevel(logrus.WarnLevel)
+			}
+			rep, err := loadtest.Run(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			rep.Table(cmd.OutOrStdout())
+			if jsonOut != "" {
+				data, err := json.MarshalIndent(rep, "", "  ")
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(jsonOut, append(data, '\n'), 0o644); err != nil {
+					return fmt.Errorf("--json: %w", err)
+				}
+			}
+			if htmlOut != "" {
+				f, err := os.Create(htmlOut)
+				if err != nil {
+					return fmt.Errorf("--html: %w", err)
+				}
+				defer f.Close()
+				if err := rep.HTML(f); err != nil {
+					return fmt.Errorf("--html: %w", err)
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&preset, "preset", "small", "size: smoke, small (100 nodes, 2,000 pods) or large (1,000 nodes, 100,000 pods)")
+	f.IntVar(&nodes, "nodes", 0, "hollow nodes (overrides the preset)")
+	f.IntVar(&deployments, "deployments", 0, "Deployments (overrides the preset)")
+	f.IntVar(&pods, "pods", 0, "pods in all (overrides the preset)")
+	f.IntVar(&rate, "api-rate", 0, "requests per second of the API phase (overrides the preset)")
+	f.DurationVar(&apiFor, "api-duration", 0, "length of the API phase (overrides the preset)")
+	f.DurationVar(&timeout, "timeout", 0, "longest wait of each phase (overrides the preset)")
+	f.StringVar(&jsonOut, "json", "loadtest.json", "write the report as JSON here (empty: don't)")
+	f.StringVar(&htmlOut, "html", "loadtest.html", "write the report with its charts as an HTML page here (empty: don't)")
+	f.StringVar(&natsURL, "nats", "", "join the control plane behind this NATS URL instead of starting one")
+	f.StringVar(&kubeconfig, "kubeconfig", "", "with --nats: the kubeconfig of its gateway")
+	f.StringVar(&dir, "data", "", "data directory of the all-in-one (default: a temporary one)")
+	return cmd
+}
