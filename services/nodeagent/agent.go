@@ -57,12 +57,15 @@ const HostIP = "127.0.0.1"
 const pods = "pods"
 
 type agent struct {
-	cfg    Config
-	log    *logrus.Entry
-	proj   *projections.Projection
-	writer *controller.Writer
-	queue  *controller.Queue
-	probes *prober
+	cfg     Config
+	log     *logrus.Entry
+	proj    *projections.Projection
+	writer  *controller.Writer
+	queue   *controller.Queue
+	probes  *prober
+	machine *machine // the host's facts the Node reports, read once
+	ips     *podIPs  // addresses held by live pods of any node
+	idle    idlePods // pods whose last decision was to do nothing
 
 	mu       sync.Mutex
 	failures map[string]podsync.StartFailure // by memoryKey
@@ -75,11 +78,17 @@ type agent struct {
 // Run registers the node and runs its pods until ctx ends; then it stops
 // every container the runtime holds, unless KeepContainers (the pods'
 // records stay: a restarted agent adopts their containers, or starts them
-// again).
+// again). It is a fleet of one agent with a projection of its own.
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.Log == nil || cfg.NodeName == "" || cfg.Runtime == nil {
 		return errors.New("nodeagent: Log, NodeName and Runtime are required")
 	}
+	return runFleet(ctx, cfg.Log, "nodeagent/"+cfg.NodeName, []Config{cfg})
+}
+
+// newAgent makes the agent of cfg (Log set, defaults not yet) over the
+// fleet's projection.
+func newAgent(cfg Config, f *fleet) *agent {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 10 * time.Second
 	}
@@ -89,53 +98,61 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	name := "nodeagent/" + cfg.NodeName
 	a := &agent{
 		cfg:      cfg,
 		log:      logrus.WithFields(logrus.Fields{"service": "nodeagent", "node": cfg.NodeName}),
-		proj:     projections.New(cfg.Log, name),
+		proj:     f.proj,
 		queue:    controller.NewQueue(),
+		machine:  f.machine,
+		ips:      f.ips,
 		failures: map[string]podsync.StartFailure{},
 		backoffs: map[string]podsync.Backoff{},
 		kills:    map[runtime.ContainerID]string{},
 		stopping: map[runtime.ContainerID]bool{},
+		idle:     idlePods{inputs: map[string]podsync.Input{}},
 	}
-	a.writer = &controller.Writer{Log: cfg.Log, Projection: a.proj, Origin: events.Origin{
+	a.writer = &controller.Writer{Log: cfg.Log, Projection: f.proj, Origin: events.Origin{
 		Source: "jetplane/nodeagent/" + cfg.NodeName, Actor: "system:node:" + cfg.NodeName}}
 	a.probes = newProber(cfg.Runtime, a.queue.Add, cfg.Now, a.log)
-	ship, stopShipping := startLogShipper(ctx, cfg.Log, a.log)
-	defer stopShipping() // after a.shutdown (deferred below): stopped containers' last lines ship too
-	if s, ok := cfg.Runtime.(interface{ SetLogSink(runtime.LogSink) }); ok {
-		s.SetLogSink(ship.sink)
+	return a
+}
+
+// run registers the node, holding a slot of registering (which bounds how
+// many agents of a fleet register at once), and runs its pods until ctx
+// ends. The projection has caught up; the caller shuts the agent down after.
+func (a *agent) run(ctx context.Context, registering chan struct{}) error {
+	var err error
+	select {
+	case registering <- struct{}{}:
+		err = a.register(ctx)
+		<-registering
+	case <-ctx.Done():
+		err = ctx.Err()
 	}
-	a.proj.OnApply(func(prev, cur *projections.Entry, ev *events.Event) {
-		if cur.Resource == pods && (a.bound(prev) || a.bound(cur)) {
-			a.queue.Add(cur.Key())
-		}
-	})
-	defer a.shutdown()
-	if err := a.proj.Start(ctx); err != nil {
-		return fmt.Errorf("nodeagent %s: %w", cfg.NodeName, err)
-	}
-	if err := a.register(ctx); err != nil {
-		return fmt.Errorf("nodeagent %s: register node: %w", cfg.NodeName, err)
+	if err != nil {
+		return fmt.Errorf("nodeagent %s: register node: %w", a.cfg.NodeName, err)
 	}
 	go a.heartbeat(ctx)
 	for _, k := range a.keys() {
 		a.queue.Add(k)
 	}
 	a.log.Info("node agent running")
-	loop := &controller.Loop{Name: name, Queue: a.queue, Workers: 2, Reconcile: a.reconcile,
+	loop := &controller.Loop{Name: "nodeagent/" + a.cfg.NodeName, Queue: a.queue, Workers: 2, Reconcile: a.reconcile,
 		Resync: time.Second, Keys: a.keys}
 	return loop.Run(ctx)
 }
 
-func (a *agent) bound(e *projections.Entry) bool {
+func (a *agent) bound(e *projections.Entry) bool { return nodeOf(e) == a.cfg.NodeName }
+
+// nodeOf is the node a live pod is bound to, else "".
+func nodeOf(e *projections.Entry) string {
 	if e == nil || e.Object == nil {
-		return false
+		return ""
 	}
-	p, ok := e.Object.(*corev1.Pod)
-	return ok && p.Spec.NodeName == a.cfg.NodeName
+	if p, ok := e.Object.(*corev1.Pod); ok {
+		return p.Spec.NodeName
+	}
+	return ""
 }
 
 // keys are the node's pods and the pods the runtime still holds containers of.
@@ -208,6 +225,7 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 		return 0, err
 	}
 	if pod == nil {
+		a.idle.forget(key)
 		return 0, nil
 	}
 	ip, err := podIP(ctx, a.cfg.Runtime, pod, a.ipInUse(pod.UID))
@@ -216,9 +234,13 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 	}
 	// Probe workers first: an adopted container starts from the log's verdicts.
 	a.probes.sync(key, ip, pod, infos)
+	in := a.input(pod, ip, mine)
+	if a.idle.same(key, in) {
+		return 0, nil // nothing changed since a decision to do nothing
+	}
 	var d podsync.Decision
 	for round := 0; ; round++ {
-		d = podsync.Decide(a.input(pod, ip, mine))
+		d = podsync.Decide(in)
 		a.remember(pod.UID, d)
 		if !d.Acts() || round == 2 {
 			break
@@ -227,7 +249,9 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 		if infos, mine, err = a.claim(ctx, pod, ns, name); err != nil {
 			return 0, err
 		}
+		in = a.input(pod, ip, mine)
 	}
+	a.idle.note(key, in, d)
 	a.probes.sync(key, ip, pod, infos)
 	if d.Delete {
 		obj := pod.DeepCopy()
@@ -282,6 +306,13 @@ func (a *agent) claim(ctx context.Context, pod *corev1.Pod, ns, name string) ([]
 }
 
 func (a *agent) podContainers(ctx context.Context, ns, name string) ([]runtime.ContainerInfo, error) {
+	if l, ok := a.cfg.Runtime.(runtime.PodLister); ok {
+		list, err := l.ListPod(ctx, ns, name)
+		if err != nil {
+			return nil, fmt.Errorf("list containers: %w", err)
+		}
+		return list, nil
+	}
 	list, err := a.cfg.Runtime.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
@@ -336,13 +367,5 @@ func (a *agent) forgetPod(uid string) {
 
 // ipInUse reports addresses held by other live pods of any node.
 func (a *agent) ipInUse(self types.UID) func(string) bool {
-	return func(ip string) bool {
-		for _, e := range a.proj.State().List(pods, "", nil) {
-			p := e.Object.(*corev1.Pod)
-			if p.Status.PodIP == ip && p.UID != self && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
-				return true
-			}
-		}
-		return false
-	}
+	return func(ip string) bool { return a.ips.heldByOther(ip, self) }
 }

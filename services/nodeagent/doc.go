@@ -18,4 +18,13 @@
 // httpGet, tcpSocket) run in goroutines per container attempt and requeue
 // the pod when a verdict changes; container output goes to the LOGS stream.
 // When it ends, the agent stops its containers unless KeepContainers.
+//
+// RunFleet runs many agents (the hollow nodes of a load test) in one OS
+// process over one projection, one NATS connection and at most one log
+// shipper: the projection's one listener routes each pod change by its
+// node (before and after) to that node's agent, and keeps the index of pod
+// addresses that address allocation asks. Run is a fleet of one. Nodes
+// register 64 at a time. A pod whose last decision was to do nothing, and
+// whose input (pod, containers, probe verdicts, back-offs) has not changed
+// since, skips podsync at its once-a-second resync (podsync.Decision.Idle).
 package nodeagent

@@ -106,7 +106,8 @@ func (a *agent) desiredNode(n *corev1.Node, now time.Time) {
 	n.Labels["kubernetes.io/hostname"] = a.cfg.NodeName
 	n.Labels["kubernetes.io/os"] = goruntime.GOOS
 	n.Labels["kubernetes.io/arch"] = goruntime.GOARCH
-	capacity := nodeCapacity(a.cfg, goruntime.NumCPU(), memTotal(readTrim("/proc/meminfo")))
+	m := a.machine
+	capacity := nodeCapacity(a.cfg, m.cpus, m.memBytes)
 	n.Status.Capacity = capacity
 	n.Status.Allocatable = capacity.DeepCopy()
 	hb := metav1.NewTime(now)
@@ -128,10 +129,10 @@ func (a *agent) desiredNode(n *corev1.Node, now time.Time) {
 	n.Status.Conditions = conds
 	n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: HostIP}, {Type: corev1.NodeHostName, Address: a.cfg.NodeName}}
 	n.Status.NodeInfo = corev1.NodeSystemInfo{
-		MachineID:               readTrim("/etc/machine-id"),
-		BootID:                  readTrim("/proc/sys/kernel/random/boot_id"),
-		KernelVersion:           readTrim("/proc/sys/kernel/osrelease"),
-		OSImage:                 osImage(),
+		MachineID:               m.machineID,
+		BootID:                  m.bootID,
+		KernelVersion:           m.kernel,
+		OSImage:                 m.osImage,
 		ContainerRuntimeVersion: a.cfg.Runtime.Name() + "://" + a.cfg.Runtime.Version(),
 		KubeletVersion:          KubeletVersion,
 		OperatingSystem:         goruntime.GOOS,
@@ -158,6 +159,21 @@ func (a *agent) heartbeat(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// machine is what a Node reports of the host. The agents read it once when
+// they start, as the kubelet reads its machine info, not at each heartbeat
+// (a fleet of agents shares it).
+type machine struct {
+	cpus                               int
+	memBytes                           int64
+	machineID, bootID, kernel, osImage string
+}
+
+func readMachine() *machine {
+	return &machine{cpus: goruntime.NumCPU(), memBytes: memTotal(readTrim("/proc/meminfo")),
+		machineID: readTrim("/etc/machine-id"), bootID: readTrim("/proc/sys/kernel/random/boot_id"),
+		kernel: readTrim("/proc/sys/kernel/osrelease"), osImage: osImage()}
 }
 
 func readTrim(path string) string {

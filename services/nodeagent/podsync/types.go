@@ -122,3 +122,12 @@ type Decision struct {
 
 // Acts tells whether the decision asks the runtime to do something.
 func (d Decision) Acts() bool { return len(d.Start)+len(d.Stop)+len(d.Remove) > 0 }
+
+// Idle tells whether the decision is to do nothing at all: no action, no
+// status, no deletion, no timer, no back-off to remember. An idle decision
+// does not depend on Input.Now (time matters only to back-offs, retries
+// and grace periods, which requeue or act): Decide decides the same for
+// the same input at any later time.
+func (d Decision) Idle() bool {
+	return !d.Acts() && d.Status == nil && !d.Delete && d.Requeue == 0 && len(d.Backoffs) == 0
+}

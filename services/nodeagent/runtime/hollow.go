@@ -33,12 +33,18 @@ type Hollow struct {
 
 	mu         sync.Mutex
 	containers map[ContainerID]*ContainerInfo
+	byPod      map[podName]map[ContainerID]*ContainerInfo
 	ips        map[string]uint32 // pod UID → address
 	owners     map[uint32]string // address → pod UID
 	cursor     uint32            // where the search for a free address starts
 }
 
-var _ Runtime = (*Hollow)(nil)
+var (
+	_ Runtime   = (*Hollow)(nil)
+	_ PodLister = (*Hollow)(nil)
+)
+
+type podName struct{ namespace, name string }
 
 var (
 	hollowBlocks atomic.Uint32 // /24 blocks of 10.0.0.0/8 handed out in this process
@@ -64,7 +70,7 @@ func NewHollow(cfg HollowConfig) (*Hollow, error) {
 	}
 	network := binary.BigEndian.Uint32(p.Masked().Addr().AsSlice())
 	return &Hollow{now: cfg.Now, first: network + 1, size: 1<<(32-p.Bits()) - 2, // no network nor broadcast address
-		containers: map[ContainerID]*ContainerInfo{}, ips: map[string]uint32{}, owners: map[uint32]string{}}, nil
+		containers: map[ContainerID]*ContainerInfo{}, byPod: map[podName]map[ContainerID]*ContainerInfo{}, ips: map[string]uint32{}, owners: map[uint32]string{}}, nil
 }
 
 func (h *Hollow) Name() string    { return "hollow" }
@@ -75,8 +81,14 @@ func (h *Hollow) Start(ctx context.Context, spec ContainerSpec) (ContainerID, er
 	id := ContainerID(fmt.Sprintf("%016x", hollowIDs.Add(1)))
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.containers[id] = &ContainerInfo{ID: id, Spec: spec, ImageID: "hollow://" + spec.Image,
+	c := &ContainerInfo{ID: id, Spec: spec, ImageID: "hollow://" + spec.Image,
 		State: ContainerState{Phase: Running, StartedAt: h.now()}}
+	h.containers[id] = c
+	pn := podName{spec.Namespace, spec.PodName}
+	if h.byPod[pn] == nil {
+		h.byPod[pn] = map[ContainerID]*ContainerInfo{}
+	}
+	h.byPod[pn][id] = c
 	return id, nil
 }
 
@@ -121,6 +133,10 @@ func (h *Hollow) Remove(ctx context.Context, id ContainerID) error {
 		return fmt.Errorf("remove container %s: still running", id)
 	}
 	delete(h.containers, id)
+	pn := podName{c.Spec.Namespace, c.Spec.PodName}
+	if delete(h.byPod[pn], id); len(h.byPod[pn]) == 0 {
+		delete(h.byPod, pn)
+	}
 	return nil
 }
 
@@ -139,6 +155,18 @@ func (h *Hollow) List(ctx context.Context) ([]ContainerInfo, error) {
 	defer h.mu.Unlock()
 	out := make([]ContainerInfo, 0, len(h.containers))
 	for _, c := range h.containers {
+		out = append(out, *c)
+	}
+	return out, nil
+}
+
+// ListPod lists the containers of one pod name.
+func (h *Hollow) ListPod(ctx context.Context, namespace, name string) ([]ContainerInfo, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cs := h.byPod[podName{namespace, name}]
+	out := make([]ContainerInfo, 0, len(cs))
+	for _, c := range cs {
 		out = append(out, *c)
 	}
 	return out, nil

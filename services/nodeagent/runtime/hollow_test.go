@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	goruntime "runtime"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -220,4 +221,51 @@ func TestHollowIsCheap(t *testing.T) {
 	}
 	t.Logf("about %d bytes per hollow pod", perPod)
 	goruntime.KeepAlive(runtimes)
+}
+
+func TestHollowListPod(t *testing.T) {
+	h, err := NewHollow(HollowConfig{PodCIDR: "10.200.8.0/24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	start := func(ns, pod, name string) ContainerID {
+		id, err := h.Start(ctx, ContainerSpec{PodUID: ns + pod, Namespace: ns, PodName: pod, Name: name, Image: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	a1, _, _ := start("default", "a", "c1"), start("default", "a", "c2"), start("other", "a", "c1")
+	start("default", "b", "c1")
+	names := func(ns, pod string) string {
+		list, err := h.ListPod(ctx, ns, pod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range list {
+			out = append(out, c.Spec.Namespace+"/"+c.Spec.PodName+"/"+c.Spec.Name)
+		}
+		sort.Strings(out)
+		return strings.Join(out, " ")
+	}
+	if got := names("default", "a"); got != "default/a/c1 default/a/c2" {
+		t.Fatalf("default/a: %s", got)
+	}
+	if err := h.Stop(ctx, a1, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := h.ListPod(ctx, "default", "a"); len(list) != 2 {
+		t.Fatalf("an ended container is still listed: %+v", list)
+	}
+	if err := h.Remove(ctx, a1); err != nil {
+		t.Fatal(err)
+	}
+	if got := names("default", "a"); got != "default/a/c2" {
+		t.Fatalf("default/a after remove: %s", got)
+	}
+	if got := names("nowhere", "a"); got != "" {
+		t.Fatalf("nowhere/a: %s", got)
+	}
 }

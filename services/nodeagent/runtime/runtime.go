@@ -121,6 +121,15 @@ type Runtime interface {
 	Exec(ctx context.Context, id ContainerID, cmd []string) (ExecResult, error)
 }
 
+// PodLister is implemented by a runtime that lists one pod's containers
+// without copying every container it holds (hollow: the agent looks at
+// each of a node's many pods every second).
+type PodLister interface {
+	// ListPod reports the containers of pod namespace/name, ended ones
+	// included, as List would.
+	ListPod(ctx context.Context, namespace, name string) ([]ContainerInfo, error)
+}
+
 // LogSink receives each line a container writes; stream is stdout or stderr.
 type LogSink func(spec ContainerSpec, stream, line string, at time.Time)
 
