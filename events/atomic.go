@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
@@ -68,4 +69,29 @@ func (l *Log) AppendAtomic(ctx context.Context, evs []*Event, expected []uint64)
 		return seqs, nil
 	}
 	return nil, nil // not reached: the last event commits
+}
+
+// WriteAtomic is Write for several changes at once: one atomic batch (every
+// change lands, each with its own CAS expectation, or none: ErrConflict),
+// one round trip instead of one per change. Each object's resourceVersion
+// is set to its new sequence.
+func (l *Log) WriteAtomic(ctx context.Context, o Origin, ws []Write) ([]*Event, error) {
+	evs := make([]*Event, len(ws))
+	expected := make([]uint64, len(ws))
+	now := time.Now()
+	for i, w := range ws {
+		e, err := NewEvent(o, w, now)
+		if err != nil {
+			return nil, err
+		}
+		evs[i], expected[i] = e, w.Expected
+	}
+	seqs, err := l.AppendAtomic(ctx, evs, expected)
+	if err != nil {
+		return nil, err
+	}
+	for i, w := range ws {
+		w.Object.SetResourceVersion(FormatRV(seqs[i]))
+	}
+	return evs, nil
 }

@@ -29,6 +29,8 @@ type Config struct {
 	Kubeconfig string `json:"-"`
 
 	Progress io.Writer `json:"-"` // progress lines; nil: none
+	// AtScale, when set, is called once every pod is Ready (a heap profile).
+	AtScale func() error `json:"-"`
 }
 
 // Presets are the sizes a user picks by name.

@@ -70,6 +70,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	rep.Memory = r.memory(ctx)
+	if cfg.AtScale != nil {
+		if err := cfg.AtScale(); err != nil {
+			return nil, err
+		}
+	}
 	if rep.API, err = r.measureAPI(ctx); err != nil {
 		return nil, err
 	}
@@ -161,7 +166,7 @@ func (r *run) startNodes(ctx context.Context) error {
 	r.fleetWG.Add(1)
 	go func() {
 		defer r.fleetWG.Done()
-		if err := runFleet(ctx, r.log, agents); err != nil && ctx.Err() == nil {
+		if err := nodeagent.RunFleet(ctx, nodeagent.FleetConfig{Log: r.log, Agents: agents}); err != nil && ctx.Err() == nil {
 			errs <- err
 		}
 	}()

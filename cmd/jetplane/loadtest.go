@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/jetplane/jetplane/loadtest"
@@ -18,6 +19,7 @@ func loadtestCommand() *cobra.Command {
 		rate                     int
 		apiFor, timeout          time.Duration
 		natsURL, kubeconfig, dir string
+		cpuProfile, heapProfile  string
 	)
 	cmd := &cobra.Command{
 		Use:   "loadtest",
@@ -51,6 +53,20 @@ appends and replay on the same server in the same run.`,
 			// The services' own logs would bury the progress lines.
 			if !cmd.Flags().Changed("log-level") {
 				logrus.SetLevel(logrus.WarnLevel)
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("--cpu-profile: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("--cpu-profile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
+			}
+			if heapProfile != "" {
+				cfg.AtScale = func() error { return writeHeapProfile(heapProfile) }
 			}
 			rep, err := loadtest.Run(cmd.Context(), cfg)
 			if err != nil {
@@ -92,5 +108,16 @@ appends and replay on the same server in the same run.`,
 	f.StringVar(&natsURL, "nats", "", "join the control plane behind this NATS URL instead of starting one")
 	f.StringVar(&kubeconfig, "kubeconfig", "", "with --nats: the kubeconfig of its gateway")
 	f.StringVar(&dir, "data", "", "data directory of the all-in-one (default: a temporary one)")
+	f.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run here (go tool pprof)")
+	f.StringVar(&heapProfile, "heap-profile", "", "write a heap profile here once every pod is Ready")
 	return cmd
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--heap-profile: %w", err)
+	}
+	defer f.Close()
+	return pprof.Lookup("heap").WriteTo(f, 0)
 }

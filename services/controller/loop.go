@@ -114,6 +114,16 @@ type Writer struct {
 	Origin     events.Origin
 }
 
+// ApplyAtomic appends the writes (of distinct subjects) as one atomic
+// batch and waits for it to be projected: all of them or none.
+func (w *Writer) ApplyAtomic(ctx context.Context, writes ...events.Write) error {
+	evs, err := w.Log.WriteAtomic(ctx, w.Origin, writes)
+	if err != nil || len(evs) == 0 {
+		return err
+	}
+	return w.Projection.WaitFor(ctx, evs[len(evs)-1].Seq)
+}
+
 // Apply appends the writes in order and waits for the last one to be
 // projected. It stops at the first error (a conflict matches events.ErrConflict).
 func (w *Writer) Apply(ctx context.Context, writes ...events.Write) error {

@@ -107,11 +107,16 @@ func (c *replicaController) syncReplicaSet(ctx context.Context, key, ns, name st
 
 // apply appends the changes in order. A change of an object written earlier
 // in the same batch expects that write's sequence; a create expects the
-// tombstone of an earlier object of the same name, if any.
+// tombstone of an earlier object of the same name, if any. Several changes
+// of distinct objects (a ReplicaSet's new pods) go as atomic batches: one
+// round trip each instead of one per pod, and every expectation still
+// checked.
 func (c *replicaController) apply(ctx context.Context, key string, cause events.Cause, changes []rollout.Change) error {
 	st := c.proj.State()
 	written := map[string]uint64{}
 	var last uint64
+	var batch []events.Write
+	atomic := batchable(changes)
 	for _, ch := range changes {
 		res, ok := events.Lookup(ch.Resource)
 		if !ok {
@@ -152,6 +157,10 @@ func (c *replicaController) apply(ctx context.Context, key string, cause events.
 			}
 		}
 		w.Cause = cause
+		if atomic {
+			batch = append(batch, w)
+			continue
+		}
 		if err := c.writer.Apply(ctx, w); err != nil {
 			return fmt.Errorf("%s %s %s: %w", w.Change, res.Singular, projections.Key(ns, name), err)
 		}
@@ -161,8 +170,36 @@ func (c *replicaController) apply(ctx context.Context, key string, cause events.
 		c.log.WithFields(logrus.Fields{"key": key, "seq": seq, "change": w.Change,
 			"object": res.Singular + " " + projections.Key(ns, name)}).Debug("written")
 	}
+	for len(batch) > 0 {
+		n := min(len(batch), maxAtomicBatch)
+		if err := c.writer.ApplyAtomic(ctx, batch[:n]...); err != nil {
+			return fmt.Errorf("%d changes from %s %s: %w", n, batch[0].Change, batch[0].Object.GetName(), err)
+		}
+		last, _ = events.ParseRV(batch[n-1].Object.GetResourceVersion())
+		batch = batch[n:]
+	}
 	if len(changes) > 0 {
 		c.log.WithFields(logrus.Fields{"key": key, "seq": last, "changes": len(changes)}).Info("reconciled")
 	}
 	return nil
+}
+
+// maxAtomicBatch bounds one atomic batch (the server's limit is 1,000).
+const maxAtomicBatch = 200
+
+// batchable: more than one change, no two of the same object, so none
+// depends on another's sequence.
+func batchable(changes []rollout.Change) bool {
+	if len(changes) < 2 {
+		return false
+	}
+	seen := make(map[string]bool, len(changes))
+	for _, ch := range changes {
+		k := ch.Resource + "/" + ch.Object.GetNamespace() + "/" + ch.Object.GetName()
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+	}
+	return true
 }
