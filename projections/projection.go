@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jetplane/jetplane/events"
@@ -34,7 +35,8 @@ type Projection struct {
 	sinceSnapshot  uint64
 	snapshotting   bool
 	loadedSnapshot uint64
-	lastSnapshot   time.Time // projection goroutine only
+	lastSnapshot   time.Time     // projection goroutine only
+	snapshotSize   atomic.Uint64 // entries in the last snapshot saved
 }
 
 // New makes a projection named for logs (the owning service).

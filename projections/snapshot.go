@@ -56,12 +56,17 @@ func (s *State) snapshotOf() (snapshotHeader, []*Entry) {
 
 // WriteSnapshot encodes the state (gzip'd JSON lines) to w.
 func (s *State) WriteSnapshot(w io.Writer) (last uint64, err error) {
+	h, err := s.writeSnapshot(w)
+	return h.Last, err
+}
+
+func (s *State) writeSnapshot(w io.Writer) (snapshotHeader, error) {
 	h, entries := s.snapshotOf()
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Seq < entries[j].Seq })
 	zw := gzip.NewWriter(w)
 	enc := json.NewEncoder(zw)
 	if err := enc.Encode(h); err != nil {
-		return 0, fmt.Errorf("snapshot: %w", err)
+		return h, fmt.Errorf("snapshot: %w", err)
 	}
 	for _, e := range entries {
 		se := snapshotEntry{Resource: e.Resource, Namespace: e.Namespace, Name: e.Name, Seq: e.Seq, Type: e.Type,
@@ -69,18 +74,18 @@ func (s *State) WriteSnapshot(w io.Writer) (last uint64, err error) {
 		if e.Object != nil {
 			data, err := json.Marshal(e.Object)
 			if err != nil {
-				return 0, fmt.Errorf("snapshot %s: %w", e.Key(), err)
+				return h, fmt.Errorf("snapshot %s: %w", e.Key(), err)
 			}
 			se.Object = data
 		}
 		if err := enc.Encode(se); err != nil {
-			return 0, fmt.Errorf("snapshot: %w", err)
+			return h, fmt.Errorf("snapshot: %w", err)
 		}
 	}
 	if err := zw.Close(); err != nil {
-		return 0, fmt.Errorf("snapshot: %w", err)
+		return h, fmt.Errorf("snapshot: %w", err)
 	}
-	return h.Last, nil
+	return h, nil
 }
 
 // ReadSnapshot decodes a snapshot into a new state. Anything wrong with it
