@@ -51,12 +51,12 @@ func chart(title, xLabel, yLabel string, ss []series) template.HTML {
 	if maxX == 0 || maxY == 0 {
 		return template.HTML("<p>" + template.HTMLEscapeString(title) + ": no data</p>")
 	}
-	x := func(v float64) float64 { return padL + v/maxX*(chartW-padL-10) }
+	x := func(v float64) float64 { return padL + v/maxX*(chartW-padL-30) }
 	y := func(v float64) float64 { return chartH - padB - v/maxY*(chartH-padB-20) }
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" font-family="sans-serif" font-size="12">`, chartW, chartH)
 	fmt.Fprintf(&b, `<text x="%.0f" y="14" font-weight="bold">%s</text>`, padL, template.HTMLEscapeString(title))
-	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="black"/>`, padL, chartH-padB, chartW-10, chartH-padB)
+	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="black"/>`, padL, chartH-padB, chartW-30, chartH-padB)
 	fmt.Fprintf(&b, `<line x1="%.0f" y1="20" x2="%.0f" y2="%.0f" stroke="black"/>`, padL, padL, chartH-padB)
 	for i := 0; i <= 4; i++ {
 		vx, vy := maxX*float64(i)/4, maxY*float64(i)/4
@@ -71,7 +71,7 @@ func chart(title, xLabel, yLabel string, ss []series) template.HTML {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p[0]), y(p[1])))
 		}
 		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`, s.Color, strings.Join(pts, " "))
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" fill="%s">%s</text>`, chartW-120, 40+16*float64(i), s.Color, template.HTMLEscapeString(s.Name))
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" fill="%s">%s</text>`, padL+15, 40+16*float64(i), s.Color, template.HTMLEscapeString(s.Name))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // built from numbers and escaped strings only

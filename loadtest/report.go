@@ -116,7 +116,7 @@ func (r *Report) Table(w io.Writer) {
 	c := r.Ceiling
 	fmt.Fprintf(w, "jetplane loadtest %s: %d hollow nodes, %d deployments, %d pods; %d CPUs, %s\n\n",
 		r.Config.Preset, r.Config.Nodes, r.Config.Deployments, r.Config.Pods, r.Machine.CPUs, r.Machine.GoVersion)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(name, value, ceiling string, ratio float64) {
 		rs := ""
 		if ratio != 0 {
