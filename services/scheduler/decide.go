@@ -39,18 +39,11 @@ func (s *scheduler) schedule(ctx context.Context, keys []string) {
 	}
 }
 
-// Retry delays: after a conflict the view has caught up, so at once; after
-// any other failure, give the log a moment.
-const (
-	retryAfterConflict = 5 * time.Millisecond
-	retryAfterError    = time.Second
-)
-
 // bind commits binds and waits to see them; on failure it returns their
 // keys, to be decided again from a newer view, and when.
 func (s *scheduler) bind(ctx context.Context, binds []bind, view uint64) (retry []string, delay time.Duration) {
 	if len(binds) == 0 {
-		return nil, retryAfterConflict
+		return nil, s.cfg.retryAfterConflict
 	}
 	last, err := s.commit(ctx, binds, view)
 	if err == nil {
@@ -60,17 +53,18 @@ func (s *scheduler) bind(ctx context.Context, binds []bind, view uint64) (retry 
 		return s.bindFailed(ctx, binds, err)
 	}
 	s.batch = min(s.batch*2, s.cfg.BatchSize)
+	s.recovered(len(binds))
 	for _, b := range binds {
 		s.log.WithFields(logrus.Fields{"key": projections.Key(b.pod.Namespace, b.pod.Name), "seq": b.entry.Seq,
 			"node": b.pod.Spec.NodeName}).Debug("bound pod")
 	}
-	return nil, retryAfterConflict
+	return nil, s.cfg.retryAfterConflict
 }
 
 // mark writes the unschedulable marks; it returns the keys that failed,
 // and when to try them again.
 func (s *scheduler) mark(ctx context.Context, marks []mark) (retry []string, delay time.Duration) {
-	delay = retryAfterConflict
+	delay = s.cfg.retryAfterConflict
 	for _, m := range marks {
 		err := s.markUnschedulable(ctx, m)
 		if err == nil {
@@ -79,7 +73,7 @@ func (s *scheduler) mark(ctx context.Context, marks []mark) (retry []string, del
 		retry = append(retry, m.entry.Key())
 		if !errors.Is(err, events.ErrConflict) && ctx.Err() == nil {
 			s.log.WithFields(logrus.Fields{"key": m.entry.Key(), "seq": m.entry.Seq}).WithError(err).Warn("marking unschedulable failed; retrying")
-			delay = retryAfterError
+			delay = s.cfg.retryAfterError
 		}
 	}
 	return retry, delay
@@ -139,22 +133,25 @@ func (s *scheduler) decide(keys []string) ([]bind, []mark, uint64) {
 // bindFailed handles a batch that did not land: its pods are tried again,
 // from a view that has caught up with the log, in smaller batches.
 func (s *scheduler) bindFailed(ctx context.Context, binds []bind, err error) ([]string, time.Duration) {
-	delay := retryAfterConflict
+	delay := s.cfg.retryAfterConflict
 	var behind *errViewBehind
 	switch {
+	case ctx.Err() != nil:
+		// Leadership (or the service) ended: the next term re-reads them.
 	case errors.As(err, &behind):
+		s.failing("view behind the bind ledger", err)
 		_ = s.proj.WaitFor(ctx, behind.seq)
 	case errors.Is(err, events.ErrConflict):
+		s.failing("conflict", err)
 		s.batch = max(s.batch/2, 1)
 		if _, last, berr := s.cfg.Log.Bounds(ctx); berr == nil {
 			_ = s.proj.WaitFor(ctx, last)
 		}
 		s.log.WithError(err).Debug("bind conflict; deciding again")
 	default:
-		if ctx.Err() == nil {
-			s.log.WithError(err).Warn("bind failed; retrying")
-		}
-		delay = retryAfterError
+		s.failing("error", err)
+		s.log.WithError(err).Warn("bind failed; retrying")
+		delay = s.cfg.retryAfterError
 	}
 	keys := make([]string, len(binds))
 	for i, b := range binds {
@@ -173,4 +170,46 @@ func (s *scheduler) markUnschedulable(ctx context.Context, m mark) error {
 	cause := events.CauseOf(&events.Event{ID: m.entry.EventID, CorrelationID: m.entry.CorrelationID})
 	return s.writer.Apply(ctx, events.Write{Resource: podsResource, Change: ChangeUnschedulable,
 		Object: marked, Expected: m.entry.Seq, Cause: cause})
+}
+
+// trouble counts the binds that failed in a row the same way, so that a
+// scheduler stuck failing (conflicts are only logged at Debug) says so.
+type trouble struct {
+	kind   string
+	count  int
+	since  time.Time
+	warned time.Time
+}
+
+// Failing the same way this often in a row is worth a warning, repeated at
+// most every troubleWarnEvery while it goes on.
+const (
+	troubleWarnAfter = 10
+	troubleWarnEvery = 30 * time.Second
+)
+
+// failing records a failed bind of this kind.
+func (s *scheduler) failing(kind string, err error) {
+	now := time.Now()
+	if s.trouble.kind != kind {
+		s.trouble = trouble{kind: kind, since: now}
+	}
+	s.trouble.count++
+	if s.trouble.count < troubleWarnAfter || now.Sub(s.trouble.warned) < troubleWarnEvery {
+		return
+	}
+	s.trouble.warned = now
+	s.log.WithError(err).WithFields(logrus.Fields{"failure": kind, "failures": s.trouble.count,
+		"for": now.Sub(s.trouble.since).Round(time.Millisecond), "batch": s.batch, "ledger": s.ledger,
+		"ledgerKnown": s.ledgerKnown, "view": s.proj.LastApplied(), "queued": s.queue.Len()}).
+		Warn("binds keep failing the same way")
+}
+
+// recovered records a bind that landed.
+func (s *scheduler) recovered(pods int) {
+	if !s.trouble.warned.IsZero() {
+		s.log.WithFields(logrus.Fields{"failure": s.trouble.kind, "failures": s.trouble.count, "pods": pods}).
+			Info("binding again")
+	}
+	s.trouble = trouble{}
 }

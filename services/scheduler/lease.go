@@ -63,12 +63,29 @@ func (l *lease) run(ctx context.Context, lead func(ctx context.Context)) error {
 		}()
 		rev = l.hold(leadCtx, rev)
 		cancel()
-		<-done
+		l.awaitLead(done)
 		if ctx.Err() != nil {
 			l.release(rev)
 			return nil
 		}
 		l.log.WithField("lease", l.key).Warn("lost leadership")
+	}
+}
+
+// awaitLead waits for the lead loop to end after its context did, warning
+// while it does not: a term must end before the next campaign.
+func (l *lease) awaitLead(done <-chan struct{}) {
+	grace := max(l.duration, time.Second)
+	waited := time.Duration(0)
+	for {
+		select {
+		case <-done:
+			return
+		case <-time.After(grace):
+			waited += grace
+			l.log.WithFields(logrus.Fields{"lease": l.key, "waited": waited}).
+				Warn("lease: leadership ended but the lead loop has not stopped yet")
+		}
 	}
 }
 
@@ -143,13 +160,17 @@ func (l *lease) hold(ctx context.Context, rev uint64) uint64 {
 		case <-t.C:
 		}
 		rctx, cancel := context.WithTimeout(ctx, renewEvery)
-		next, err := l.kv.Update(rctx, l.key, l.record(l.acquiredTime), rev)
+		next, err := l.renew(rctx, rev)
 		cancel()
+		var taken *errLeaseTaken
 		switch {
 		case err == nil:
 			rev, lastRenew = next, l.now()
-		case errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyExists):
-			return 0 // someone else holds it now
+		case errors.As(err, &taken):
+			l.log.WithField("lease", l.key).WithError(err).Warn("lease: taken by another instance")
+			return 0
+		case ctx.Err() != nil:
+			return rev
 		case l.now().Sub(lastRenew) >= deadline:
 			l.log.WithError(err).Warn("lease: renewal deadline passed")
 			return 0
@@ -157,6 +178,52 @@ func (l *lease) hold(ctx context.Context, rev uint64) uint64 {
 			l.log.WithError(err).Warn("lease: renewal failed; retrying")
 		}
 	}
+}
+
+// errLeaseTaken: the lease record names another holder (or none) now.
+type errLeaseTaken struct{ holder string }
+
+func (e *errLeaseTaken) Error() string {
+	if e.holder == "" {
+		return "lease released"
+	}
+	return "lease held by " + e.holder
+}
+
+// renew updates the record expecting revision rev. A newer revision may be
+// our own: a renewal that timed out on the client can still land on the
+// server. Only this instance writes its holder identity, and every write
+// expects the revision before it, so a record that still names us means no
+// one took the lease since: renew on from its revision. Otherwise it is an
+// *errLeaseTaken.
+func (l *lease) renew(ctx context.Context, rev uint64) (uint64, error) {
+	next, err := l.kv.Update(ctx, l.key, l.record(l.acquiredTime), rev)
+	if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) {
+		return next, err
+	}
+	entry, gerr := l.kv.Get(ctx, l.key)
+	if errors.Is(gerr, jetstream.ErrKeyNotFound) || errors.Is(gerr, jetstream.ErrKeyDeleted) {
+		return 0, &errLeaseTaken{}
+	}
+	if gerr != nil {
+		return 0, fmt.Errorf("lease %s: revision moved past %d, reading it: %w", l.key, rev, gerr)
+	}
+	var spec coordinationv1.LeaseSpec
+	_ = json.Unmarshal(entry.Value(), &spec)
+	holder := ""
+	if spec.HolderIdentity != nil {
+		holder = *spec.HolderIdentity
+	}
+	if holder != l.holder {
+		return 0, &errLeaseTaken{holder: holder}
+	}
+	l.log.WithFields(logrus.Fields{"lease": l.key, "expected": rev, "found": entry.Revision()}).
+		Info("lease: an earlier renewal landed after timing out; renewing from it")
+	next, err = l.kv.Update(ctx, l.key, l.record(l.acquiredTime), entry.Revision())
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+		return 0, &errLeaseTaken{holder: "another instance"}
+	}
+	return next, err
 }
 
 // release hands the lease back (holder emptied) if we still hold it.

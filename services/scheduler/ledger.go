@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -108,15 +107,29 @@ func (s *scheduler) commit(ctx context.Context, binds []bind, view uint64) (uint
 		return 0, err
 	}
 	evs, expected = append(evs, ev), append(expected, seq)
-	seqs, err := s.cfg.Log.AppendAtomic(ctx, evs, expected)
+	if err := ctx.Err(); err != nil {
+		// AppendAtomic would stage every event before the commit fails.
+		return 0, fmt.Errorf("bind %d pods: %w", len(binds), err)
+	}
+	seqs, err := s.appendAtomic(ctx, evs, expected)
 	if err != nil {
-		if errors.Is(err, events.ErrConflict) {
-			s.ledgerKnown = false // someone else moved it, or a pod changed: re-read
-		}
+		// Re-read the ledger before the next commit: on a conflict someone
+		// else moved it (or a pod changed); on any other error (a timeout)
+		// the batch may still have landed, and expecting the old sequence
+		// would then conflict.
+		s.ledgerKnown = false
 		return 0, fmt.Errorf("bind %d pods: %w", len(binds), err)
 	}
 	s.ledger = seqs[len(seqs)-1]
 	return s.ledger, nil
+}
+
+// appendAtomic is Log.AppendAtomic, unless a test stands in for it.
+func (s *scheduler) appendAtomic(ctx context.Context, evs []*events.Event, expected []uint64) ([]uint64, error) {
+	if s.appendHook != nil {
+		return s.appendHook(ctx, evs, expected)
+	}
+	return s.cfg.Log.AppendAtomic(ctx, evs, expected)
 }
 
 func (s *scheduler) ledgerEvent(entry ledgerEntry, now time.Time) (*events.Event, error) {

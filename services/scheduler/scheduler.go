@@ -41,6 +41,11 @@ type Config struct {
 	// BatchSize is the most pods decided and bound in one atomic append
 	// (default 256). Pods waiting together are bound together.
 	BatchSize int
+
+	// Retry delays (tests change them; negative: at once): after a conflict
+	// the view has caught up, so soon; after any other failure, give the log
+	// a moment.
+	retryAfterConflict, retryAfterError time.Duration
 }
 
 func (c *Config) defaults() {
@@ -55,6 +60,12 @@ func (c *Config) defaults() {
 	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = 256
+	}
+	if c.retryAfterConflict == 0 {
+		c.retryAfterConflict = 5 * time.Millisecond
+	}
+	if c.retryAfterError == 0 {
+		c.retryAfterError = time.Second
 	}
 	// An atomic batch holds at most 1000 messages: a pod and a ledger entry each.
 	c.BatchSize = min(c.BatchSize, 400)
@@ -74,6 +85,10 @@ type scheduler struct {
 	ledger      uint64 // the bind ledger's last sequence, which our view includes
 	ledgerKnown bool   // false: read ledger from the log before the next commit
 	batch       int    // current batch size: halved on conflict, regrown on success
+	trouble     trouble
+
+	// appendHook stands in for Log.AppendAtomic in tests (nil: the log).
+	appendHook func(ctx context.Context, evs []*events.Event, expected []uint64) ([]uint64, error)
 }
 
 // Run schedules pending pods until ctx ends.
@@ -137,7 +152,7 @@ func (s *scheduler) lead(ctx context.Context) {
 	for {
 		keys := s.nextKeys(ctx)
 		if keys == nil {
-			return
+			return // leadership ended: the next term re-reads every pending pod
 		}
 		s.schedule(ctx, keys)
 		for _, k := range keys {
@@ -147,8 +162,14 @@ func (s *scheduler) lead(ctx context.Context) {
 }
 
 // nextKeys blocks for one key, then takes those already waiting, up to the
-// batch size; nil when ctx ends.
+// batch size; nil when ctx ends. The context is checked first: Queue.Get
+// hands out a ready key even with an ended context, and failed keys come
+// back, so a loop that only stopped on an empty queue could spin on a lost
+// lease for ever.
 func (s *scheduler) nextKeys(ctx context.Context) []string {
+	if ctx.Err() != nil {
+		return nil
+	}
 	key, ok := s.queue.Get(ctx)
 	if !ok {
 		return nil
