@@ -86,6 +86,20 @@ func TestNodeFailureEvictsAndReplacesPods(t *testing.T) {
 	for _, n := range nodes {
 		_, stops[n] = startAgent(t, log, images, n, octets[n])
 	}
+	// Every node Ready before any pod exists, or the first ones would all
+	// go to the nodes that registered first.
+	eventstest.Eventually(t, 30*time.Second, func() error {
+		for _, n := range nodes {
+			e := st.Live("nodes", "", n)
+			if e == nil {
+				return fmt.Errorf("node %s not registered", n)
+			}
+			if c := readyCondition(e.Object.(*corev1.Node)); c == nil || c.Status != corev1.ConditionTrue {
+				return fmt.Errorf("node %s not Ready", n)
+			}
+		}
+		return nil
+	})
 	runUntilCleanup(t, "scheduler", func(ctx context.Context) error {
 		return scheduler.Run(ctx, scheduler.Config{Log: log, Instance: "t"})
 	})
