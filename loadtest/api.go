@@ -29,7 +29,7 @@ func endpoints(name string) *corev1.Endpoints {
 func (r *run) measureAPI(ctx context.Context) (APIResult, error) {
 	base := "/api/v1/namespaces/" + Namespace + "/endpoints"
 	for i := range apiPool {
-		if err := r.send(ctx, http.MethodPost, base, "application/json", endpoints(fmt.Sprintf("pool-%d", i))); err != nil {
+		if err := r.sendSetup(ctx, http.MethodPost, base, "application/json", endpoints(fmt.Sprintf("pool-%d", i))); err != nil {
 			return APIResult{}, fmt.Errorf("loadtest: API pool: %w", err)
 		}
 	}

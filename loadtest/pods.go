@@ -47,6 +47,33 @@ func (r *run) send(ctx context.Context, method, path, contentType string, body a
 	return nil
 }
 
+// sendSetup is send for the load test's own set-up (not measured): an
+// overloaded server's 5xx, 429 or timeout is retried with back-off, as a
+// controller would, and a create that turns out to have landed before
+// counts as done.
+func (r *run) sendSetup(ctx context.Context, method, path, contentType string, body any) error {
+	delay := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := r.send(ctx, method, path, contentType, body)
+		switch {
+		case err == nil:
+			return nil
+		case attempt > 1 && method == http.MethodPost && apierrors.IsAlreadyExists(err):
+			return nil
+		case attempt >= 10 || !(apierrors.IsInternalError(err) || apierrors.IsServerTimeout(err) ||
+			apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err) || apierrors.IsServiceUnavailable(err)):
+			return err
+		}
+		r.retries.Add(1)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
 func (r *run) ensureNamespace(ctx context.Context) error {
 	err := r.send(ctx, http.MethodPost, "/api/v1/namespaces", "application/json",
 		&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: Namespace}})
@@ -156,7 +183,7 @@ func (r *run) createPods(ctx context.Context) (PodResult, error) {
 	r.progress("creating %d deployments of %d pods in all", r.cfg.Deployments, r.cfg.Pods)
 	t0 := time.Now()
 	if err := r.forEachDeployment(ctx, func(i int) error {
-		return r.send(ctx, http.MethodPost, "/apis/apps/v1/namespaces/"+Namespace+"/deployments", "application/json", deployment(i, r.cfg.replicas(i)))
+		return r.sendSetup(ctx, http.MethodPost, "/apis/apps/v1/namespaces/"+Namespace+"/deployments", "application/json", deployment(i, r.cfg.replicas(i)))
 	}); err != nil {
 		return PodResult{}, fmt.Errorf("loadtest: create deployments: %w", err)
 	}
@@ -231,7 +258,7 @@ func (r *run) rollingUpdate(ctx context.Context) (Rollout, error) {
 		"containers": []map[string]any{{"name": "app", "image": "jetplane/hello:2"}}}}}}
 	t0 := time.Now()
 	if err := r.forEachDeployment(ctx, func(i int) error {
-		return r.send(ctx, http.MethodPatch, "/apis/apps/v1/namespaces/"+Namespace+"/deployments/"+deploymentName(i),
+		return r.sendSetup(ctx, http.MethodPatch, "/apis/apps/v1/namespaces/"+Namespace+"/deployments/"+deploymentName(i),
 			"application/strategic-merge-patch+json", patch)
 	}); err != nil {
 		return Rollout{}, fmt.Errorf("loadtest: rolling update: %w", err)

@@ -22,6 +22,8 @@ type Report struct {
 	Memory  Memory    `json:"memory"`
 	// Ratios of each figure to its ceiling, by name (see Table).
 	Ratios map[string]float64 `json:"ratios"`
+	// SetupRetries: the load test's own requests retried after a 5xx.
+	SetupRetries int64 `json:"setupRetries"`
 }
 
 // Machine says where the figures come from.
@@ -151,6 +153,9 @@ func (r *Report) Table(w io.Writer) {
 	tw.Flush()
 	if r.API.FirstError != "" {
 		fmt.Fprintf(w, "\nfirst API error: %s\n", r.API.FirstError)
+	}
+	if r.SetupRetries > 0 {
+		fmt.Fprintf(w, "\nset-up requests retried after a server error or timeout: %d\n", r.SetupRetries)
 	}
 	if r.Memory.Note != "" {
 		fmt.Fprintf(w, "\n%s\n", r.Memory.Note)

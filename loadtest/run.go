@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jetplane/jetplane/cmd/jetplane/client"
@@ -27,6 +28,7 @@ type run struct {
 	inProc  bool
 	nodes   []string
 	fleetWG sync.WaitGroup
+	retries atomic.Int64 // set-up requests retried after a server error
 }
 
 func (r *run) progress(format string, args ...any) {
@@ -88,6 +90,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Memory.PeakRSSBytes = peak
 	}
 	rep.computeRatios()
+	rep.SetupRetries = r.retries.Load()
 	r.progress("done")
 	return rep, nil
 }
