@@ -56,6 +56,17 @@ func newRuntime(t *testing.T) *runtime.Process {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Last of the test's cleanups (after its agents stopped): a test whose
+	// agents keep their containers must not leave processes behind.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		list, _ := rt.List(ctx)
+		for _, c := range list {
+			_ = rt.Stop(ctx, c.ID, time.Second)
+			_ = rt.Remove(ctx, c.ID)
+		}
+	})
 	return rt
 }
 
