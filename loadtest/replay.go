@@ -25,6 +25,10 @@ func (r *run) replay(ctx context.Context) (Replay, error) {
 	}
 	r.progress("replay: rebuilding a projection of %d events from sequence 1", last)
 	const name = "loadtest-replay"
+	// The two projections stop once measured: they must not weigh on what
+	// comes after (the peak RSS).
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	full, took, err := r.startProjection(ctx, name, events.Config{})
 	if err != nil {
 		return Replay{}, err
