@@ -9,7 +9,6 @@ import (
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/projections"
-	"github.com/nats-io/nats.go/jetstream"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -50,20 +49,7 @@ func BenchmarkReplay(b *testing.B) {
 	l := seedLog(b)
 	b.Run("raw-ordered-consumer", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			cons, err := l.JS.OrderedConsumer(ctx, l.Config.EventsStream(), jetstream.OrderedConsumerConfig{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			it, err := cons.Messages(jetstream.PullMaxMessages(2000))
-			if err != nil {
-				b.Fatal(err)
-			}
-			for n := 0; n < replayEvents; n++ {
-				if _, err := it.Next(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			it.Stop()
+			eventstest.ReadRaw(b, l, replayEvents)
 		}
 		b.ReportMetric(float64(b.N*replayEvents)/b.Elapsed().Seconds(), "events/s")
 	})

@@ -11,7 +11,6 @@ import (
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/projections"
-	"github.com/nats-io/nats.go/jetstream"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -86,20 +85,7 @@ func BenchmarkRestart(b *testing.B) {
 	}
 	b.Run(fmt.Sprintf("raw-ordered-consumer-%d", n), func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			cons, err := l.JS.OrderedConsumer(ctx, l.Config.EventsStream(), jetstream.OrderedConsumerConfig{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			it, err := cons.Messages(jetstream.PullMaxMessages(2000))
-			if err != nil {
-				b.Fatal(err)
-			}
-			for k := 0; k < n; k++ {
-				if _, err := it.Next(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			it.Stop()
+			eventstest.ReadRaw(b, l, n)
 		}
 		report(b)
 	})

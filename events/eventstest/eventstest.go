@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Server starts an embedded NATS server with JetStream in a temporary directory,
@@ -61,6 +62,28 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
 		time.Sleep(wait)
 		if wait < 200*time.Millisecond {
 			wait *= 2
+		}
+	}
+}
+
+// ReadRaw reads the first n messages of the log's event stream through a
+// bare ordered consumer, decoding nothing: the raw replay ceiling that
+// benchmarks set their replay figures beside.
+func ReadRaw(tb testing.TB, l *events.Log, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	cons, err := l.JS.OrderedConsumer(ctx, l.Config.EventsStream(), jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(2000))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer it.Stop()
+	for range n {
+		if _, err := it.Next(); err != nil {
+			tb.Fatal(err)
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/jetplane/jetplane/cmd/jetplane/up"
 	"github.com/jetplane/jetplane/events"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/jetplane/jetplane/events/eventstest"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -104,28 +104,11 @@ func BenchmarkRestartAllInOne(b *testing.B) {
 // rawReplayRate reads the whole event stream through a bare ordered
 // consumer on the same server: the ceiling of any replay.
 func rawReplayRate(b *testing.B, l *events.Log) float64 {
-	ctx := context.Background()
-	_, last, err := l.Bounds(ctx)
+	_, last, err := l.Bounds(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
 	began := time.Now()
-	cons, err := l.JS.OrderedConsumer(ctx, l.Config.EventsStream(), jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2000))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer it.Stop()
-	for {
-		m, err := it.Next()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if md, err := m.Metadata(); err == nil && md.Sequence.Stream >= last {
-			return float64(last) / time.Since(began).Seconds()
-		}
-	}
+	eventstest.ReadRaw(b, l, int(last))
+	return float64(last) / time.Since(began).Seconds()
 }
