@@ -22,6 +22,34 @@ func kubectl(t *testing.T, c *up.Cluster, args ...string) string {
 	return kubectlIn(t, c, "", args...)
 }
 
+// kubectlLines starts a long-running kubectl (-w, -f) and delivers its
+// output line by line until ctx ends; the command is stopped and waited for
+// when the test ends.
+func kubectlLines(t *testing.T, ctx context.Context, c *up.Cluster, args ...string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	lines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	return lines
+}
+
 // kubectlIn is kubectl with stdin (for "apply -f -").
 func kubectlIn(t *testing.T, c *up.Cluster, stdin string, args ...string) string {
 	t.Helper()
@@ -49,23 +77,7 @@ func TestKubectlDrivesJetplane(t *testing.T) {
 	// kubectl get pods -w streams changes from the moment it starts.
 	wctx, wcancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer wcancel()
-	watch := exec.CommandContext(wctx, "kubectl", "--kubeconfig", c.Kubeconfig, "get", "pods", "-w", "--no-headers")
-	wout, err := watch.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := watch.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { wcancel(); _ = watch.Wait() }()
-	seen := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(wout)
-		for sc.Scan() {
-			seen <- sc.Text()
-		}
-		close(seen)
-	}()
+	seen := kubectlLines(t, wctx, c, "get", "pods", "-w", "--no-headers")
 
 	manifest := "../../../examples/hello.yaml"
 	if out := kubectl(t, c, "apply", "-f", manifest); !strings.Contains(out, "deployment.apps/hello created") ||

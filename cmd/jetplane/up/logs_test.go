@@ -1,7 +1,6 @@
 package up_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -110,23 +109,7 @@ func TestLogsWithKubectlAndJetplane(t *testing.T) {
 	// kubectl logs -f streams a line written after it started.
 	fctx, fcancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer fcancel()
-	followed := exec.CommandContext(fctx, "kubectl", "--kubeconfig", c.Kubeconfig, "logs", "-f", pod.Name, "--tail", "1")
-	stdout, err := followed.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := followed.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { fcancel(); _ = followed.Wait() }()
-	lines := make(chan string, 1000)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	lines := kubectlLines(t, fctx, c, "logs", "-f", pod.Name, "--tail", "1")
 	select {
 	case <-lines: // the tail line: kubectl is following now
 	case <-fctx.Done():
