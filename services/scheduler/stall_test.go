@@ -60,28 +60,8 @@ func TestLeadStopsWhenItsContextEndsWhileKeysKeepFailing(t *testing.T) {
 		t.Fatal("lead loop still running 10s after its context ended")
 	}
 
-	// The next term binds them all.
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	again := make(chan struct{})
-	go func() {
-		defer close(again)
-		s.lead(ctx)
-	}()
-	eventstest.Eventually(t, 10*time.Second, func() error {
-		for i := range pods {
-			p, err := podNamed(st, fmt.Sprintf("p-%02d", i))
-			if err != nil {
-				return err
-			}
-			if p.Spec.NodeName == "" {
-				return fmt.Errorf("%s pending", p.Name)
-			}
-		}
-		return nil
-	})
-	stop()
-	<-again
+	// The next term binds them all, each once.
+	leadUntilBound(t, s, st, pods)
 }
 
 // leadUntilBound runs s's lead loop until every pod named p-00… is bound,
