@@ -3,8 +3,6 @@ package up_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -87,18 +85,7 @@ func dockerPods(t *testing.T, c *up.Cluster, cli *client.Client, n int) []corev1
 	return pods
 }
 
-func getHi(ip string) error {
-	resp, err := http.Get("http://" + ip + ":8080/hi/x")
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if string(body) != "Hello World x!!" {
-		return fmt.Errorf("%s answered %q", ip, body)
-	}
-	return nil
-}
+func getHi(ip string) error { return hiFrom(ip, "x") }
 
 func nodeContainers(t *testing.T, cli *client.Client, node string) []string {
 	t.Helper()

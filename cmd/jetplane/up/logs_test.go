@@ -52,15 +52,23 @@ func runCLI(c *up.Cluster, timeout time.Duration, name string, args ...string) (
 // sayHi asks a pod for /hi/name, which the hello app logs.
 func sayHi(t *testing.T, podIP, name string) {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://%s:8080/hi/%s", podIP, name))
-	if err != nil {
+	if err := hiFrom(podIP, name); err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(body) != "Hello World "+name+"!!" {
-		t.Fatalf("/hi/%s answered %q", name, body)
+}
+
+// hiFrom asks the hello app at ip for /hi/name and checks its answer.
+func hiFrom(ip, name string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s:8080/hi/%s", ip, name))
+	if err != nil {
+		return err
 	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "Hello World "+name+"!!" {
+		return fmt.Errorf("%s: /hi/%s answered %q", ip, name, body)
+	}
+	return nil
 }
 
 // containsAll fails unless out holds every want.
