@@ -124,10 +124,7 @@ func TestDecodeRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := nats.Header{}
-			for k, v := range good.Header {
-				h[k] = append([]string(nil), v...)
-			}
+			h := cloneHeader(good.Header)
 			tc.mutate(h)
 			if _, err := Decode(tc.subject, h, good.Data, 1); err == nil {
 				t.Fatal("decoded a bad message")
@@ -152,4 +149,13 @@ func TestSubjectTokens(t *testing.T) {
 			t.Errorf("ParseSubject(%q) = %q %q %q %v", s, r, ns, n, err)
 		}
 	}
+}
+
+// cloneHeader is a deep copy of h, for a test to spoil.
+func cloneHeader(h nats.Header) nats.Header {
+	out := nats.Header{}
+	for k, v := range h {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
 }

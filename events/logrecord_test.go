@@ -66,10 +66,7 @@ func TestLogRecordRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := nats.Header{}
-			for k, v := range good.Header {
-				h[k] = append([]string(nil), v...)
-			}
+			h := cloneHeader(good.Header)
 			tc.mutate(h)
 			if r, err := DecodeLogRecord(tc.subject, h, good.Data, 1); err == nil {
 				t.Fatalf("decoded a bad message: %+v", r)
