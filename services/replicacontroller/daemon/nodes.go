@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"github.com/go-logr/logr"
+	"github.com/jetplane/jetplane/services/scheduler/placement"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	schedulinghelper "k8s.io/component-helpers/scheduling/corev1"
@@ -42,19 +43,8 @@ func shouldRun(ds *appsv1.DaemonSet, node *corev1.Node) (run, keep bool) {
 // the condition is Unknown) and unschedulable for a cordoned node.
 func nodeTaints(node *corev1.Node) []corev1.Taint {
 	taints := append([]corev1.Taint(nil), node.Spec.Taints...)
-	status := corev1.ConditionFalse
-	for _, c := range node.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			status = c.Status
-			break
-		}
-	}
-	switch status {
-	case corev1.ConditionTrue:
-	case corev1.ConditionUnknown:
-		taints = append(taints, corev1.Taint{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoSchedule})
-	default:
-		taints = append(taints, corev1.Taint{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoSchedule})
+	if t := placement.ConditionTaint(node); t != nil {
+		taints = append(taints, *t)
 	}
 	if node.Spec.Unschedulable {
 		taints = append(taints, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule})

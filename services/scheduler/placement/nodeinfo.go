@@ -89,13 +89,14 @@ func (n *NodeInfo) SetNode(node *corev1.Node) {
 		return
 	}
 	n.allocatable = allocatable(node)
-	n.readyTaint = notReadyTaint(node)
+	n.readyTaint = ConditionTaint(node)
 }
 
-// notReadyTaint is the NoSchedule taint Kubernetes' node lifecycle controller
-// puts on a node by its Ready condition (TaintNodesByCondition): unreachable
-// when Unknown, not-ready when False or absent; nil when Ready.
-func notReadyTaint(node *corev1.Node) *corev1.Taint {
+// ConditionTaint is the NoSchedule taint Kubernetes' node lifecycle
+// controller puts on a node by its Ready condition (TaintNodesByCondition):
+// unreachable when Unknown, not-ready when False or absent; nil when Ready.
+// The DaemonSet decision judges nodes by it too.
+func ConditionTaint(node *corev1.Node) *corev1.Taint {
 	status := corev1.ConditionFalse
 	for _, c := range node.Status.Conditions {
 		if c.Type == corev1.NodeReady {
