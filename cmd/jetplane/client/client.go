@@ -26,34 +26,6 @@ type Client struct {
 	http      *http.Client
 }
 
-// kubeconfig is the part of kubectl's config file a client needs.
-type kubeconfig struct {
-	CurrentContext string `json:"current-context"`
-	Clusters       []struct {
-		Name    string `json:"name"`
-		Cluster struct {
-			Server                   string `json:"server"`
-			CertificateAuthorityData []byte `json:"certificate-authority-data"`
-			CertificateAuthority     string `json:"certificate-authority"`
-			InsecureSkipTLSVerify    bool   `json:"insecure-skip-tls-verify"`
-		} `json:"cluster"`
-	} `json:"clusters"`
-	Users []struct {
-		Name string `json:"name"`
-		User struct {
-			Token string `json:"token"`
-		} `json:"user"`
-	} `json:"users"`
-	Contexts []struct {
-		Name    string `json:"name"`
-		Context struct {
-			Cluster   string `json:"cluster"`
-			User      string `json:"user"`
-			Namespace string `json:"namespace"`
-		} `json:"context"`
-	} `json:"contexts"`
-}
-
 // DefaultKubeconfig is what kubectl would read: $KUBECONFIG (its first
 // file), else ~/.kube/config.
 func DefaultKubeconfig() string {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jetplane/jetplane/cmd/jetplane/client"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/jetplane/jetplane/projections"
@@ -143,7 +144,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil
 	})
 	c.Kubeconfig = filepath.Join(o.DataDir, "kubeconfig")
-	if err := WriteKubeconfig(c.Kubeconfig, c.GatewayURL, c.CAPEM, "admin", c.Token); err != nil {
+	if err := client.WriteKubeconfig(c.Kubeconfig, c.GatewayURL, c.CAPEM, "admin", c.Token); err != nil {
 		return fail(err)
 	}
 	if err := c.startServices(ctx, o); err != nil {

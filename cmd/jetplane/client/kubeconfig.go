@@ -1,4 +1,4 @@
-package up
+package client
 
 import (
 	"fmt"
@@ -7,7 +7,8 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// kubeconfig is the subset of the kubectl config file format Jetplane writes.
+// kubeconfig is the part of kubectl's config file that Jetplane writes
+// (WriteKubeconfig) and its client verbs read (FromKubeconfig).
 type kubeconfig struct {
 	APIVersion     string            `json:"apiVersion"`
 	Kind           string            `json:"kind"`
@@ -23,6 +24,8 @@ type namedCluster struct {
 	Cluster struct {
 		Server                   string `json:"server"`
 		CertificateAuthorityData []byte `json:"certificate-authority-data,omitempty"`
+		CertificateAuthority     string `json:"certificate-authority,omitempty"`
+		InsecureSkipTLSVerify    bool   `json:"insecure-skip-tls-verify,omitempty"`
 	} `json:"cluster"`
 }
 
