@@ -96,17 +96,10 @@ func applyManifest(t *testing.T, c *up.Cluster, file string) {
 	}
 }
 
+// helloPods lists the pods of the hello Deployment.
 func helloPods(t *testing.T, c *up.Cluster) []corev1.Pod {
 	t.Helper()
-	code, out := api(t, c, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dhello", nil)
-	if code != 200 {
-		t.Fatalf("list pods: %d %s", code, out)
-	}
-	var list corev1.PodList
-	if err := json.Unmarshal(out, &list); err != nil {
-		t.Fatal(err)
-	}
-	return list.Items
+	return appPods(t, c, "hello")
 }
 
 func isReady(p *corev1.Pod) bool {

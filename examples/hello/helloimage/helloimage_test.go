@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/jetplane/jetplane/events/eventstest"
 )
 
 func TestBuildBakesVersionAndSkipsExisting(t *testing.T) {
@@ -29,17 +31,13 @@ func TestBuildBakesVersionAndSkipsExisting(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventstest.Eventually(t, 10*time.Second, func() error {
 		body, err := get("http://127.0.77.7:18080/version")
-		if err == nil && body == "7" {
-			break
+		if err == nil && body != "7" {
+			err = fmt.Errorf("/version answered %q", body)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/version: %q %v", body, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err
+	})
 	if err := Build(ctx, dir, "7"); err != nil {
 		t.Fatal(err)
 	}
