@@ -40,6 +40,14 @@ func (c Config) LeaseBucket() string      { return c.Prefix + "leases" }
 func (c Config) SnapshotStore() string    { return c.Prefix + "snapshots" }
 func (c Config) AllocationBucket() string { return c.Prefix + "allocations" }
 
+// NodeLeasePrefix begins the node heartbeat keys of the leases bucket:
+// agents renew NodeLeaseKey(node), the node lifecycle controller watches
+// the prefix.
+const NodeLeasePrefix = "node."
+
+// NodeLeaseKey is a node's heartbeat key in the leases bucket.
+func NodeLeaseKey(node string) string { return NodeLeasePrefix + node }
+
 func (c Config) replicas() int {
 	if c.Replicas < 1 {
 		return 1

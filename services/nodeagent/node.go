@@ -21,7 +21,7 @@ import (
 const KubeletVersion = "v1.32.0-jetplane"
 
 // LeaseKey is the node's heartbeat key in the leases bucket.
-func LeaseKey(node string) string { return "node." + node }
+func LeaseKey(node string) string { return events.NodeLeaseKey(node) }
 
 // register creates or updates the Node, retrying on conflicts.
 func (a *agent) register(ctx context.Context) error {

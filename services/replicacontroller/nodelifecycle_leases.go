@@ -5,18 +5,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jetplane/jetplane/events"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/sirupsen/logrus"
 )
-
-// nodeLeasePrefix begins the node heartbeat keys (nodeagent.LeaseKey).
-const nodeLeasePrefix = "node."
 
 // watch follows the node heartbeat keys of the leases bucket until ctx ends,
 // recording each renewal and queueing its node. A node whose lease is
 // renewed while it is Unknown gets decided again at once.
 func (h *heartbeats) watch(ctx context.Context, kv jetstream.KeyValue, now func() time.Time, queue func(string), log *logrus.Entry) {
-	prefix := nodeLeasePrefix
+	prefix := events.NodeLeasePrefix
 	for ctx.Err() == nil {
 		w, err := kv.Watch(ctx, prefix+">", jetstream.IgnoreDeletes())
 		if err != nil {

@@ -20,8 +20,8 @@ import (
 )
 
 func TestNodeLeasePrefixIsTheAgents(t *testing.T) {
-	if got := nodeagent.LeaseKey("n1"); got != nodeLeasePrefix+"n1" {
-		t.Fatalf("agent lease key %q, watched prefix %q", got, nodeLeasePrefix)
+	if got := nodeagent.LeaseKey("n1"); got != events.NodeLeasePrefix+"n1" {
+		t.Fatalf("agent lease key %q, watched prefix %q", got, events.NodeLeasePrefix)
 	}
 }
 

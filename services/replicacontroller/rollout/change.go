@@ -39,9 +39,6 @@ func (r *Result) add(a Action, resource string, obj events.Object) {
 
 func (r *Result) requeueAfter(d time.Duration) { (*workload.Result)(r).RequeueAfter(d) }
 
-// expectedOf reads the resourceVersion an object was read at.
-func expectedOf(obj metav1.Object) uint64 { return workload.ExpectedOf(obj) }
-
 // Label and annotation keys Kubernetes uses for Deployments.
 const (
 	PodTemplateHashLabel        = "pod-template-hash"
