@@ -48,7 +48,12 @@ func (r *run) measureAPI(ctx context.Context) (APIResult, error) {
 	for i := range total {
 		due := start.Add(time.Duration(i) * interval)
 		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
+			select {
+			case <-ctx.Done():
+				wg.Wait()
+				return APIResult{}, ctx.Err()
+			case <-time.After(d):
+			}
 		}
 		sem <- struct{}{}
 		wg.Add(1)
