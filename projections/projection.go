@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -170,22 +169,15 @@ func AsOf(ctx context.Context, log *events.Log, seq uint64) (*State, error) {
 	if seq == 0 {
 		return st, nil
 	}
-	reached := errors.New("reached")
-	err = log.Follow(ctx, events.FilterSubject("", ""), 1, func(ev *events.Event, decErr error) error {
-		if ev.Seq > seq {
-			return reached
-		}
+	err = log.Replay(ctx, events.FilterSubject("", ""), 1, seq, func(ev *events.Event, decErr error) error {
 		if decErr != nil {
 			st.Skip(ev.Seq)
 		} else if _, _, err := st.Apply(ev); err != nil {
 			logrus.WithField("seq", ev.Seq).WithError(err).Warn("as-of replay: skipping event")
 		}
-		if ev.Seq >= seq {
-			return reached
-		}
 		return nil
 	})
-	if !errors.Is(err, reached) {
+	if err != nil {
 		return nil, fmt.Errorf("as of %d: %w", seq, err)
 	}
 	return st, nil
