@@ -6,7 +6,6 @@ import (
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
-	"github.com/nats-io/nats.go"
 )
 
 // CloudEvents binary mode over NATS: every attribute is a "ce-" header and
@@ -25,15 +24,29 @@ const (
 
 	SpecVersion = "1.0"
 	ContentType = "application/json"
+
+	// HeaderMsgID is JetStream's de-duplication header: the event id, so
+	// a retried append lands once.
+	HeaderMsgID = "Nats-Msg-Id"
 )
+
+// Header is a message's headers (NATS headers have this shape).
+type Header = map[string][]string
+
+// Message is an encoded event or log record: what the log stores.
+type Message struct {
+	Subject string
+	Header  Header
+	Data    []byte
+}
 
 // Encode turns an event into the NATS message that stores it. Nats-Msg-Id
 // carries the event id so a retried append is de-duplicated by JetStream.
-func Encode(e *Event) (*nats.Msg, error) {
+func Encode(e *Event) (*Message, error) {
 	if err := e.validate(); err != nil {
 		return nil, err
 	}
-	h := make(nats.Header, 12)
+	h := make(Header, 12)
 	// Direct map writes: header names are fixed and already canonical for us,
 	// and lower-case names are what the CloudEvents NATS binding specifies.
 	h[HeaderSpecVersion] = []string{SpecVersion}
@@ -53,12 +66,12 @@ func Encode(e *Event) (*nats.Msg, error) {
 	if e.CausationID != "" {
 		h[HeaderCausationID] = []string{e.CausationID}
 	}
-	h[nats.MsgIdHdr] = []string{e.ID}
-	return &nats.Msg{Subject: e.NATSSubject(), Header: h, Data: e.Data}, nil
+	h[HeaderMsgID] = []string{e.ID}
+	return &Message{Subject: e.NATSSubject(), Header: h, Data: e.Data}, nil
 }
 
 // Decode reads a stored message back into an event.
-func Decode(subject string, h nats.Header, data []byte, seq uint64) (*Event, error) {
+func Decode(subject string, h Header, data []byte, seq uint64) (*Event, error) {
 	res, ns, name, err := ParseSubject(subject)
 	if err != nil {
 		return nil, err
@@ -101,7 +114,7 @@ func Decode(subject string, h nats.Header, data []byte, seq uint64) (*Event, err
 
 var schemaVersionText = strconv.Itoa(SchemaVersion)
 
-func first(h nats.Header, k string) string {
+func first(h Header, k string) string {
 	if v := h[k]; len(v) > 0 {
 		return v[0]
 	}

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -32,7 +30,7 @@ func goldenEvent() *Event {
 }
 
 // render prints a message deterministically: subject, sorted headers, body.
-func render(m *nats.Msg) string {
+func render(m *Message) string {
 	var b strings.Builder
 	b.WriteString("subject: " + m.Subject + "\n")
 	keys := make([]string, 0, len(m.Header))
@@ -113,14 +111,14 @@ func TestDecodeRejects(t *testing.T) {
 	tests := []struct {
 		name    string
 		subject string
-		mutate  func(h nats.Header)
+		mutate  func(h Header)
 	}{
-		{"foreign subject", "other.subject", func(nats.Header) {}},
-		{"short subject", "jetplane.ev.pods.default", func(nats.Header) {}},
-		{"wrong specversion", good.Subject, func(h nats.Header) { h[HeaderSpecVersion] = []string{"0.3"} }},
-		{"no id", good.Subject, func(h nats.Header) { delete(h, HeaderID) }},
-		{"bad time", good.Subject, func(h nats.Header) { h[HeaderTime] = []string{"yesterday"} }},
-		{"foreign type", good.Subject, func(h nats.Header) { h[HeaderType] = []string{"com.example.x"} }},
+		{"foreign subject", "other.subject", func(Header) {}},
+		{"short subject", "jetplane.ev.pods.default", func(Header) {}},
+		{"wrong specversion", good.Subject, func(h Header) { h[HeaderSpecVersion] = []string{"0.3"} }},
+		{"no id", good.Subject, func(h Header) { delete(h, HeaderID) }},
+		{"bad time", good.Subject, func(h Header) { h[HeaderTime] = []string{"yesterday"} }},
+		{"foreign type", good.Subject, func(h Header) { h[HeaderType] = []string{"com.example.x"} }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,8 +150,8 @@ func TestSubjectTokens(t *testing.T) {
 }
 
 // cloneHeader is a deep copy of h, for a test to spoil.
-func cloneHeader(h nats.Header) nats.Header {
-	out := nats.Header{}
+func cloneHeader(h Header) Header {
+	out := Header{}
 	for k, v := range h {
 		out[k] = append([]string(nil), v...)
 	}

@@ -1,7 +1,8 @@
-// Package events is Jetplane's contract with its log: the resource registry,
-// NATS subjects, the CloudEvents codec, the single append path with optimistic
-// concurrency (Nats-Expected-Last-Subject-Sequence), stream and KV setup, and
-// an embedded NATS server used by `jetplane up` and by tests.
+// Package events is Jetplane's contract with its log, and imports no NATS:
+// the resource registry, subjects, the CloudEvents codec (to and from a
+// plain Message), Origin and Cause, the write and lifecycle rules, the one
+// object decoder, and the ports (Appender, Reader, Store, KV, BlobStore)
+// that the JetStream adapter, events/natslog, implements.
 //
 // Every change to every object is one event on subject
 // jetplane.ev.<resource>.<namespace>.<name> whose data is the full object as it

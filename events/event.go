@@ -87,3 +87,16 @@ func (e *Event) validate() error {
 	}
 	return nil
 }
+
+// ConflictError says which subject moved on. It matches ErrConflict.
+type ConflictError struct {
+	Subject  string
+	Expected uint64
+}
+
+func (c *ConflictError) Error() string {
+	return fmt.Sprintf("%s: expected last sequence %d: %v", c.Subject, c.Expected, ErrConflict)
+}
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (c *ConflictError) Is(target error) bool { return target == ErrConflict }

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/nats-io/nats.go"
 )
 
 // Container output lives on the LOGS stream, one message per line a
@@ -111,22 +109,22 @@ func (r *LogRecord) validate() error {
 }
 
 // EncodeLogRecord turns a record into the message that stores it.
-func EncodeLogRecord(r *LogRecord) (*nats.Msg, error) {
+func EncodeLogRecord(r *LogRecord) (*Message, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	h := make(nats.Header, 4)
+	h := make(Header, 4)
 	h[HeaderLogStream] = []string{r.Stream}
 	h[HeaderLogTime] = []string{r.Time.UTC().Format(time.RFC3339Nano)}
 	h[HeaderLogLine] = []string{strconv.FormatUint(r.Line, 10)}
 	if r.Partial {
 		h[HeaderLogPartial] = []string{"true"}
 	}
-	return &nats.Msg{Subject: r.Subject(), Header: h, Data: r.Data}, nil
+	return &Message{Subject: r.Subject(), Header: h, Data: r.Data}, nil
 }
 
 // DecodeLogRecord reads a stored message back into a record.
-func DecodeLogRecord(subject string, h nats.Header, data []byte, seq uint64) (*LogRecord, error) {
+func DecodeLogRecord(subject string, h Header, data []byte, seq uint64) (*LogRecord, error) {
 	a, err := ParseLogSubject(subject)
 	if err != nil {
 		return nil, err
@@ -169,4 +167,11 @@ func SplitLogLine(line []byte, max int) [][]byte {
 		line = line[cut:]
 	}
 	return append(pieces, line)
+}
+
+// LoggedAttempt is a run the LOGS stream holds records of.
+type LoggedAttempt struct {
+	LogAttempt
+	Records uint64 // how many
+	Last    *LogRecord
 }

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/nats-io/nats.go"
 )
 
 func goldenLogRecords() map[string]*LogRecord {
@@ -52,17 +50,17 @@ func TestLogRecordRejects(t *testing.T) {
 	tests := []struct {
 		name    string
 		subject string
-		mutate  func(h nats.Header)
+		mutate  func(h Header)
 	}{
-		{"event subject", "jetplane.ev.pods.default.web", func(nats.Header) {}},
-		{"container subject without run", "jetplane.logs.default.web.app", func(nats.Header) {}},
-		{"negative attempt", "jetplane.logs.default.web.app.uid.-1", func(nats.Header) {}},
-		{"attempt not a number", "jetplane.logs.default.web.app.uid.x", func(nats.Header) {}},
-		{"no time", good.Subject, func(h nats.Header) { delete(h, HeaderLogTime) }},
-		{"bad time", good.Subject, func(h nats.Header) { h[HeaderLogTime] = []string{"noon"} }},
-		{"no line", good.Subject, func(h nats.Header) { delete(h, HeaderLogLine) }},
-		{"line zero", good.Subject, func(h nats.Header) { h[HeaderLogLine] = []string{"0"} }},
-		{"unknown stream", good.Subject, func(h nats.Header) { h[HeaderLogStream] = []string{"stdin"} }},
+		{"event subject", "jetplane.ev.pods.default.web", func(Header) {}},
+		{"container subject without run", "jetplane.logs.default.web.app", func(Header) {}},
+		{"negative attempt", "jetplane.logs.default.web.app.uid.-1", func(Header) {}},
+		{"attempt not a number", "jetplane.logs.default.web.app.uid.x", func(Header) {}},
+		{"no time", good.Subject, func(h Header) { delete(h, HeaderLogTime) }},
+		{"bad time", good.Subject, func(h Header) { h[HeaderLogTime] = []string{"noon"} }},
+		{"no line", good.Subject, func(h Header) { delete(h, HeaderLogLine) }},
+		{"line zero", good.Subject, func(h Header) { h[HeaderLogLine] = []string{"0"} }},
+		{"unknown stream", good.Subject, func(h Header) { h[HeaderLogStream] = []string{"stdin"} }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,18 +6,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/nats-io/nats.go"
 )
 
 // parseRendered reads back a message in the golden files' format.
-func parseRendered(t *testing.T, text string) *nats.Msg {
+func parseRendered(t *testing.T, text string) *Message {
 	t.Helper()
 	head, body, ok := strings.Cut(text, "\n\n")
 	if !ok {
 		t.Fatalf("no blank line in %q", text)
 	}
-	m := &nats.Msg{Header: nats.Header{}, Data: []byte(strings.TrimSuffix(body, "\n"))}
+	m := &Message{Header: Header{}, Data: []byte(strings.TrimSuffix(body, "\n"))}
 	for _, line := range strings.Split(head, "\n") {
 		k, v, _ := strings.Cut(line, ": ")
 		if k == "subject" {

@@ -60,3 +60,11 @@ func ParseSubject(subj string) (resource, namespace, name string, err error) {
 	}
 	return parts[0], DecodeToken(parts[1]), DecodeToken(parts[2]), nil
 }
+
+// NodeLeasePrefix begins the node heartbeat keys of the leases bucket:
+// agents renew NodeLeaseKey(node), the node lifecycle controller watches
+// the prefix.
+const NodeLeasePrefix = "node."
+
+// NodeLeaseKey is a node's heartbeat key in the leases bucket.
+func NodeLeaseKey(node string) string { return NodeLeasePrefix + node }

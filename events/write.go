@@ -1,7 +1,6 @@
 package events
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -84,21 +83,6 @@ func NewEvent(o Origin, w Write, now time.Time) (*Event, error) {
 		Name:          w.Object.GetName(),
 		Data:          data,
 	}, nil
-}
-
-// Write appends the change with CAS and returns the stored event; the object's
-// resourceVersion is set to the new sequence.
-func (l *Log) Write(ctx context.Context, o Origin, w Write) (*Event, error) {
-	e, err := NewEvent(o, w, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	seq, err := l.Append(ctx, e, w.Expected)
-	if err != nil {
-		return nil, err
-	}
-	w.Object.SetResourceVersion(FormatRV(seq))
-	return e, nil
 }
 
 // PrepareCreate fills what the system assigns when an object is created.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway/apis"
-	"github.com/nats-io/nats.go/jetstream"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -124,23 +123,23 @@ func (s *Server) reserve(ctx context.Context, key, owner string) (bool, error) {
 	if err == nil {
 		return true, nil
 	}
-	if !errors.Is(err, jetstream.ErrKeyExists) {
+	if !errors.Is(err, events.ErrKeyExists) {
 		return false, fmt.Errorf("allocate %s: %w", key, err)
 	}
 	cur, err := kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	if errors.Is(err, events.ErrNotFound) {
 		return s.reserve(ctx, key, owner) // released meanwhile
 	}
 	if err != nil {
 		return false, fmt.Errorf("allocate %s: %w", key, err)
 	}
-	if string(cur.Value()) == owner {
+	if string(cur.Value) == owner {
 		return true, nil
 	}
-	if !s.stale(ctx, key, string(cur.Value()), cur.Created()) {
+	if !s.stale(ctx, key, string(cur.Value), cur.Created) {
 		return false, nil
 	}
-	if _, err := kv.Update(ctx, key, []byte(owner), cur.Revision()); err != nil {
+	if _, err := kv.Update(ctx, key, []byte(owner), cur.Revision); err != nil {
 		return false, nil // someone else took it over first
 	}
 	return true, nil
@@ -172,8 +171,8 @@ func (s *Server) releaseKeys(keys []string, svc *corev1.Service) {
 	defer cancel()
 	owner := ownerValue(svc)
 	for _, k := range keys {
-		if e, err := s.log.Allocations().Get(ctx, k); err == nil && string(e.Value()) == owner {
-			_ = s.log.Allocations().Delete(ctx, k, jetstream.LastRevision(e.Revision()))
+		if e, err := s.log.Allocations().Get(ctx, k); err == nil && string(e.Value) == owner {
+			_ = s.log.Allocations().Delete(ctx, k, e.Revision)
 		}
 	}
 }

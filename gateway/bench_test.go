@@ -26,7 +26,7 @@ func BenchmarkGateway(b *testing.B) {
 		l := eventstest.Log(b)
 		data := podJSON(0)
 		for i := 0; b.Loop(); i++ {
-			if _, err := l.JS.Publish(ctx, fmt.Sprintf("jetplane.ev.pods.default.raw-%d", i), data); err != nil {
+			if err := l.PublishRaw(ctx, fmt.Sprintf("jetplane.ev.pods.default.raw-%d", i), data, false); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -4,6 +4,6 @@
 // package apis), append one event with compare-and-set on the object's
 // resourceVersion, and wait until the projection has applied that event
 // before answering, so a client always reads its own writes. Watches stream
-// from the log itself (events.Log.Follow), so any past resourceVersion the
+// from the log itself (natslog.Log.Follow), so any past resourceVersion the
 // stream still holds can be resumed.
 package gateway

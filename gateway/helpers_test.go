@@ -10,15 +10,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // testGateway is a gateway over a fresh embedded JetStream, served by httptest.
 type testGateway struct {
 	t      testing.TB
-	log    *events.Log
+	log    *natslog.Log
 	server *Server
 	http   *httptest.Server
 	token  string

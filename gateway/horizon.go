@@ -26,16 +26,15 @@ type Horizon struct {
 }
 
 func (s *Server) horizon(w http.ResponseWriter, r *http.Request) {
-	info, err := s.log.Stream().Info(r.Context())
+	st, err := s.log.Info(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	st, cfg := info.State, info.Config
 	h := Horizon{Kind: "Horizon", FirstRevision: st.FirstSeq, FirstTime: st.FirstTime, LastRevision: st.LastSeq,
-		LastTime: st.LastTime, Events: st.Msgs, Bytes: st.Bytes, MaxAge: cfg.MaxAge.String(),
-		MaxBytes: max(cfg.MaxBytes, 0), Complete: st.FirstSeq <= 1}
-	if st.Msgs == 0 {
+		LastTime: st.LastTime, Events: st.Events, Bytes: st.Bytes, MaxAge: st.MaxAge.String(),
+		MaxBytes: max(st.MaxBytes, 0), Complete: st.FirstSeq <= 1}
+	if st.Events == 0 {
 		h.FirstTime, h.LastTime = time.Time{}, time.Time{}
 	}
 	writeJSON(w, http.StatusOK, h)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway/apis"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/sirupsen/logrus"
@@ -19,7 +20,7 @@ import (
 
 // Config of one gateway instance.
 type Config struct {
-	Log      *events.Log
+	Log      *natslog.Log
 	Instance string       // for the event source "jetplane/gateway/<instance>"
 	Addr     string       // listen address, default "127.0.0.1:8080"
 	Listener net.Listener // optional; if set, used instead of Addr (tests)
@@ -42,7 +43,7 @@ var protectedNamespaces = []string{"default", "kube-system", "kube-public"}
 // Server is the HTTP API over one projection of the log.
 type Server struct {
 	cfg     Config
-	log     *events.Log
+	log     *natslog.Log
 	proj    *projections.Projection
 	source  string
 	metrics *metrics

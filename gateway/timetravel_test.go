@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -19,11 +18,10 @@ func TestReadsAtAPastRevisionOrTime(t *testing.T) {
 		"Content-Type", "application/merge-patch+json").into(t, &labelled)
 	// The log's own clock is the reference for times: the receive time of
 	// the label change.
-	m, err := g.log.Stream().GetMsg(t.Context(), parseRV(t, labelled.ResourceVersion))
+	labelledAt, err := g.log.StoredAt(t.Context(), parseRV(t, labelled.ResourceVersion))
 	if err != nil {
 		t.Fatal(err)
 	}
-	labelledAt := m.Time
 	g.must(http.StatusOK, "DELETE", podsPath("default")+"/a", nil)
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("b", nil, ""))
 
@@ -80,7 +78,7 @@ func TestReadsAtAPastRevisionOrTime(t *testing.T) {
 		t.Fatalf("horizon: %+v", h)
 	}
 	// Once retention trims the beginning of history, the past is Gone.
-	if err := g.log.Stream().Purge(t.Context(), jetstream.WithPurgeSequence(2)); err != nil {
+	if err := g.log.PurgeBefore(t.Context(), 2); err != nil {
 		t.Fatal(err)
 	}
 	g.must(http.StatusGone, "GET", podsPath("default")+exact(labelled.ResourceVersion), nil).status(t)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
-	"github.com/nats-io/nats.go/jetstream"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -174,7 +173,11 @@ func TestWatchFromTrimmedHistoryIsGone(t *testing.T) {
 	for i := range 5 {
 		g.must(http.StatusCreated, "POST", podsPath("default"), pod(fmt.Sprintf("p%d", i), nil, ""))
 	}
-	if err := g.log.Stream().Purge(t.Context(), jetstream.WithPurgeKeep(2)); err != nil {
+	_, last, err := g.log.Bounds(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.log.PurgeBefore(t.Context(), last-1); err != nil {
 		t.Fatal(err)
 	}
 	first, _, err := g.log.Bounds(t.Context())

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 )
 
@@ -29,7 +29,7 @@ func (r *run) replay(ctx context.Context) (Replay, error) {
 	// comes after (the peak RSS).
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	full, took, err := r.startProjection(ctx, name, events.Config{})
+	full, took, err := r.startProjection(ctx, name, natslog.Config{})
 	if err != nil {
 		return Replay{}, err
 	}
@@ -44,7 +44,7 @@ func (r *run) replay(ctx context.Context) (Replay, error) {
 	}
 	r.progress("replay: %d events in %s; now from the snapshot at %d", res.Events, res.Full, res.SnapshotAt)
 	// Snapshots on, but never due during the measure.
-	again, took, err := r.startProjection(ctx, name, events.Config{SnapshotEvery: 1 << 62, SnapshotInterval: 1 << 62})
+	again, took, err := r.startProjection(ctx, name, natslog.Config{SnapshotEvery: 1 << 62, SnapshotInterval: 1 << 62})
 	if err != nil {
 		return res, err
 	}
@@ -59,22 +59,17 @@ func (r *run) replay(ctx context.Context) (Replay, error) {
 // startProjection opens a connection, starts a projection on it and times
 // Start (which returns once the projection has caught up with the log).
 // The projection stops, and its connection closes, when ctx ends.
-func (r *run) startProjection(ctx context.Context, name string, cfg events.Config) (*projections.Projection, time.Duration, error) {
-	nc, err := events.Connect(r.log.NC.ConnectedUrl(), "jetplane-loadtest-replay")
-	if err != nil {
-		return nil, 0, fmt.Errorf("loadtest: replay: %w", err)
-	}
-	context.AfterFunc(ctx, nc.Close)
+func (r *run) startProjection(ctx context.Context, name string, cfg natslog.Config) (*projections.Projection, time.Duration, error) {
 	cfg.Prefix = r.log.Config.Prefix
-	l, err := events.Open(ctx, nc, cfg)
+	l, err := natslog.Dial(ctx, r.log.URL(), "jetplane-loadtest-replay", cfg)
 	if err != nil {
-		nc.Close()
 		return nil, 0, fmt.Errorf("loadtest: replay: %w", err)
 	}
+	context.AfterFunc(ctx, l.Close)
 	p := projections.New(l, name)
 	t := time.Now()
 	if err := p.Start(ctx); err != nil {
-		nc.Close()
+		l.Close()
 		return nil, 0, fmt.Errorf("loadtest: replay: %w", err)
 	}
 	return p, time.Since(t), nil
@@ -86,9 +81,9 @@ func (r *run) memory(ctx context.Context) Memory {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	m := Memory{RSSBytes: procStatus("VmRSS"), PeakRSSBytes: peakRSS(), HeapInuseBytes: ms.HeapInuse}
-	if info, err := r.log.Stream().Info(ctx); err == nil {
-		m.StreamBytes, m.StreamEvents = info.State.Bytes, info.State.Msgs
-		m.BytesPerEvent = float64(info.State.Bytes) / float64(max(1, info.State.Msgs))
+	if info, err := r.log.Info(ctx); err == nil {
+		m.StreamBytes, m.StreamEvents = info.Bytes, info.Events
+		m.BytesPerEvent = float64(info.Bytes) / float64(max(1, info.Events))
 	}
 	if r.inProc {
 		m.Note = "memory: one process holds the NATS server, every service, the hollow nodes and the load generator"

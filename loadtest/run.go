@@ -11,7 +11,7 @@ import (
 
 	"github.com/jetplane/jetplane/cmd/jetplane/client"
 	"github.com/jetplane/jetplane/cmd/jetplane/up"
-	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/services/nodeagent"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -22,7 +22,7 @@ const Namespace = "loadtest"
 // run is one load test's environment.
 type run struct {
 	cfg     Config
-	log     *events.Log
+	log     *natslog.Log
 	api     *client.Client
 	start   time.Time
 	inProc  bool
@@ -99,19 +99,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // and returns what stops it.
 func (r *run) open(ctx context.Context) (func(), error) {
 	if r.cfg.NATSURL != "" {
-		nc, err := events.Connect(r.cfg.NATSURL, "jetplane-loadtest")
-		if err != nil {
-			return nil, fmt.Errorf("loadtest: %w", err)
-		}
-		if r.log, err = events.Open(ctx, nc, events.Config{}); err != nil {
-			nc.Close()
+		var err error
+		if r.log, err = natslog.Dial(ctx, r.cfg.NATSURL, "jetplane-loadtest", natslog.Config{}); err != nil {
 			return nil, fmt.Errorf("loadtest: %w", err)
 		}
 		if r.api, err = client.FromKubeconfig(r.cfg.Kubeconfig); err != nil {
-			nc.Close()
+			r.log.Close()
 			return nil, fmt.Errorf("loadtest: %w", err)
 		}
-		return func() { r.fleetWG.Wait(); nc.Close() }, nil
+		return func() { r.fleetWG.Wait(); r.log.Close() }, nil
 	}
 	dir, cleanup := r.cfg.DataDir, func() {}
 	if dir == "" {
@@ -123,7 +119,7 @@ func (r *run) open(ctx context.Context) (func(), error) {
 	}
 	r.progress("starting the all-in-one control plane in %s", dir)
 	c, err := up.Start(ctx, up.Options{DataDir: dir, GatewayAddr: "127.0.0.1:0", NATSPort: -1, Runtime: nodeagent.RuntimeHollow,
-		NodeName: nodeName(0), IngressAddr: "-", Events: events.Config{SnapshotEvery: up.DefaultSnapshotEvery, SnapshotInterval: up.DefaultSnapshotInterval}})
+		NodeName: nodeName(0), IngressAddr: "-", Events: natslog.Config{SnapshotEvery: up.DefaultSnapshotEvery, SnapshotInterval: up.DefaultSnapshotInterval}})
 	if err != nil {
 		cleanup()
 		return nil, fmt.Errorf("loadtest: %w", err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,10 +17,11 @@ import (
 const replayEvents = 20000
 
 // seedLog appends replayEvents pod creates with async publishes (fast set-up).
-func seedLog(b *testing.B) *events.Log {
+func seedLog(b *testing.B) *natslog.Log {
 	b.Helper()
 	l := eventstest.Log(b)
 	pods := events.MustLookup("pods")
+	evs := make([]*events.Event, 0, replayEvents)
 	for i := 0; i < replayEvents; i++ {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p-%d", i), Namespace: "default",
 			Labels: map[string]string{"app": "web"}}, Spec: corev1.PodSpec{NodeName: fmt.Sprintf("n%d", i%10),
@@ -29,15 +31,12 @@ func seedLog(b *testing.B) *events.Log {
 		if err != nil {
 			b.Fatal(err)
 		}
-		m, _ := events.Encode(ev)
-		if _, err := l.JS.PublishMsgAsync(m); err != nil {
-			b.Fatal(err)
-		}
+		evs = append(evs, ev)
 	}
-	select {
-	case <-l.JS.PublishAsyncComplete():
-	case <-time.After(time.Minute):
-		b.Fatal("seeding timed out")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := l.AppendUnchecked(ctx, evs); err != nil {
+		b.Fatal(err)
 	}
 	return l
 }

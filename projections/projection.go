@@ -18,7 +18,7 @@ type Listener func(prev, cur *Entry, ev *events.Event)
 
 // Projection keeps a State up to date with the log.
 type Projection struct {
-	log       *events.Log
+	log       events.Store
 	name      string
 	state     *State
 	listeners []Listener
@@ -28,7 +28,7 @@ type Projection struct {
 	err     error
 	done    chan struct{}
 
-	// Snapshots (events.Config.SnapshotEvery): events applied since the
+	// Snapshots (events.SnapshotPolicy): events applied since the
 	// last one (projection goroutine only), and whether one is being saved
 	// (under mu).
 	sinceSnapshot  uint64
@@ -39,7 +39,7 @@ type Projection struct {
 }
 
 // New makes a projection named for logs (the owning service).
-func New(log *events.Log, name string) *Projection {
+func New(log events.Store, name string) *Projection {
 	return &Projection{log: log, name: name, state: NewState(), changed: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -59,7 +59,7 @@ func (p *Projection) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("projection %s: %w", p.name, err)
 	}
-	if p.log.Config.SnapshotEvery > 0 || p.log.Config.SnapshotInterval > 0 {
+	if p.log.SnapshotPolicy() != (events.SnapshotPolicy{}) {
 		p.loadSnapshot(ctx)
 	}
 	go p.run(ctx)
@@ -154,7 +154,7 @@ func (p *Projection) Done() <-chan struct{} { return p.done }
 // AsOf rebuilds the state as it stood right after sequence seq: time travel.
 // It fails with events.ErrHistoryTrimmed when the stream no longer holds the
 // beginning of history.
-func AsOf(ctx context.Context, log *events.Log, seq uint64) (*State, error) {
+func AsOf(ctx context.Context, log events.Reader, seq uint64) (*State, error) {
 	first, last, err := log.Bounds(ctx)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -40,7 +41,7 @@ func newHistory(seed uint64) *history {
 }
 
 // append writes n random changes and returns the last sequence.
-func (h *history) append(t *testing.T, l *events.Log, n int) uint64 {
+func (h *history) append(t *testing.T, l *natslog.Log, n int) uint64 {
 	t.Helper()
 	ctx := context.Background()
 	rng, objs, tomb := h.rng, h.objs, h.tomb

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,10 +27,11 @@ func restartEvents() int {
 
 // seedChanges appends n changes to n/20 pods (each pod created, then
 // changed 19 times, as status reports do) with async publishes.
-func seedChanges(b *testing.B, l *events.Log, from, n int) {
+func seedChanges(b *testing.B, l *natslog.Log, from, n int) {
 	b.Helper()
 	pods := events.MustLookup("pods")
 	objects := max(restartEvents()/20, 1)
+	evs := make([]*events.Event, 0, n)
 	for i := from; i < from+n; i++ {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p-%d", i%objects), Namespace: "default",
 			Labels: map[string]string{"app": "web", "gen": strconv.Itoa(i / objects)}},
@@ -43,18 +45,12 @@ func seedChanges(b *testing.B, l *events.Log, from, n int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		m, _ := events.Encode(ev)
-		if _, err := l.JS.PublishMsgAsync(m); err != nil {
-			b.Fatal(err)
-		}
-		if (i+1)%2000 == 0 { // stay under the async publish window
-			<-l.JS.PublishAsyncComplete()
-		}
+		evs = append(evs, ev)
 	}
-	select {
-	case <-l.JS.PublishAsyncComplete():
-	case <-time.After(5 * time.Minute):
-		b.Fatal("seeding timed out")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := l.AppendUnchecked(ctx, evs); err != nil {
+		b.Fatal(err)
 	}
 }
 

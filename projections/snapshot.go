@@ -116,8 +116,8 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 		e := &Entry{Resource: se.Resource, Namespace: se.Namespace, Name: se.Name, Seq: se.Seq, Type: se.Type,
 			EventID: se.EventID, CorrelationID: se.CorrelationID}
 		if len(se.Object) > 0 {
-			obj := res.New()
-			if err := json.Unmarshal(se.Object, obj); err != nil {
+			obj, err := events.DecodeObject(res, se.Object)
+			if err != nil {
 				return nil, fmt.Errorf("%w: %s: %w", ErrBadSnapshot, e.Key(), err)
 			}
 			obj.SetResourceVersion(events.FormatRV(se.Seq))

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/sirupsen/logrus"
 )
 
@@ -22,8 +21,8 @@ const snapshotTimeout = 2 * time.Minute
 // log is ignored with a warning: the log is the truth, replayed in full.
 func (p *Projection) loadSnapshot(ctx context.Context) {
 	log := logrus.WithFields(logrus.Fields{"service": p.name, "snapshot": p.name})
-	data, err := p.log.Snapshots().GetBytes(ctx, p.name)
-	if errors.Is(err, jetstream.ErrObjectNotFound) {
+	data, err := p.log.Snapshots().Get(ctx, p.name)
+	if errors.Is(err, events.ErrNotFound) {
 		return
 	}
 	if err != nil {
@@ -73,7 +72,7 @@ func (p *Projection) matchesLog(ctx context.Context, st *State) error {
 	}
 	newest := es[len(es)-1]
 	ev, err := p.log.Get(ctx, newest.Seq)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
+	if errors.Is(err, events.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -88,7 +87,8 @@ func (p *Projection) matchesLog(ctx context.Context, st *State) error {
 // maybeSnapshot starts a snapshot when enough events went by since the
 // last one and none is under way. Called on the projection's goroutine.
 func (p *Projection) maybeSnapshot(ctx context.Context) {
-	every, interval := p.log.Config.SnapshotEvery, p.log.Config.SnapshotInterval
+	policy := p.log.SnapshotPolicy()
+	every, interval := policy.Every, policy.Interval
 	p.sinceSnapshot++
 	// A snapshot costs the whole state; waiting for at least as many
 	// events as it held keeps that cost per event constant as the state
@@ -135,11 +135,11 @@ func (p *Projection) SaveSnapshot(ctx context.Context) (uint64, error) {
 	p.snapshotSize.Store(uint64(h.Entries))
 	ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
 	defer cancel()
-	meta := jetstream.ObjectMeta{Name: p.name, Headers: map[string][]string{
+	headers := map[string][]string{
 		"Jetplane-Snapshot-Format": {strconv.Itoa(SnapshotFormat)},
 		"Jetplane-Snapshot-Seq":    {strconv.FormatUint(last, 10)},
-	}}
-	if _, err := p.log.Snapshots().Put(ctx, meta, &buf); err != nil {
+	}
+	if err := p.log.Snapshots().Put(ctx, p.name, headers, &buf); err != nil {
 		return 0, fmt.Errorf("snapshot %s at %d: %w", p.name, last, err)
 	}
 	logrus.WithFields(logrus.Fields{"service": p.name, "seq": last}).Debug("snapshot saved")

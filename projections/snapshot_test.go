@@ -50,7 +50,7 @@ func TestRestartFromSnapshotReplaysTheTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventstest.Eventually(t, 10*time.Second, func() error {
-		_, err := l.Snapshots().GetInfo(ctx, "svc")
+		_, err := l.Snapshots().Get(ctx, "svc")
 		return err
 	})
 	last := h.append(t, l, 120)
@@ -122,7 +122,7 @@ func TestUnusableSnapshotsAreIgnored(t *testing.T) {
 			l := eventstest.Log(t)
 			l.Config.SnapshotEvery = 1000
 			last := newHistory(4).append(t, l, 80)
-			if _, err := l.Snapshots().PutBytes(ctx, "svc", data); err != nil {
+			if err := l.Snapshots().Put(ctx, "svc", nil, bytes.NewReader(data)); err != nil {
 				t.Fatal(err)
 			}
 			p := projections.New(l, "svc")
@@ -157,7 +157,7 @@ func TestSnapshotAfterAnInterval(t *testing.T) {
 	// triggers a snapshot.
 	eventstest.Eventually(t, 10*time.Second, func() error {
 		h.append(t, l, 1)
-		_, err := l.Snapshots().GetInfo(ctx, "timed")
+		_, err := l.Snapshots().Get(ctx, "timed")
 		return err
 	})
 }

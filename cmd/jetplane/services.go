@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/jetplane/jetplane/cmd/jetplane/up"
-	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/jetplane/jetplane/services/endpointcontroller"
 	"github.com/jetplane/jetplane/services/nodeagent"
@@ -39,23 +38,12 @@ func (f *connFlags) register(cmd *cobra.Command) {
 	cmd.Flags().Uint64Var(&f.snapshot, "snapshot-every", 10000, "snapshot the service's projection after this many events (0: never)")
 }
 
-func (f *connFlags) open(ctx context.Context, name string) (*events.Log, error) {
-	nc, err := events.Connect(f.url, name)
-	if err != nil {
-		return nil, err
-	}
-	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	l, err := events.Open(octx, nc, events.Config{Prefix: f.prefix, Replicas: f.replicas, SnapshotEvery: f.snapshot})
-	if err != nil {
-		nc.Close()
-		return nil, err
-	}
-	return l, nil
+func (f *connFlags) open(ctx context.Context, name string) (*natslog.Log, error) {
+	return natslog.Dial(ctx, f.url, name, natslog.Config{Prefix: f.prefix, Replicas: f.replicas, SnapshotEvery: f.snapshot})
 }
 
 // serviceCommand builds the command of one service that runs until Ctrl-C.
-func serviceCommand(use, short string, extra func(*cobra.Command), run func(ctx context.Context, l *events.Log, instance string) error) *cobra.Command {
+func serviceCommand(use, short string, extra func(*cobra.Command), run func(ctx context.Context, l *natslog.Log, instance string) error) *cobra.Command {
 	var f connFlags
 	cmd := &cobra.Command{
 		Use:   use,
@@ -65,7 +53,7 @@ func serviceCommand(use, short string, extra func(*cobra.Command), run func(ctx 
 			if err != nil {
 				return err
 			}
-			defer l.NC.Close()
+			defer l.Close()
 			logrus.WithFields(logrus.Fields{"service": use, "nats": f.url}).Info("starting")
 			return ignoreCanceled(run(cmd.Context(), l, f.instance))
 		},
@@ -94,7 +82,7 @@ func gatewayCommand() *cobra.Command {
 		c.Flags().StringVar(&serviceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 		c.Flags().StringVar(&certFile, "tls-cert-file", "", "serve https with this certificate (kubectl sends tokens only over https)")
 		c.Flags().StringVar(&keyFile, "tls-private-key-file", "", "private key of --tls-cert-file")
-	}, func(ctx context.Context, l *events.Log, instance string) error {
+	}, func(ctx context.Context, l *natslog.Log, instance string) error {
 		tm := map[string]string{}
 		for _, t := range tokens {
 			tok, user, ok := strings.Cut(t, "=")
@@ -117,7 +105,7 @@ func gatewayCommand() *cobra.Command {
 
 func schedulerCommand() *cobra.Command {
 	return serviceCommand("scheduler", "Bind pending pods to nodes", nil,
-		func(ctx context.Context, l *events.Log, instance string) error {
+		func(ctx context.Context, l *natslog.Log, instance string) error {
 			return scheduler.Run(ctx, scheduler.Config{Log: l, Instance: instance})
 		})
 }
@@ -126,14 +114,14 @@ func controllerCommand() *cobra.Command {
 	var lifecycle replicacontroller.NodeLifecycleConfig
 	return serviceCommand("controller", "Run the replica controller (Deployments, ReplicaSets, garbage collection, node lifecycle)",
 		func(c *cobra.Command) { nodeLifecycleFlags(c, &lifecycle) },
-		func(ctx context.Context, l *events.Log, instance string) error {
+		func(ctx context.Context, l *natslog.Log, instance string) error {
 			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: instance, NodeLifecycle: lifecycle})
 		})
 }
 
 func endpointsCommand() *cobra.Command {
 	return serviceCommand("endpoints", "Keep Endpoints of Services to their ready pods", nil,
-		func(ctx context.Context, l *events.Log, instance string) error {
+		func(ctx context.Context, l *natslog.Log, instance string) error {
 			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: instance})
 		})
 }
@@ -156,7 +144,7 @@ func agentCommand() *cobra.Command {
 		c.Flags().StringVar(&memory, "memory", "", "node memory capacity (e.g. 8Gi); default: the machine's")
 		c.Flags().IntVar(&maxPods, "max-pods", nodeagent.DefaultMaxPods, "pods the node accepts")
 		c.PreRunE = func(*cobra.Command, []string) error { return capacity.SetCapacity(cpu, memory, maxPods) }
-	}, func(ctx context.Context, l *events.Log, instance string) error {
+	}, func(ctx context.Context, l *natslog.Log, instance string) error {
 		rtOpts.NodeName, rtOpts.ImagesDir = node, images
 		rt, keep, err := nodeagent.NewRuntime(rtOpts)
 		if err != nil {
@@ -174,20 +162,20 @@ func proxyCommand() *cobra.Command {
 		c.Flags().StringVar(&node, "node", strings.ToLower(host), "node name")
 		c.Flags().StringVar(&address, "address", "127.0.0.1", "address the node's service ports listen on")
 		c.Flags().StringVar(&ingress, "ingress-listen", "", "serve Ingress rules over HTTP at this host:port")
-	}, func(ctx context.Context, l *events.Log, instance string) error {
+	}, func(ctx context.Context, l *natslog.Log, instance string) error {
 		return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: node, Address: address, IngressAddress: ingress})
 	})
 }
 
 func natsCommand() *cobra.Command {
-	var o events.EmbeddedOptions
+	var o natslog.EmbeddedOptions
 	var routes []string
 	cmd := &cobra.Command{
 		Use:   "nats",
 		Short: "Run a NATS server with JetStream (one node of a cluster with --cluster-name)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Routes = routes
-			srv, err := events.StartEmbedded(o)
+			srv, err := natslog.StartEmbedded(o)
 			if err != nil {
 				return err
 			}

@@ -6,15 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/events"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/jetplane/jetplane/events/natslog"
 )
 
 // Server starts an embedded NATS server with JetStream in a temporary directory,
 // stopped when the test ends.
-func Server(t testing.TB) *events.Embedded {
+func Server(t testing.TB) *natslog.Embedded {
 	t.Helper()
-	srv, err := events.StartEmbedded(events.EmbeddedOptions{Dir: t.TempDir()})
+	srv, err := natslog.StartEmbedded(natslog.EmbeddedOptions{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("embedded nats: %v", err)
 	}
@@ -23,13 +22,13 @@ func Server(t testing.TB) *events.Embedded {
 }
 
 // Log starts a server and opens the cluster's log on it.
-func Log(t testing.TB) *events.Log {
+func Log(t testing.TB) *natslog.Log {
 	t.Helper()
 	return LogOn(t, Server(t))
 }
 
 // LogOn opens the log on an existing server with a fresh connection.
-func LogOn(t testing.TB, srv *events.Embedded) *events.Log {
+func LogOn(t testing.TB, srv *natslog.Embedded) *natslog.Log {
 	t.Helper()
 	nc, err := srv.Connect(t.Name())
 	if err != nil {
@@ -38,7 +37,7 @@ func LogOn(t testing.TB, srv *events.Embedded) *events.Log {
 	t.Cleanup(nc.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	l, err := events.Open(ctx, nc, events.Config{})
+	l, err := natslog.Open(ctx, nc, natslog.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,24 +65,11 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
 	}
 }
 
-// ReadRaw reads the first n messages of the log's event stream through a
-// bare ordered consumer, decoding nothing: the raw replay ceiling that
-// benchmarks set their replay figures beside.
-func ReadRaw(tb testing.TB, l *events.Log, n int) {
+// ReadRaw reads the first n messages of the log's event stream raw
+// (natslog.Log.ReadRaw): the replay ceiling benchmarks set their figures beside.
+func ReadRaw(tb testing.TB, l *natslog.Log, n int) {
 	tb.Helper()
-	ctx := context.Background()
-	cons, err := l.JS.OrderedConsumer(ctx, l.Config.EventsStream(), jetstream.OrderedConsumerConfig{})
-	if err != nil {
+	if err := l.ReadRaw(context.Background(), n); err != nil {
 		tb.Fatal(err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2000))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer it.Stop()
-	for range n {
-		if _, err := it.Next(); err != nil {
-			tb.Fatal(err)
-		}
 	}
 }

@@ -109,19 +109,21 @@ func (l *Loop) backoff(key string) time.Duration {
 // Writer appends a service's changes and waits until its own projection has
 // applied them, so the next decision sees them.
 type Writer struct {
-	Log        *events.Log
+	Log        events.Appender
 	Projection *projections.Projection
 	Origin     events.Origin
 }
 
-// ApplyAtomic appends the writes (of distinct subjects) as one atomic
-// batch and waits for it to be projected: all of them or none.
+// ApplyAtomic appends the writes (of distinct subjects) in atomic batches
+// (Appender.WriteAtomic) and waits for what landed to be projected.
 func (w *Writer) ApplyAtomic(ctx context.Context, writes ...events.Write) error {
 	evs, err := w.Log.WriteAtomic(ctx, w.Origin, writes)
-	if err != nil || len(evs) == 0 {
-		return err
+	if len(evs) > 0 {
+		if werr := w.Projection.WaitFor(ctx, evs[len(evs)-1].Seq); err == nil {
+			err = werr
+		}
 	}
-	return w.Projection.WaitFor(ctx, evs[len(evs)-1].Seq)
+	return err
 }
 
 // Apply appends the writes in order and waits for the last one to be

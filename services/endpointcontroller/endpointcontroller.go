@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
 	"github.com/jetplane/jetplane/services/endpointcontroller/endpoints"
@@ -23,7 +24,7 @@ var endpointsResource = events.MustLookup("endpoints")
 
 // Config configures one endpoint controller instance.
 type Config struct {
-	Log      *events.Log
+	Log      *natslog.Log
 	Instance string           // source "jetplane/endpointcontroller/<instance>"
 	Workers  int              // default 1
 	Now      func() time.Time // default time.Now
@@ -137,7 +138,7 @@ func (c *endpointController) reconcile(ctx context.Context, key string) (time.Du
 	var cause events.Cause
 	if e := st.Get("services", ns, name); e != nil {
 		// A tombstone still names the event that deleted the Service: the cause.
-		cause = events.CauseOf(&events.Event{ID: e.EventID, CorrelationID: e.CorrelationID})
+		cause = e.Cause()
 		svc, _ = e.Object.(*corev1.Service)
 	}
 	if svc != nil && len(svc.Spec.Selector) > 0 {

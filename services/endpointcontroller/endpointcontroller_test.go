@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/endpointcontroller/endpoints"
 	corev1 "k8s.io/api/core/v1"
@@ -19,7 +20,7 @@ import (
 
 var testOrigin = events.Origin{Source: "jetplane/test/t", Actor: "test"}
 
-func start(t *testing.T, log *events.Log, instance string) {
+func start(t *testing.T, log *natslog.Log, instance string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -32,7 +33,7 @@ func start(t *testing.T, log *events.Log, instance string) {
 	})
 }
 
-func watch(t *testing.T, log *events.Log) *projections.State {
+func watch(t *testing.T, log *natslog.Log) *projections.State {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -43,7 +44,7 @@ func watch(t *testing.T, log *events.Log) *projections.State {
 	return p.State()
 }
 
-func write(t *testing.T, log *events.Log, w events.Write) {
+func write(t *testing.T, log *natslog.Log, w events.Write) {
 	t.Helper()
 	if w.Change == events.Created {
 		events.PrepareCreate(w.Object, time.Now())
@@ -55,7 +56,7 @@ func write(t *testing.T, log *events.Log, w events.Write) {
 	}
 }
 
-func create(t *testing.T, log *events.Log, resource string, obj events.Object) {
+func create(t *testing.T, log *natslog.Log, resource string, obj events.Object) {
 	t.Helper()
 	write(t, log, events.Write{Resource: events.MustLookup(resource), Change: events.Created, Object: obj})
 }
@@ -119,7 +120,7 @@ func expectAddresses(t *testing.T, st *projections.State, ready, notReady []stri
 	})
 }
 
-func waitQuiet(t *testing.T, log *events.Log) {
+func waitQuiet(t *testing.T, log *natslog.Log) {
 	t.Helper()
 	var last uint64
 	since := time.Now()

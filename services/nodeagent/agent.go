@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
 	"github.com/jetplane/jetplane/services/nodeagent/podsync"
@@ -21,7 +22,7 @@ import (
 
 // Config of one node agent.
 type Config struct {
-	Log       *events.Log
+	Log       *natslog.Log
 	NodeName  string
 	Runtime   runtime.Runtime   // the agent's container runtime (process for now)
 	Labels    map[string]string // extra node labels

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/examples/hello/helloimage"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	corev1 "k8s.io/api/core/v1"
@@ -45,7 +46,7 @@ const node = "node-a"
 
 // startAgent runs an agent on its own process runtime; the returned stop
 // ends it and waits for Run to return.
-func startAgent(t *testing.T, l *events.Log) (stop func()) {
+func startAgent(t *testing.T, l *natslog.Log) (stop func()) {
 	t.Helper()
 	return startAgentOn(t, l, newRuntime(t), nil)
 }
@@ -72,7 +73,7 @@ func newRuntime(t *testing.T) *runtime.Process {
 
 // startAgentOn runs an agent on rt with the test's Config, changed by
 // configure when given.
-func startAgentOn(t *testing.T, l *events.Log, rt runtime.Runtime, configure func(*Config)) (stop func()) {
+func startAgentOn(t *testing.T, l *natslog.Log, rt runtime.Runtime, configure func(*Config)) (stop func()) {
 	t.Helper()
 	cfg := Config{Log: l, NodeName: node, Runtime: rt, Labels: map[string]string{"tier": "test"}, Heartbeat: 200 * time.Millisecond}
 	if configure != nil {
@@ -96,7 +97,7 @@ func startAgentOn(t *testing.T, l *events.Log, rt runtime.Runtime, configure fun
 	return stop
 }
 
-func createPod(t *testing.T, l *events.Log, name, image string, probe *corev1.Probe) {
+func createPod(t *testing.T, l *natslog.Log, name, image string, probe *corev1.Probe) {
 	t.Helper()
 	grace := int64(5)
 	p := &corev1.Pod{
@@ -116,7 +117,7 @@ func readyzProbe() *corev1.Probe {
 		PeriodSeconds: 1, FailureThreshold: 2}
 }
 
-func getPod(t *testing.T, l *events.Log, name string) (*corev1.Pod, *events.Event) {
+func getPod(t *testing.T, l *natslog.Log, name string) (*corev1.Pod, *events.Event) {
 	t.Helper()
 	ev, err := l.LastFor(context.Background(), "pods", "default", name)
 	if err != nil || ev == nil {
@@ -154,7 +155,7 @@ func hi(ip string) error {
 
 // logLines counts the LOGS lines of a hello container that contain s;
 // hello writes to stdout only.
-func logLines(t *testing.T, l *events.Log, pod, s string) int {
+func logLines(t *testing.T, l *natslog.Log, pod, s string) int {
 	t.Helper()
 	if n := logLinesOf(t, l, pod, "hello", events.LogStderr, ""); n > 0 {
 		t.Fatalf("hello wrote %d lines to stderr", n)
@@ -163,42 +164,36 @@ func logLines(t *testing.T, l *events.Log, pod, s string) int {
 }
 
 // logLinesOf counts the LOGS lines of a container's stream that contain s.
-func logLinesOf(t *testing.T, l *events.Log, pod, container, out, s string) int {
+func logLinesOf(t *testing.T, l *natslog.Log, pod, container, out, s string) int {
 	t.Helper()
 	ctx := context.Background()
-	stream, err := l.JS.Stream(ctx, l.Config.LogsStream())
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := stream.Info(ctx)
+	runs, err := l.LogAttempts(ctx, "default", pod)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
-		m, err := stream.GetMsg(ctx, seq)
-		if err != nil {
+	for _, run := range runs {
+		if run.Container != container {
 			continue
 		}
-		rec, err := events.DecodeLogRecord(m.Subject, m.Header, m.Data, m.Sequence)
+		if run.PodUID == "" {
+			t.Fatalf("log run %+v", run.LogAttempt)
+		}
+		err := l.ReadLogs(ctx, run.LogAttempt, 1, run.Last.Seq, func(rec *events.LogRecord) error {
+			if rec.Stream == out && strings.Contains(string(rec.Data), s) {
+				n++
+			}
+			return nil
+		})
 		if err != nil {
-			t.Fatalf("log record at %d: %v", seq, err)
-		}
-		if rec.Namespace != "default" || rec.Pod != pod || rec.Container != container || rec.Stream != out {
-			continue
-		}
-		if rec.PodUID == "" {
-			t.Fatalf("log record %+v", rec)
-		}
-		if strings.Contains(string(rec.Data), s) {
-			n++
+			t.Fatal(err)
 		}
 	}
 	return n
 }
 
 // quiet waits until the stream's last sequence has not moved for 3s.
-func quiet(t *testing.T, l *events.Log) uint64 {
+func quiet(t *testing.T, l *natslog.Log) uint64 {
 	t.Helper()
 	var last uint64
 	since := time.Now()
@@ -249,7 +244,7 @@ func TestAgentRunsPodsOfItsNode(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if _, err := time.Parse(time.RFC3339Nano, string(kv.Value())); err != nil {
+		if _, err := time.Parse(time.RFC3339Nano, string(kv.Value)); err != nil {
 			return err
 		}
 		return nil

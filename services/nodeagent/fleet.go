@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	"github.com/sirupsen/logrus"
@@ -17,7 +18,7 @@ import (
 // FleetConfig: agents that share one projection and one NATS connection
 // (the Log's), e.g. the hollow nodes of a load test in one OS process.
 type FleetConfig struct {
-	Log *events.Log
+	Log *natslog.Log
 	// Agents each have their own NodeName (distinct) and Runtime (not
 	// shared: an agent claims every container its runtime holds); Log may
 	// be left nil (the fleet's is used).
@@ -67,7 +68,7 @@ type fleet struct {
 // runFleet runs the agents of cfgs (validated, Log set) over a projection
 // named name until ctx ends, then shuts each down, then stops the log
 // shipper (so that stopped containers' last lines ship too).
-func runFleet(ctx context.Context, l *events.Log, name string, cfgs []Config) error {
+func runFleet(ctx context.Context, l *natslog.Log, name string, cfgs []Config) error {
 	f := &fleet{proj: projections.New(l, name), byNode: make(map[string]*agent, len(cfgs)),
 		ips: &podIPs{held: map[string][]types.UID{}}, machine: readMachine()}
 	agents := make([]*agent, 0, len(cfgs))
@@ -116,7 +117,7 @@ func runFleet(ctx context.Context, l *events.Log, name string, cfgs []Config) er
 
 // shipLogs gives the runtimes that take a log sink one shipper of the
 // fleet (none when no runtime does: the hollow one writes nothing).
-func (f *fleet) shipLogs(ctx context.Context, l *events.Log, logger *logrus.Entry, agents []*agent) (stop func()) {
+func (f *fleet) shipLogs(ctx context.Context, l *natslog.Log, logger *logrus.Entry, agents []*agent) (stop func()) {
 	type sinkSetter interface{ SetLogSink(runtime.LogSink) }
 	var setters []sinkSetter
 	for _, a := range agents {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -74,7 +75,7 @@ func countAtLeast(p *projections.Projection, resource string, want int, ok func(
 
 // createPods appends n pods bound round robin to the fleet's nodes, from
 // 32 writers.
-func createPods(b *testing.B, l *events.Log, n, nodes int) {
+func createPods(b *testing.B, l *natslog.Log, n, nodes int) {
 	var wg sync.WaitGroup
 	for w := range 32 {
 		wg.Add(1)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -32,7 +33,7 @@ func hollowFleet(t testing.TB, n int, heartbeat time.Duration) []Config {
 
 // startFleet runs the agents until the test ends; RunFleet must then
 // return nil.
-func startFleet(t testing.TB, l *events.Log, agents []Config) {
+func startFleet(t testing.TB, l *natslog.Log, agents []Config) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -46,7 +47,7 @@ func startFleet(t testing.TB, l *events.Log, agents []Config) {
 }
 
 // nodeReady reads the node's last event: nil once it reports Ready.
-func nodeReady(l *events.Log, name string) error {
+func nodeReady(l *natslog.Log, name string) error {
 	ev, err := l.LastFor(context.Background(), "nodes", "", name)
 	if err != nil || ev == nil {
 		return fmt.Errorf("node %s: not registered (%v)", name, err)
@@ -141,7 +142,7 @@ func TestFleetConfigErrors(t *testing.T) {
 		"no runtime":   {Log: l, Agents: []Config{{NodeName: "a"}}},
 		"no node name": {Log: l, Agents: []Config{{Runtime: rt}}},
 		"same node":    {Log: l, Agents: []Config{{NodeName: "a", Runtime: rt}, {NodeName: "a", Runtime: rt}}},
-		"other log":    {Log: l, Agents: []Config{{NodeName: "a", Runtime: rt, Log: &events.Log{}}}},
+		"other log":    {Log: l, Agents: []Config{{NodeName: "a", Runtime: rt, Log: &natslog.Log{}}}},
 	} {
 		if err := RunFleet(context.Background(), cfg); err == nil {
 			t.Errorf("%s: RunFleet ran", name)

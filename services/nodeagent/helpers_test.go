@@ -9,6 +9,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -35,7 +36,7 @@ func execProbe(script string, failureThreshold int32) *corev1.Probe {
 }
 
 // create appends the pod's created event and returns it with its UID.
-func create(t *testing.T, l *events.Log, p *corev1.Pod) *corev1.Pod {
+func create(t *testing.T, l *natslog.Log, p *corev1.Pod) *corev1.Pod {
 	t.Helper()
 	events.PrepareCreate(p, time.Now())
 	if _, err := l.Write(context.Background(), testOrigin, events.Write{Resource: events.MustLookup("pods"), Change: events.Created, Object: p}); err != nil {
@@ -46,7 +47,7 @@ func create(t *testing.T, l *events.Log, p *corev1.Pod) *corev1.Pod {
 
 // deletePod deletes as the gateway does (events.DeleteWrite) with grace
 // (-1: the pod's own).
-func deletePod(t *testing.T, l *events.Log, name string, grace int64) {
+func deletePod(t *testing.T, l *natslog.Log, name string, grace int64) {
 	t.Helper()
 	p, ev := getPod(t, l, name)
 	if _, err := l.Write(context.Background(), testOrigin, events.DeleteWrite(events.MustLookup("pods"), p, ev.Seq, grace, time.Now())); err != nil {
@@ -55,7 +56,7 @@ func deletePod(t *testing.T, l *events.Log, name string, grace int64) {
 }
 
 // waitPod polls the pod's last event until check passes.
-func waitPod(t *testing.T, l *events.Log, name string, timeout time.Duration, check func(p *corev1.Pod, ev *events.Event) error) *corev1.Pod {
+func waitPod(t *testing.T, l *natslog.Log, name string, timeout time.Duration, check func(p *corev1.Pod, ev *events.Event) error) *corev1.Pod {
 	t.Helper()
 	var last *corev1.Pod
 	eventstest.Eventually(t, timeout, func() error {
@@ -70,7 +71,7 @@ func waitPod(t *testing.T, l *events.Log, name string, timeout time.Duration, ch
 }
 
 // history is every event of the pod, oldest first.
-func history(t *testing.T, l *events.Log, name string) []*events.Event {
+func history(t *testing.T, l *natslog.Log, name string) []*events.Event {
 	t.Helper()
 	var out []*events.Event
 	err := l.Replay(context.Background(), events.Subject("pods", "default", name), 1, 0, func(ev *events.Event, err error) error {
@@ -87,7 +88,7 @@ func history(t *testing.T, l *events.Log, name string) []*events.Event {
 }
 
 // changes are the change names of the pod's events, oldest first.
-func changes(t *testing.T, l *events.Log, name string) []string {
+func changes(t *testing.T, l *natslog.Log, name string) []string {
 	t.Helper()
 	var out []string
 	for _, ev := range history(t, l, name) {

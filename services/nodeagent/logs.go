@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	"github.com/sirupsen/logrus"
 )
@@ -40,7 +41,7 @@ type runCounter struct {
 // blocks) and ships it to the LOGS stream from one goroutine (run), in
 // batches: lines split at events.MaxLogChunk, numbered per container run.
 type logShipper struct {
-	log    *events.Log
+	log    *natslog.Log
 	logger *logrus.Entry
 	queue  chan queuedLine
 	bytes  atomic.Int64 // bytes in queue
@@ -54,7 +55,7 @@ type logShipper struct {
 	done      chan struct{}
 }
 
-func newLogShipper(l *events.Log, logger *logrus.Entry) *logShipper {
+func newLogShipper(l *natslog.Log, logger *logrus.Entry) *logShipper {
 	return &logShipper{log: l, logger: logger, queue: make(chan queuedLine, logQueueLines),
 		runs: map[events.LogAttempt]*runCounter{}, done: make(chan struct{})}
 }
@@ -181,7 +182,7 @@ func (s *logShipper) ship(ctx context.Context, recs []*events.LogRecord) {
 
 // startLogShipper runs a shipper until stop is called; stop waits for it to
 // ship what is queued (bounded by logFlushWait).
-func startLogShipper(ctx context.Context, l *events.Log, logger *logrus.Entry) (s *logShipper, stop func()) {
+func startLogShipper(ctx context.Context, l *natslog.Log, logger *logrus.Entry) (s *logShipper, stop func()) {
 	s = newLogShipper(l, logger)
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	go s.run(runCtx)

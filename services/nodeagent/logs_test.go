@@ -8,6 +8,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	"github.com/sirupsen/logrus"
 )
@@ -18,7 +19,7 @@ func testRun() events.LogAttempt {
 	return events.LogAttempt{Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1", Attempt: 2}
 }
 
-func records(t *testing.T, l *events.Log, run events.LogAttempt) []*events.LogRecord {
+func records(t *testing.T, l *natslog.Log, run events.LogAttempt) []*events.LogRecord {
 	t.Helper()
 	last, err := l.LastLogRecord(t.Context(), run)
 	if err != nil || last == nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -99,7 +100,7 @@ func TestAgentExecProbesStartupGatesReadiness(t *testing.T) {
 }
 
 // containerIDs are the distinct containerIDs the pod's events reported.
-func containerIDs(t *testing.T, l *events.Log, name string) []string {
+func containerIDs(t *testing.T, l *natslog.Log, name string) []string {
 	t.Helper()
 	var ids []string
 	for _, ev := range history(t, l, name) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/replicacontroller/rollout"
 	appsv1 "k8s.io/api/apps/v1"
@@ -23,7 +24,7 @@ var testOrigin = events.Origin{Source: "jetplane/test", Actor: "tester"}
 type harness struct {
 	t    *testing.T
 	ctx  context.Context
-	log  *events.Log
+	log  *natslog.Log
 	view *projections.Projection
 }
 

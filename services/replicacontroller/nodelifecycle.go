@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
 	"github.com/jetplane/jetplane/services/replicacontroller/nodelifecycle"
@@ -30,7 +31,7 @@ var (
 // controller's projection, and writes what nodelifecycle decides per node.
 type nodeLifecycle struct {
 	cfg    nodelifecycle.Config
-	log    *events.Log
+	log    *natslog.Log
 	proj   *projections.Projection
 	writer *controller.Writer
 	now    func() time.Time
@@ -120,7 +121,7 @@ func (nl *nodeLifecycle) reconcile(ctx context.Context, name string) (time.Durat
 	res := nodelifecycle.Decide(nl.cfg, nodelifecycle.Input{Node: e.Object.(*corev1.Node), Heartbeat: nl.leases.last(name),
 		Pods: pods, Now: now})
 	log := nl.logger.WithField("key", name)
-	cause := events.CauseOf(&events.Event{ID: e.EventID, CorrelationID: e.CorrelationID})
+	cause := e.Cause()
 	expected := e.Seq
 	for _, w := range []struct {
 		node   *corev1.Node

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/examples/hello/helloimage"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/nodeagent"
@@ -49,7 +50,7 @@ func runUntilCleanup(t *testing.T, what string, fn func(ctx context.Context) err
 
 // startAgent runs a node agent on a process runtime of its own (pod
 // addresses 127.<octet>.x.y) and returns it with its stop.
-func startAgent(t *testing.T, log *events.Log, images, node string, octet int) (runtime.Runtime, func()) {
+func startAgent(t *testing.T, log *natslog.Log, images, node string, octet int) (runtime.Runtime, func()) {
 	t.Helper()
 	rt, err := runtime.NewProcess(runtime.ProcessConfig{ImagesDir: images, SecondOctetMin: octet, SecondOctetMax: octet})
 	if err != nil {
@@ -251,7 +252,7 @@ func runningPerNode(st *projections.State, want int) (map[string]int, error) {
 }
 
 // objectHistory reads every event of one object, oldest first.
-func objectHistory(ctx context.Context, log *events.Log, resource, ns, name string) ([]*events.Event, error) {
+func objectHistory(ctx context.Context, log *natslog.Log, resource, ns, name string) ([]*events.Event, error) {
 	lastEv, err := log.LastFor(ctx, resource, ns, name)
 	if err != nil || lastEv == nil {
 		return nil, fmt.Errorf("%s %s history: %v %v", resource, name, lastEv, err)
@@ -276,7 +277,7 @@ func objectHistory(ctx context.Context, log *events.Log, resource, ns, name stri
 
 // evictedOnce checks a pod's history: marked terminating once, never
 // reported running after that, then deleted.
-func evictedOnce(ctx context.Context, log *events.Log, name string) error {
+func evictedOnce(ctx context.Context, log *natslog.Log, name string) error {
 	evs, err := objectHistory(ctx, log, "pods", "default", name)
 	if err != nil {
 		return err

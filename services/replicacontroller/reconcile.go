@@ -170,22 +170,17 @@ func (c *replicaController) apply(ctx context.Context, key string, cause events.
 		c.log.WithFields(logrus.Fields{"key": key, "seq": seq, "change": w.Change,
 			"object": res.Singular + " " + projections.Key(ns, name)}).Debug("written")
 	}
-	for len(batch) > 0 {
-		n := min(len(batch), maxAtomicBatch)
-		if err := c.writer.ApplyAtomic(ctx, batch[:n]...); err != nil {
-			return fmt.Errorf("%d changes from %s %s: %w", n, batch[0].Change, batch[0].Object.GetName(), err)
+	if len(batch) > 0 {
+		if err := c.writer.ApplyAtomic(ctx, batch...); err != nil {
+			return err
 		}
-		last, _ = events.ParseRV(batch[n-1].Object.GetResourceVersion())
-		batch = batch[n:]
+		last, _ = events.ParseRV(batch[len(batch)-1].Object.GetResourceVersion())
 	}
 	if len(changes) > 0 {
 		c.log.WithFields(logrus.Fields{"key": key, "seq": last, "changes": len(changes)}).Info("reconciled")
 	}
 	return nil
 }
-
-// maxAtomicBatch bounds one atomic batch (the server's limit is 1,000).
-const maxAtomicBatch = 200
 
 // batchable: more than one change, no two of the same object, so none
 // depends on another's sequence.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
 	"github.com/sirupsen/logrus"
@@ -21,7 +22,7 @@ const Name = "replicacontroller"
 
 // Config configures one replica controller instance.
 type Config struct {
-	Log      *events.Log
+	Log      *natslog.Log
 	Instance string           // event source "jetplane/replicacontroller/<instance>"
 	Workers  int              // default 2
 	Now      func() time.Time // default time.Now
@@ -113,7 +114,7 @@ func (c *replicaController) takeCause(key string, fallback *projections.Entry) e
 	delete(c.causes, key)
 	c.mu.Unlock()
 	if !ok && fallback != nil {
-		cause = events.CauseOf(&events.Event{ID: fallback.EventID, CorrelationID: fallback.CorrelationID})
+		cause = fallback.Cause()
 	}
 	return cause
 }

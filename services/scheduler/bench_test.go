@@ -11,7 +11,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/jetplane/jetplane/events/natslog"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -91,21 +91,17 @@ func parallel(b *testing.B, n, workers int, fn func(i int)) {
 }
 
 // rawCASPublishRate publishes n pod-sized messages one after the other to a
-// stream of its own on the same server, each expecting its subject empty.
-func rawCASPublishRate(b *testing.B, log *events.Log, n int) float64 {
+// subjects of their own on the same server, each expecting its subject empty.
+func rawCASPublishRate(b *testing.B, log *natslog.Log, n int) float64 {
 	b.Helper()
 	ctx := context.Background()
-	if _, err := log.JS.CreateStream(ctx, jetstream.StreamConfig{Name: "RAWCAS", Subjects: []string{"rawcas.>"},
-		Storage: jetstream.FileStorage}); err != nil {
-		b.Fatal(err)
-	}
 	data, err := json.Marshal(benchPod(0, 1))
 	if err != nil {
 		b.Fatal(err)
 	}
 	began := time.Now()
 	for i := range n {
-		if _, err := log.JS.Publish(ctx, fmt.Sprintf("rawcas.%d", i), data, jetstream.WithExpectLastSequencePerSubject(0)); err != nil {
+		if err := log.PublishRaw(ctx, fmt.Sprintf("jetplane.ev.rawcas._.p%d", i), data, true); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -113,7 +109,7 @@ func rawCASPublishRate(b *testing.B, log *events.Log, n int) float64 {
 }
 
 // waitBound follows the bind ledger until they record n bindings.
-func waitBound(b *testing.B, log *events.Log, n int) {
+func waitBound(b *testing.B, log *natslog.Log, n int) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

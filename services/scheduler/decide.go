@@ -167,7 +167,7 @@ func (s *scheduler) markUnschedulable(ctx context.Context, m mark) error {
 		return nil
 	}
 	s.log.WithFields(logrus.Fields{"key": m.entry.Key(), "seq": m.entry.Seq, "reason": m.reason}).Info("pod unschedulable")
-	cause := events.CauseOf(&events.Event{ID: m.entry.EventID, CorrelationID: m.entry.CorrelationID})
+	cause := m.entry.Cause()
 	return s.writer.Apply(ctx, events.Write{Resource: podsResource, Change: ChangeUnschedulable,
 		Object: marked, Expected: m.entry.Seq, Cause: cause})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -19,7 +20,7 @@ var testOrigin = events.Origin{Source: "jetplane/test/t", Actor: "test"}
 
 // start runs a scheduler instance until the test ends (or stop is called)
 // and waits for it to return, so nothing writes after the server is gone.
-func start(t *testing.T, log *events.Log, instance string, lease time.Duration) (stop func()) {
+func start(t *testing.T, log *natslog.Log, instance string, lease time.Duration) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -40,7 +41,7 @@ func start(t *testing.T, log *events.Log, instance string, lease time.Duration) 
 }
 
 // watch is the test's own view of the log.
-func watch(t *testing.T, log *events.Log) *projections.State {
+func watch(t *testing.T, log *natslog.Log) *projections.State {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -51,7 +52,7 @@ func watch(t *testing.T, log *events.Log) *projections.State {
 	return p.State()
 }
 
-func write(t testing.TB, log *events.Log, resource string, obj events.Object) {
+func write(t testing.TB, log *natslog.Log, resource string, obj events.Object) {
 	t.Helper()
 	events.PrepareCreate(obj, time.Now())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -99,7 +100,7 @@ func scheduledCondition(p *corev1.Pod) *corev1.PodCondition {
 
 // waitQuiet polls until the stream's last sequence has stayed put for a
 // while: the services have nothing left to write (no write loop).
-func waitQuiet(t *testing.T, log *events.Log) {
+func waitQuiet(t *testing.T, log *natslog.Log) {
 	t.Helper()
 	var last uint64
 	since := time.Now()
@@ -120,7 +121,7 @@ func waitQuiet(t *testing.T, log *events.Log) {
 }
 
 // history reads every event the stream holds, oldest first.
-func history(t *testing.T, log *events.Log) []*events.Event {
+func history(t *testing.T, log *natslog.Log) []*events.Event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/jetplane/jetplane/events"
 	"github.com/sirupsen/logrus"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,7 +24,7 @@ import (
 // Expiry is judged by the local clock from when this instance last saw the
 // record change (as client-go does), so clocks need not agree across hosts.
 type lease struct {
-	kv       jetstream.KeyValue
+	kv       events.KV
 	key      string
 	holder   string
 	duration time.Duration
@@ -104,7 +104,7 @@ func (l *lease) record(acquired time.Time) []byte {
 // ours; it returns the new revision, or 0 when someone else holds it.
 func (l *lease) tryAcquire(ctx context.Context) (uint64, error) {
 	entry, err := l.kv.Get(ctx, l.key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	if errors.Is(err, events.ErrNotFound) {
 		l.acquiredTime = l.now()
 		rev, err := l.kv.Create(ctx, l.key, l.record(l.acquiredTime))
 		if err != nil {
@@ -116,20 +116,20 @@ func (l *lease) tryAcquire(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("lease %s: %w", l.key, err)
 	}
 	var spec coordinationv1.LeaseSpec
-	_ = json.Unmarshal(entry.Value(), &spec) // an unreadable record is free to take
+	_ = json.Unmarshal(entry.Value, &spec) // an unreadable record is free to take
 	holder := ""
 	if spec.HolderIdentity != nil {
 		holder = *spec.HolderIdentity
 	}
-	if entry.Revision() != l.observedRev {
-		l.observedRev, l.observedAt = entry.Revision(), l.now()
+	if entry.Revision != l.observedRev {
+		l.observedRev, l.observedAt = entry.Revision, l.now()
 	}
 	held := holder != "" && holder != l.holder && l.now().Before(l.observedAt.Add(l.duration))
 	if held {
 		return 0, nil
 	}
 	l.acquiredTime = l.now()
-	rev, err := l.kv.Update(ctx, l.key, l.record(l.acquiredTime), entry.Revision())
+	rev, err := l.kv.Update(ctx, l.key, l.record(l.acquiredTime), entry.Revision)
 	if err != nil {
 		return 0, ignoreLostRace(err)
 	}
@@ -138,7 +138,7 @@ func (l *lease) tryAcquire(ctx context.Context) (uint64, error) {
 
 // ignoreLostRace: another instance took the lease between our read and write.
 func ignoreLostRace(err error) error {
-	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+	if errors.Is(err, events.ErrRevisionMismatch) || errors.Is(err, events.ErrKeyExists) {
 		return nil
 	}
 	return err
@@ -198,18 +198,18 @@ func (e *errLeaseTaken) Error() string {
 // *errLeaseTaken.
 func (l *lease) renew(ctx context.Context, rev uint64) (uint64, error) {
 	next, err := l.kv.Update(ctx, l.key, l.record(l.acquiredTime), rev)
-	if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) {
+	if !errors.Is(err, events.ErrRevisionMismatch) && !errors.Is(err, events.ErrKeyExists) {
 		return next, err
 	}
 	entry, gerr := l.kv.Get(ctx, l.key)
-	if errors.Is(gerr, jetstream.ErrKeyNotFound) || errors.Is(gerr, jetstream.ErrKeyDeleted) {
+	if errors.Is(gerr, events.ErrNotFound) {
 		return 0, &errLeaseTaken{}
 	}
 	if gerr != nil {
 		return 0, fmt.Errorf("lease %s: revision moved past %d, reading it: %w", l.key, rev, gerr)
 	}
 	var spec coordinationv1.LeaseSpec
-	_ = json.Unmarshal(entry.Value(), &spec)
+	_ = json.Unmarshal(entry.Value, &spec)
 	holder := ""
 	if spec.HolderIdentity != nil {
 		holder = *spec.HolderIdentity
@@ -217,10 +217,10 @@ func (l *lease) renew(ctx context.Context, rev uint64) (uint64, error) {
 	if holder != l.holder {
 		return 0, &errLeaseTaken{holder: holder}
 	}
-	l.log.WithFields(logrus.Fields{"lease": l.key, "expected": rev, "found": entry.Revision()}).
+	l.log.WithFields(logrus.Fields{"lease": l.key, "expected": rev, "found": entry.Revision}).
 		Info("lease: an earlier renewal landed after timing out; renewing from it")
-	next, err = l.kv.Update(ctx, l.key, l.record(l.acquiredTime), entry.Revision())
-	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+	next, err = l.kv.Update(ctx, l.key, l.record(l.acquiredTime), entry.Revision)
+	if errors.Is(err, events.ErrRevisionMismatch) || errors.Is(err, events.ErrKeyExists) {
 		return 0, &errLeaseTaken{holder: "another instance"}
 	}
 	return next, err

@@ -87,7 +87,7 @@ func (s *scheduler) commit(ctx context.Context, binds []bind, view uint64) (uint
 	entry := ledgerEntry{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}}
 	for _, b := range binds {
 		ev, err := events.NewEvent(s.origin, events.Write{Resource: podsResource, Change: events.Scheduled, Object: b.pod,
-			Cause: events.CauseOf(&events.Event{ID: b.entry.EventID, CorrelationID: b.entry.CorrelationID})}, now)
+			Cause: b.entry.Cause()}, now)
 		if err != nil {
 			return 0, err
 		}

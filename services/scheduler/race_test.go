@@ -12,6 +12,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
 	"github.com/jetplane/jetplane/services/scheduler/placement"
@@ -22,7 +23,7 @@ import (
 
 // instance builds a scheduler that is not running: the test drives its
 // decisions and commits by hand.
-func instance(t *testing.T, log *events.Log, name string) *scheduler {
+func instance(t *testing.T, log *natslog.Log, name string) *scheduler {
 	t.Helper()
 	s := &scheduler{cfg: Config{Log: log, Instance: name}, origin: events.ServiceOrigin(Name, name),
 		proj: projections.New(log, Name), queue: controller.NewQueue(), index: newIndex(),

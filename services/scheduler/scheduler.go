@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
 	"github.com/jetplane/jetplane/services/scheduler/placement"
@@ -27,7 +28,7 @@ var podsResource = events.MustLookup("pods")
 
 // Config configures one scheduler instance.
 type Config struct {
-	Log      *events.Log
+	Log      *natslog.Log
 	Instance string           // source "jetplane/scheduler/<instance>"
 	Now      func() time.Time // default time.Now
 	// LeaseDuration is how long a silent leader keeps the lease (default 15s).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -181,7 +182,7 @@ func TestStandbyTakesOverWhenLeaderStops(t *testing.T) {
 }
 
 // boundBy waits for the pod to be bound and returns the binding event's source.
-func boundBy(t *testing.T, log *events.Log, name string) string {
+func boundBy(t *testing.T, log *natslog.Log, name string) string {
 	t.Helper()
 	var source string
 	eventstest.Eventually(t, 15*time.Second, func() error {

@@ -211,7 +211,7 @@ func TestKeepsLeadingAfterARenewalThatLandedLate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	late, err := kv.Put(context.Background(), leaseKey, cur.Value())
+	late, err := kv.Put(context.Background(), leaseKey, cur.Value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,8 +220,8 @@ func TestKeepsLeadingAfterARenewalThatLandedLate(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if e.Revision() <= late {
-			return fmt.Errorf("lease at revision %d, not renewed since %d", e.Revision(), late)
+		if e.Revision <= late {
+			return fmt.Errorf("lease at revision %d, not renewed since %d", e.Revision, late)
 		}
 		return nil
 	})

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
@@ -18,7 +18,7 @@ import (
 
 // Config of one node's service proxy.
 type Config struct {
-	Log  *events.Log
+	Log  *natslog.Log
 	Node string
 	// Address is the host the node's ports listen on (the node's address,
 	// 127.0.0.1 for a process-runtime node).

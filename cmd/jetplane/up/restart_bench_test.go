@@ -12,6 +12,7 @@ import (
 	"github.com/jetplane/jetplane/cmd/jetplane/up"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -21,7 +22,7 @@ import (
 // which no service acts on, so a restart only has to read them.
 func seedDataDir(b *testing.B, dir string, n int) {
 	b.Helper()
-	srv, err := events.StartEmbedded(events.EmbeddedOptions{Dir: filepath.Join(dir, "nats"), Port: -1, Name: "jetplane-node-1"})
+	srv, err := natslog.StartEmbedded(natslog.EmbeddedOptions{Dir: filepath.Join(dir, "nats"), Port: -1, Name: "jetplane-node-1"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,12 +33,13 @@ func seedDataDir(b *testing.B, dir string, n int) {
 	}
 	defer nc.Close()
 	ctx := context.Background()
-	l, err := events.Open(ctx, nc, events.Config{})
+	l, err := natslog.Open(ctx, nc, natslog.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	pods := events.MustLookup("pods")
 	objects := max(n/20, 1)
+	evs := make([]*events.Event, 0, n)
 	for i := 0; i < n; i++ {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("done-%d", i%objects), Namespace: "bench",
 			Labels: map[string]string{"gen": strconv.Itoa(i / objects)}},
@@ -48,15 +50,11 @@ func seedDataDir(b *testing.B, dir string, n int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		m, _ := events.Encode(ev)
-		if _, err := l.JS.PublishMsgAsync(m); err != nil {
-			b.Fatal(err)
-		}
-		if (i+1)%2000 == 0 {
-			<-l.JS.PublishAsyncComplete()
-		}
+		evs = append(evs, ev)
 	}
-	<-l.JS.PublishAsyncComplete()
+	if err := l.AppendUnchecked(context.Background(), evs); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // BenchmarkRestartAllInOne times `jetplane up` coming back on a data
@@ -73,7 +71,7 @@ func BenchmarkRestartAllInOne(b *testing.B) {
 	start := func(snapshotEvery uint64) time.Duration {
 		began := time.Now()
 		c, err := up.Start(context.Background(), up.Options{DataDir: dir, GatewayAddr: "127.0.0.1:0", NATSPort: -1,
-			ImagesDir: imagesDir(b), Runtime: "process", NodeName: "node-1", Events: events.Config{SnapshotEvery: snapshotEvery, SnapshotInterval: time.Hour}})
+			ImagesDir: imagesDir(b), Runtime: "process", NodeName: "node-1", Events: natslog.Config{SnapshotEvery: snapshotEvery, SnapshotInterval: time.Hour}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -103,7 +101,7 @@ func BenchmarkRestartAllInOne(b *testing.B) {
 
 // rawReplayRate reads the whole event stream through a bare ordered
 // consumer on the same server: the ceiling of any replay.
-func rawReplayRate(b *testing.B, l *events.Log) float64 {
+func rawReplayRate(b *testing.B, l *natslog.Log) float64 {
 	_, last, err := l.Bounds(context.Background())
 	if err != nil {
 		b.Fatal(err)

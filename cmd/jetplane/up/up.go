@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/cmd/jetplane/client"
-	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/endpointcontroller"
@@ -25,7 +25,6 @@ import (
 	"github.com/jetplane/jetplane/services/replicacontroller"
 	"github.com/jetplane/jetplane/services/scheduler"
 	"github.com/jetplane/jetplane/services/serviceproxy"
-	"github.com/nats-io/nats.go"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -56,7 +55,7 @@ type Options struct {
 	// IngressAddr serves Ingress rules over HTTP (default 127.0.0.1:8081;
 	// "-" turns it off).
 	IngressAddr string
-	Events      events.Config
+	Events      natslog.Config
 	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
 }
@@ -70,13 +69,13 @@ type Cluster struct {
 	// CAPEM is the certificate authority the gateway's serving certificate
 	// chains to; HTTPClient trusts it.
 	CAPEM []byte
-	Log   *events.Log // a client connection of the caller's own, for tests and tools
+	Log   *natslog.Log // a client connection of the caller's own, for tests and tools
 
-	nats     *events.Embedded
+	nats     *natslog.Embedded
 	cancel   context.CancelFunc
 	services sync.WaitGroup
 	mu       sync.Mutex
-	conns    []*nats.Conn
+	conns    []*natslog.Log
 	errs     []error
 }
 
@@ -86,7 +85,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	srv, err := events.StartEmbedded(events.EmbeddedOptions{
+	srv, err := natslog.StartEmbedded(natslog.EmbeddedOptions{
 		Dir: filepath.Join(o.DataDir, "nats"), Host: o.NATSHost, Port: o.NATSPort, Name: "jetplane-" + o.NodeName})
 	if err != nil {
 		return nil, err
@@ -162,26 +161,26 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 func (c *Cluster) startServices(ctx context.Context, o Options) error {
 	type svc struct {
 		name string
-		run  func(*events.Log) error
+		run  func(*natslog.Log) error
 	}
 	rt, keep, err := nodeRuntime(ctx, o)
 	if err != nil {
 		return fmt.Errorf("node runtime: %w", err)
 	}
 	services := []svc{
-		{"scheduler", func(l *events.Log) error {
+		{"scheduler", func(l *natslog.Log) error {
 			return scheduler.Run(ctx, scheduler.Config{Log: l, Instance: o.NodeName})
 		}},
-		{"replicacontroller", func(l *events.Log) error {
+		{"replicacontroller", func(l *natslog.Log) error {
 			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: o.NodeName, NodeLifecycle: o.NodeLifecycle})
 		}},
-		{"endpointcontroller", func(l *events.Log) error {
+		{"endpointcontroller", func(l *natslog.Log) error {
 			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: o.NodeName})
 		}},
-		{"nodeagent", func(l *events.Log) error {
+		{"nodeagent", func(l *natslog.Log) error {
 			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt, KeepContainers: keep})
 		}},
-		{"serviceproxy", func(l *events.Log) error {
+		{"serviceproxy", func(l *natslog.Log) error {
 			ingress := o.IngressAddr
 			if ingress == "-" {
 				ingress = ""
@@ -201,20 +200,14 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 
 // open gives a service its own NATS connection, closed once every service
 // has returned (so a stopping agent can still report).
-func (c *Cluster) open(ctx context.Context, name string, cfg events.Config) (*events.Log, error) {
-	nc, err := events.Connect(c.NATSURL, name)
+func (c *Cluster) open(ctx context.Context, name string, cfg natslog.Config) (*natslog.Log, error) {
+	l, err := natslog.Dial(ctx, c.NATSURL, name, cfg)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
-	c.conns = append(c.conns, nc)
+	c.conns = append(c.conns, l)
 	c.mu.Unlock()
-	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	l, err := events.Open(octx, nc, cfg)
-	if err != nil {
-		return nil, err
-	}
 	return l, nil
 }
 
@@ -295,8 +288,8 @@ func (c *Cluster) Wait() error {
 	c.services.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, nc := range c.conns {
-		nc.Close()
+	for _, l := range c.conns {
+		l.Close()
 	}
 	c.conns = nil
 	c.nats.Shutdown()

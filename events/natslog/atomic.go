@@ -1,4 +1,4 @@
-package events
+package natslog
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/jetplane/jetplane/events"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,17 +28,20 @@ const (
 //
 // It is Append for a change that spans subjects, e.g. the scheduler's bind
 // and the node ledger entry that serialises binds onto one node.
-func (l *Log) AppendAtomic(ctx context.Context, evs []*Event, expected []uint64) ([]uint64, error) {
+func (l *Log) AppendAtomic(ctx context.Context, evs []*events.Event, expected []uint64) ([]uint64, error) {
 	if len(evs) != len(expected) {
 		return nil, fmt.Errorf("append atomic: %d events, %d expectations", len(evs), len(expected))
 	}
 	if len(evs) == 0 {
 		return nil, nil
 	}
+	if len(evs) > MaxAtomicBatch {
+		return nil, fmt.Errorf("append atomic: %d events, at most %d in one batch", len(evs), MaxAtomicBatch)
+	}
 	batch := uuid.NewString()
 	last := len(evs) - 1
 	for i, e := range evs {
-		msg, err := Encode(e)
+		msg, err := events.Encode(e)
 		if err != nil {
 			return nil, err
 		}
@@ -45,16 +50,16 @@ func (l *Log) AppendAtomic(ctx context.Context, evs []*Event, expected []uint64)
 		msg.Header[jetstream.ExpectedLastSubjSeqHeader] = []string{strconv.FormatUint(expected[i], 10)}
 		if i < last {
 			// Staged by the server; the commit's answer covers the batch.
-			if err := l.NC.PublishMsg(msg); err != nil {
+			if err := l.nc.PublishMsg(natsMsg(msg)); err != nil {
 				return nil, fmt.Errorf("append atomic %s: %w", msg.Subject, err)
 			}
 			continue
 		}
 		msg.Header[headerBatchCommit] = []string{"1"}
-		ack, err := l.JS.PublishMsg(ctx, msg)
+		ack, err := l.js.PublishMsg(ctx, natsMsg(msg))
 		if err != nil {
 			if isWrongLastSequence(err) {
-				return nil, &ConflictError{Subject: fmt.Sprintf("atomic batch of %d from %s", len(evs), evs[0].NATSSubject())}
+				return nil, &events.ConflictError{Subject: fmt.Sprintf("atomic batch of %d from %s", len(evs), evs[0].NATSSubject())}
 			}
 			return nil, fmt.Errorf("append atomic batch of %d: %w", len(evs), err)
 		}
@@ -71,16 +76,35 @@ func (l *Log) AppendAtomic(ctx context.Context, evs []*Event, expected []uint64)
 	return nil, nil // not reached: the last event commits
 }
 
-// WriteAtomic is Write for several changes at once: one atomic batch (every
-// change lands, each with its own CAS expectation, or none: ErrConflict),
-// one round trip instead of one per change. Each object's resourceVersion
-// is set to its new sequence.
-func (l *Log) WriteAtomic(ctx context.Context, o Origin, ws []Write) ([]*Event, error) {
-	evs := make([]*Event, len(ws))
+// MaxAtomicBatch bounds one atomic batch (the server's limit is 1,000).
+const MaxAtomicBatch = 200
+
+// WriteAtomic is Write for several changes at once: atomic batches of at
+// most MaxAtomicBatch (every change of a batch lands, each with its own
+// CAS expectation, or none: ErrConflict), one round trip per batch instead
+// of one per change. It stops at the first batch that fails; the ones
+// before it stay written. Each object's resourceVersion is set to its new
+// sequence; the events written are returned.
+func (l *Log) WriteAtomic(ctx context.Context, o events.Origin, ws []events.Write) ([]*events.Event, error) {
+	out := make([]*events.Event, 0, len(ws))
+	for len(ws) > 0 {
+		n := min(len(ws), MaxAtomicBatch)
+		evs, err := l.writeBatch(ctx, o, ws[:n])
+		out = append(out, evs...)
+		if err != nil {
+			return out, fmt.Errorf("%d changes from %s %s: %w", n, ws[0].Change, ws[0].Object.GetName(), err)
+		}
+		ws = ws[n:]
+	}
+	return out, nil
+}
+
+func (l *Log) writeBatch(ctx context.Context, o events.Origin, ws []events.Write) ([]*events.Event, error) {
+	evs := make([]*events.Event, len(ws))
 	expected := make([]uint64, len(ws))
 	now := time.Now()
 	for i, w := range ws {
-		e, err := NewEvent(o, w, now)
+		e, err := events.NewEvent(o, w, now)
 		if err != nil {
 			return nil, err
 		}
@@ -91,7 +115,22 @@ func (l *Log) WriteAtomic(ctx context.Context, o Origin, ws []Write) ([]*Event, 
 		return nil, err
 	}
 	for i, w := range ws {
-		w.Object.SetResourceVersion(FormatRV(seqs[i]))
+		w.Object.SetResourceVersion(events.FormatRV(seqs[i]))
 	}
 	return evs, nil
+}
+
+// Write appends the change with CAS and returns the stored event; the object's
+// resourceVersion is set to the new sequence.
+func (l *Log) Write(ctx context.Context, o events.Origin, w events.Write) (*events.Event, error) {
+	e, err := events.NewEvent(o, w, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	seq, err := l.Append(ctx, e, w.Expected)
+	if err != nil {
+		return nil, err
+	}
+	w.Object.SetResourceVersion(events.FormatRV(seq))
+	return e, nil
 }

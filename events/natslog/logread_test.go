@@ -1,4 +1,4 @@
-package events_test
+package natslog_test
 
 import (
 	"context"
@@ -9,11 +9,12 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 )
 
 // writeRun stores n lines of one run, interleaved with another run's lines
 // so that the run's sequences have holes.
-func writeRun(t *testing.T, l *events.Log, run events.LogAttempt, n int, start time.Time) {
+func writeRun(t *testing.T, l *natslog.Log, run events.LogAttempt, n int, start time.Time) {
 	t.Helper()
 	other := run
 	other.Container = "sidecar"
@@ -30,7 +31,7 @@ func writeRun(t *testing.T, l *events.Log, run events.LogAttempt, n int, start t
 	}
 }
 
-func readAll(t *testing.T, l *events.Log, run events.LogAttempt, from, to uint64) []string {
+func readAll(t *testing.T, l *natslog.Log, run events.LogAttempt, from, to uint64) []string {
 	t.Helper()
 	var lines []string
 	err := l.ReadLogs(t.Context(), run, from, to, func(r *events.LogRecord) error {

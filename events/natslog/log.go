@@ -1,10 +1,12 @@
-package events
+package natslog
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jetplane/jetplane/events"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -40,14 +42,6 @@ func (c Config) LeaseBucket() string      { return c.Prefix + "leases" }
 func (c Config) SnapshotStore() string    { return c.Prefix + "snapshots" }
 func (c Config) AllocationBucket() string { return c.Prefix + "allocations" }
 
-// NodeLeasePrefix begins the node heartbeat keys of the leases bucket:
-// agents renew NodeLeaseKey(node), the node lifecycle controller watches
-// the prefix.
-const NodeLeasePrefix = "node."
-
-// NodeLeaseKey is a node's heartbeat key in the leases bucket.
-func NodeLeaseKey(node string) string { return NodeLeasePrefix + node }
-
 func (c Config) replicas() int {
 	if c.Replicas < 1 {
 		return 1
@@ -57,8 +51,8 @@ func (c Config) replicas() int {
 
 // Log is the event stream of one cluster: the single append path and reads.
 type Log struct {
-	NC        *nats.Conn
-	JS        jetstream.JetStream
+	nc        *nats.Conn
+	js        jetstream.JetStream
 	Config    Config
 	stream    jetstream.Stream
 	leases    jetstream.KeyValue
@@ -74,7 +68,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	l := &Log{NC: nc, JS: js, Config: cfg}
+	l := &Log{nc: nc, js: js, Config: cfg}
 	maxAge, maxBytes := cfg.MaxAge, orUnlimited(cfg.MaxBytes)
 	if cfg.MaxAge == 0 && cfg.MaxBytes == 0 {
 		if existing, err := js.Stream(ctx, cfg.EventsStream()); err == nil {
@@ -84,7 +78,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	l.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        cfg.EventsStream(),
 		Description: "Jetplane event log: every change of every object",
-		Subjects:    []string{SubjectRoot + ".>"},
+		Subjects:    []string{events.SubjectRoot + ".>"},
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.replicas(),
 		MaxAge:      maxAge,
@@ -104,7 +98,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	if l.logs, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        cfg.LogsStream(),
 		Description: "Jetplane container output",
-		Subjects:    []string{LogsRoot + ".>"},
+		Subjects:    []string{events.LogsRoot + ".>"},
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.replicas(),
 		MaxBytes:    logsMax,
@@ -150,30 +144,38 @@ func orUnlimited(n int64) int64 {
 }
 
 // Allocations is the KV bucket that makes cluster IPs and node ports unique.
-func (l *Log) Allocations() jetstream.KeyValue { return l.allocs }
+func (l *Log) Allocations() events.KV { return kv{l.allocs} }
 
 // Snapshots is the object store of projection snapshots.
-func (l *Log) Snapshots() jetstream.ObjectStore { return l.snapshots }
+func (l *Log) Snapshots() events.BlobStore { return blobs{l.snapshots} }
+
+// SnapshotPolicy is when projections over this log snapshot themselves.
+func (l *Log) SnapshotPolicy() events.SnapshotPolicy {
+	return events.SnapshotPolicy{Every: l.Config.SnapshotEvery, Interval: l.Config.SnapshotInterval}
+}
 
 // Leases is the KV bucket for heartbeats and leader election.
-func (l *Log) Leases() jetstream.KeyValue { return l.leases }
+func (l *Log) Leases() events.KV { return kv{l.leases} }
 
-// Stream is the EVENTS stream handle.
-func (l *Log) Stream() jetstream.Stream { return l.stream }
+// Close closes the log's NATS connection.
+func (l *Log) Close() { l.nc.Close() }
+
+// URL is the server the log's connection is on now.
+func (l *Log) URL() string { return l.nc.ConnectedUrl() }
 
 // Append stores e if and only if the last event on its subject has sequence
 // expected (0: the subject must have no event). It returns the new sequence,
 // which becomes e.Seq and the object's resourceVersion. A mismatch is
 // ErrConflict.
-func (l *Log) Append(ctx context.Context, e *Event, expected uint64) (uint64, error) {
-	msg, err := Encode(e)
+func (l *Log) Append(ctx context.Context, e *events.Event, expected uint64) (uint64, error) {
+	msg, err := events.Encode(e)
 	if err != nil {
 		return 0, err
 	}
-	ack, err := l.JS.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(expected))
+	ack, err := l.js.PublishMsg(ctx, natsMsg(msg), jetstream.WithExpectLastSequencePerSubject(expected))
 	if err != nil {
 		if isWrongLastSequence(err) {
-			return 0, &ConflictError{Subject: msg.Subject, Expected: expected}
+			return 0, &events.ConflictError{Subject: msg.Subject, Expected: expected}
 		}
 		return 0, fmt.Errorf("append %s: %w", msg.Subject, err)
 	}
@@ -195,38 +197,28 @@ func isWrongLastSequence(err error) bool {
 	return false
 }
 
-// ConflictError says which subject moved on. It matches ErrConflict.
-type ConflictError struct {
-	Subject  string
-	Expected uint64
-}
-
-func (c *ConflictError) Error() string {
-	return fmt.Sprintf("%s: expected last sequence %d: %v", c.Subject, c.Expected, ErrConflict)
-}
-
-// Is makes errors.Is(err, ErrConflict) true.
-func (c *ConflictError) Is(target error) bool { return target == ErrConflict }
-
 // Get reads the event stored at seq.
-func (l *Log) Get(ctx context.Context, seq uint64) (*Event, error) {
+func (l *Log) Get(ctx context.Context, seq uint64) (*events.Event, error) {
 	m, err := l.stream.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, fmt.Errorf("get seq %d: %w", seq, events.ErrNotFound)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("get seq %d: %w", seq, err)
 	}
-	return Decode(m.Subject, m.Header, m.Data, m.Sequence)
+	return events.Decode(m.Subject, m.Header, m.Data, m.Sequence)
 }
 
 // LastFor reads the latest event of one object, or returns (nil, nil).
-func (l *Log) LastFor(ctx context.Context, resource, namespace, name string) (*Event, error) {
-	m, err := l.stream.GetLastMsgForSubject(ctx, Subject(resource, namespace, name))
+func (l *Log) LastFor(ctx context.Context, resource, namespace, name string) (*events.Event, error) {
+	m, err := l.stream.GetLastMsgForSubject(ctx, events.Subject(resource, namespace, name))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("last for %s/%s/%s: %w", resource, namespace, name, err)
 	}
-	return Decode(m.Subject, m.Header, m.Data, m.Sequence)
+	return events.Decode(m.Subject, m.Header, m.Data, m.Sequence)
 }
 
 // Bounds returns the first and last sequences the stream holds now.
@@ -236,4 +228,9 @@ func (l *Log) Bounds(ctx context.Context) (first, last uint64, err error) {
 		return 0, 0, fmt.Errorf("stream info: %w", err)
 	}
 	return info.State.FirstSeq, info.State.LastSeq, nil
+}
+
+// natsMsg is the NATS message of an encoded event or log record.
+func natsMsg(m *events.Message) *nats.Msg {
+	return &nats.Msg{Subject: m.Subject, Header: nats.Header(m.Header), Data: m.Data}
 }

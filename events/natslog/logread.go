@@ -1,4 +1,4 @@
-package events
+package natslog
 
 import (
 	"context"
@@ -6,26 +6,25 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/jetplane/jetplane/events"
+
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// Logs is the LOGS stream handle.
-func (l *Log) Logs() jetstream.Stream { return l.logs }
 
 // PublishLogs stores records in order: every message is sent before any
 // acknowledgement is awaited, so a batch costs about one round trip. It
 // returns how many the stream acknowledged and the first failure; records
 // are stored whether or not this waits for them (ctx ends only the wait).
-func (l *Log) PublishLogs(ctx context.Context, recs []*LogRecord) (int, error) {
+func (l *Log) PublishLogs(ctx context.Context, recs []*events.LogRecord) (int, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(recs))
 	var firstErr error
 	for _, r := range recs {
-		m, err := EncodeLogRecord(r)
+		m, err := events.EncodeLogRecord(r)
 		if err != nil {
 			firstErr = cmpOr(firstErr, err)
 			continue
 		}
-		f, err := l.JS.PublishMsgAsync(m)
+		f, err := l.js.PublishMsgAsync(natsMsg(m))
 		if err != nil {
 			firstErr = cmpOr(firstErr, fmt.Errorf("publish %s: %w", m.Subject, err))
 			continue
@@ -55,7 +54,7 @@ func cmpOr(a, b error) error {
 
 // LastLogRecord is the newest record of a run, or nil when the stream holds
 // none.
-func (l *Log) LastLogRecord(ctx context.Context, a LogAttempt) (*LogRecord, error) {
+func (l *Log) LastLogRecord(ctx context.Context, a events.LogAttempt) (*events.LogRecord, error) {
 	m, err := l.logs.GetLastMsgForSubject(ctx, a.Subject())
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
@@ -63,28 +62,21 @@ func (l *Log) LastLogRecord(ctx context.Context, a LogAttempt) (*LogRecord, erro
 	if err != nil {
 		return nil, fmt.Errorf("last log record of %s: %w", a.Subject(), err)
 	}
-	return DecodeLogRecord(m.Subject, m.Header, m.Data, m.Sequence)
-}
-
-// LoggedAttempt is a run the LOGS stream holds records of.
-type LoggedAttempt struct {
-	LogAttempt
-	Records uint64 // how many
-	Last    *LogRecord
+	return events.DecodeLogRecord(m.Subject, m.Header, m.Data, m.Sequence)
 }
 
 // LogAttempts lists the runs of the pods named pod in namespace that the
 // stream still holds output of, oldest last record first. It needs no pod
 // object: it is how the output of a pod the event log no longer knows is
 // found.
-func (l *Log) LogAttempts(ctx context.Context, namespace, pod string) ([]LoggedAttempt, error) {
-	info, err := l.logs.Info(ctx, jetstream.WithSubjectFilter(LogPodFilter(namespace, pod)))
+func (l *Log) LogAttempts(ctx context.Context, namespace, pod string) ([]events.LoggedAttempt, error) {
+	info, err := l.logs.Info(ctx, jetstream.WithSubjectFilter(events.LogPodFilter(namespace, pod)))
 	if err != nil {
 		return nil, fmt.Errorf("log runs of %s/%s: %w", namespace, pod, err)
 	}
-	out := make([]LoggedAttempt, 0, len(info.State.Subjects))
+	out := make([]events.LoggedAttempt, 0, len(info.State.Subjects))
 	for subj, n := range info.State.Subjects {
-		a, err := ParseLogSubject(subj)
+		a, err := events.ParseLogSubject(subj)
 		if err != nil {
 			continue // not written by Jetplane
 		}
@@ -93,7 +85,7 @@ func (l *Log) LogAttempts(ctx context.Context, namespace, pod string) ([]LoggedA
 			return nil, err
 		}
 		if last != nil {
-			out = append(out, LoggedAttempt{LogAttempt: a, Records: n, Last: last})
+			out = append(out, events.LoggedAttempt{LogAttempt: a, Records: n, Last: last})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Last.Seq < out[j].Last.Seq })
@@ -104,7 +96,7 @@ func (l *Log) LogAttempts(ctx context.Context, namespace, pod string) ([]LoggedA
 // record for which keep is true, or last+1 when none is; keep must be false
 // for a prefix of the run's records and true after it. It binary-searches
 // the stream up to the run's last record (last), O(log n) reads.
-func (l *Log) LogSeqWhere(ctx context.Context, last *LogRecord, keep func(*LogRecord) bool) (uint64, error) {
+func (l *Log) LogSeqWhere(ctx context.Context, last *events.LogRecord, keep func(*events.LogRecord) bool) (uint64, error) {
 	subj := last.Subject()
 	lo, hi := uint64(1), last.Seq+1 // answer in [lo, hi]
 	for lo < hi {
@@ -118,7 +110,7 @@ func (l *Log) LogSeqWhere(ctx context.Context, last *LogRecord, keep func(*LogRe
 		if err != nil {
 			return 0, fmt.Errorf("search %s: %w", subj, err)
 		}
-		r, err := DecodeLogRecord(m.Subject, m.Header, m.Data, m.Sequence)
+		r, err := events.DecodeLogRecord(m.Subject, m.Header, m.Data, m.Sequence)
 		if err != nil {
 			return 0, fmt.Errorf("search %s: %w", subj, err)
 		}
@@ -135,13 +127,13 @@ func (l *Log) LogSeqWhere(ctx context.Context, last *LogRecord, keep func(*LogRe
 // 0 it ends after the last record at or below to (a snapshot of what was
 // written); with to == 0 it follows new records until ctx ends or fn fails.
 // Records that do not decode are skipped: the stream is open to any writer.
-func (l *Log) ReadLogs(ctx context.Context, a LogAttempt, from, to uint64, fn func(*LogRecord) error) error {
+func (l *Log) ReadLogs(ctx context.Context, a events.LogAttempt, from, to uint64, fn func(*events.LogRecord) error) error {
 	subj := a.Subject()
 	if to > 0 && from > to {
 		return nil
 	}
 	return l.consume(ctx, l.Config.LogsStream(), subj, from, to, 500, func(m jetstream.Msg, seq uint64) error {
-		if r, err := DecodeLogRecord(m.Subject(), m.Headers(), m.Data(), seq); err == nil {
+		if r, err := events.DecodeLogRecord(m.Subject(), m.Headers(), m.Data(), seq); err == nil {
 			return fn(r)
 		}
 		return nil

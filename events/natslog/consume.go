@@ -1,9 +1,11 @@
-package events
+package natslog
 
 import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/jetplane/jetplane/events"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -19,7 +21,7 @@ func (l *Log) consume(ctx context.Context, stream, filter string, from, to uint6
 	if from > 1 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
 	}
-	cons, err := l.JS.OrderedConsumer(ctx, stream, cfg)
+	cons, err := l.js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
 		return fmt.Errorf("read %s from %d: %w", filter, from, err)
 	}
@@ -68,11 +70,11 @@ func (l *Log) consume(ctx context.Context, stream, filter string, from, to uint6
 
 // decodeInto adapts a Handler to consume: a message that does not decode
 // arrives as a bare event carrying its Seq, with the error.
-func decodeInto(fn Handler) func(jetstream.Msg, uint64) error {
+func decodeInto(fn events.Handler) func(jetstream.Msg, uint64) error {
 	return func(m jetstream.Msg, seq uint64) error {
-		ev, decErr := Decode(m.Subject(), m.Headers(), m.Data(), seq)
+		ev, decErr := events.Decode(m.Subject(), m.Headers(), m.Data(), seq)
 		if decErr != nil {
-			ev = &Event{Seq: seq}
+			ev = &events.Event{Seq: seq}
 		}
 		return fn(ev, decErr)
 	}

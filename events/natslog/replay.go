@@ -1,10 +1,12 @@
-package events
+package natslog
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jetplane/jetplane/events"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -14,7 +16,7 @@ import (
 // returns nil. It is Follow that ends: for histories and audits of the past.
 // It fails with ErrHistoryTrimmed when from is older than the stream's first
 // sequence.
-func (l *Log) Replay(ctx context.Context, filter string, from, to uint64, fn Handler) error {
+func (l *Log) Replay(ctx context.Context, filter string, from, to uint64, fn events.Handler) error {
 	first, last, err := l.Bounds(ctx)
 	if err != nil {
 		return err
@@ -23,7 +25,7 @@ func (l *Log) Replay(ctx context.Context, filter string, from, to uint64, fn Han
 		from = 1
 	}
 	if from < first && first > 1 {
-		return fmt.Errorf("replay %s from %d: stream starts at %d: %w", filter, from, first, ErrHistoryTrimmed)
+		return fmt.Errorf("replay %s from %d: stream starts at %d: %w", filter, from, first, events.ErrHistoryTrimmed)
 	}
 	if to == 0 || to > last {
 		to = last
@@ -46,7 +48,7 @@ func (l *Log) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		// The next stored message at or after mid: sequences may be holes.
-		m, err := l.stream.GetMsg(ctx, mid, jetstream.WithGetMsgSubject(SubjectRoot+".>"))
+		m, err := l.stream.GetMsg(ctx, mid, jetstream.WithGetMsgSubject(events.SubjectRoot+".>"))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			hi = mid
 			continue

@@ -1,6 +1,7 @@
-package events
+package natslog
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -89,4 +90,21 @@ func Connect(url, name string) (*nats.Conn, error) {
 		return nil, fmt.Errorf("connect %s: %w", url, err)
 	}
 	return nc, nil
+}
+
+// Dial connects to url as name and opens the cluster's log on the
+// connection (Open, bounded by 30s); Log.Close closes the connection.
+func Dial(ctx context.Context, url, name string, cfg Config) (*Log, error) {
+	nc, err := Connect(url, name)
+	if err != nil {
+		return nil, err
+	}
+	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	l, err := Open(octx, nc, cfg)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return l, nil
 }

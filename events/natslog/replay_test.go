@@ -1,4 +1,4 @@
-package events_test
+package natslog_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/jetplane/jetplane/events/natslog"
 )
 
 func TestReplayEndsAtTheEndOfTheRange(t *testing.T) {
@@ -77,7 +77,7 @@ func TestReplayEndsAtTheEndOfTheRange(t *testing.T) {
 	}
 
 	// Once the beginning is trimmed, replaying from it says so.
-	if err := l.Stream().Purge(ctx, jetstream.WithPurgeSequence(3)); err != nil {
+	if err := l.PurgeBefore(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := collect(events.FilterSubject("pods", ""), 1, 0); !errors.Is(err, events.ErrHistoryTrimmed) {
@@ -96,14 +96,14 @@ func TestSeqAtFindsTheFirstEventAtOrAfterATime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := l.Stream().GetMsg(ctx, ev.Seq)
+		at, err := l.StoredAt(ctx, ev.Seq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		times, seqs = append(times, m.Time), append(seqs, ev.Seq)
+		times, seqs = append(times, at), append(seqs, ev.Seq)
 	}
 	// A hole in the middle of the stream must not confuse the search.
-	if err := l.Stream().DeleteMsg(ctx, seqs[4]); err != nil {
+	if err := natslog.DeleteEvent(ctx, l, seqs[4]); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {

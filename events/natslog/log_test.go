@@ -1,4 +1,4 @@
-package events_test
+package natslog_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -76,18 +77,18 @@ func TestOpenWithoutRetentionKeepsTheStreamsPolicy(t *testing.T) {
 	}
 	defer nc.Close()
 	ctx := context.Background()
-	if _, err := events.Open(ctx, nc, events.Config{MaxAge: time.Hour, MaxBytes: 1 << 30}); err != nil {
+	if _, err := natslog.Open(ctx, nc, natslog.Config{MaxAge: time.Hour, MaxBytes: 1 << 30}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := events.Open(ctx, nc, events.Config{}) // a service that says nothing of retention
+	l, err := natslog.Open(ctx, nc, natslog.Config{}) // a service that says nothing of retention
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := l.Stream().Info(ctx)
+	info, err := l.Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Config.MaxAge != time.Hour || info.Config.MaxBytes != 1<<30 {
-		t.Fatalf("retention after a plain Open: %v, %d bytes", info.Config.MaxAge, info.Config.MaxBytes)
+	if info.MaxAge != time.Hour || info.MaxBytes != 1<<30 {
+		t.Fatalf("retention after a plain Open: %v, %d bytes", info.MaxAge, info.MaxBytes)
 	}
 }

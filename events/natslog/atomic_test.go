@@ -1,4 +1,4 @@
-package events_test
+package natslog_test
 
 import (
 	"context"
