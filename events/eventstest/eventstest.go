@@ -3,6 +3,7 @@ package eventstest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -63,6 +64,35 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
 			wait *= 2
 		}
 	}
+}
+
+// Bounded is a log whose sequence bounds can be read (natslog.Log).
+type Bounded interface {
+	Bounds(ctx context.Context) (first, last uint64, err error)
+}
+
+// Quiet waits, up to timeout, until the log's last sequence has stayed put
+// for window: the services under test have nothing left to write (a
+// decision that is not idempotent would show up as a write). It returns
+// that sequence.
+func Quiet(t testing.TB, l Bounded, window, timeout time.Duration) uint64 {
+	t.Helper()
+	var last uint64
+	since := time.Now()
+	Eventually(t, timeout, func() error {
+		_, seq, err := l.Bounds(context.Background())
+		if err != nil {
+			return err
+		}
+		if seq != last {
+			last, since = seq, time.Now()
+		}
+		if d := time.Since(since); d < window {
+			return fmt.Errorf("last sequence %d steady for only %v of %v", seq, d, window)
+		}
+		return nil
+	})
+	return last
 }
 
 // ReadRaw reads the first n messages of the log's event stream raw

@@ -120,26 +120,6 @@ func expectAddresses(t *testing.T, st *projections.State, ready, notReady []stri
 	})
 }
 
-func waitQuiet(t *testing.T, log *natslog.Log) {
-	t.Helper()
-	var last uint64
-	since := time.Now()
-	eventstest.Eventually(t, 20*time.Second, func() error {
-		_, seq, err := log.Bounds(context.Background())
-		if err != nil {
-			return err
-		}
-		if seq != last {
-			last, since = seq, time.Now()
-			return fmt.Errorf("stream moved to %d", seq)
-		}
-		if quiet := time.Since(since); quiet < 750*time.Millisecond {
-			return fmt.Errorf("stream at %d for only %v", seq, quiet)
-		}
-		return nil
-	})
-}
-
 func TestEndpointsFollowPodReadinessAndService(t *testing.T) {
 	log := eventstest.Log(t)
 	st := watch(t, log)
@@ -149,7 +129,7 @@ func TestEndpointsFollowPodReadinessAndService(t *testing.T) {
 	create(t, log, "pods", runningPod("web-2", "web", "10.1.0.2", true))
 	create(t, log, "pods", runningPod("db-1", "db", "10.1.0.3", true))
 	expectAddresses(t, st, []string{"web-1", "web-2"}, nil)
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 	ep := st.Live("endpoints", "default", "web")
 	if !endpoints.IsManaged(ep.Object.(*corev1.Endpoints)) || ep.Object.GetUID() == "" {
 		t.Fatalf("endpoints metadata %+v", ep.Object)
@@ -161,7 +141,7 @@ func TestEndpointsFollowPodReadinessAndService(t *testing.T) {
 	unready.Status.Conditions[0].Status = corev1.ConditionFalse
 	write(t, log, events.Write{Resource: events.MustLookup("pods"), Change: "unready", Object: unready, Expected: pe.Seq})
 	expectAddresses(t, st, []string{"web-2"}, []string{"web-1"})
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 
 	// The Service goes: its Endpoints go with it.
 	se := st.Live("services", "default", "web")
@@ -172,7 +152,7 @@ func TestEndpointsFollowPodReadinessAndService(t *testing.T) {
 		}
 		return nil
 	})
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 
 	// Created again under the same name: the controller creates the Endpoints
 	// again, expecting the tombstone's sequence.
@@ -182,7 +162,7 @@ func TestEndpointsFollowPodReadinessAndService(t *testing.T) {
 	if n := len(st.List("endpoints", "default", nil)); n != 1 {
 		t.Fatalf("%d endpoints objects", n)
 	}
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 }
 
 func TestSelectorlessServiceKeepsUserEndpoints(t *testing.T) {
@@ -196,11 +176,11 @@ func TestSelectorlessServiceKeepsUserEndpoints(t *testing.T) {
 		Subsets: []corev1.EndpointSubset{{Addresses: []corev1.EndpointAddress{{IP: "192.168.1.10"}}, Ports: []corev1.EndpointPort{{Port: 5432}}}}}
 	create(t, log, "endpoints", user)
 	create(t, log, "pods", runningPod("web-1", "web", "10.1.0.1", true))
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 
 	se := st.Live("services", "default", "web")
 	write(t, log, events.DeleteWrite(events.MustLookup("services"), se.Object.(*corev1.Service).DeepCopy(), se.Seq, 0, time.Now()))
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 	e := st.Live("endpoints", "default", "web")
 	if e == nil || e.Type != events.TypeOf(events.MustLookup("endpoints"), events.Created) {
 		t.Fatalf("user's Endpoints touched: %+v", e)
@@ -219,5 +199,5 @@ func TestTwoControllersAgree(t *testing.T) {
 		create(t, log, "pods", runningPod(fmt.Sprintf("web-%d", i), "web", fmt.Sprintf("10.1.0.%d", i+1), i%2 == 0))
 	}
 	expectAddresses(t, st, []string{"web-0", "web-2", "web-4"}, []string{"web-1", "web-3"})
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 }

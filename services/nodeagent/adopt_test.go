@@ -96,7 +96,7 @@ func TestAgentRestartAdoptsAndCleansUp(t *testing.T) {
 	if err := hi(ips["stays"]); err != nil {
 		t.Fatal(err)
 	}
-	quiet(t, l)
+	eventstest.Quiet(t, l, 3*time.Second, 30*time.Second)
 	if p, ev := getPod(t, l, "stays"); ev.Seq > away || !ready(p) {
 		t.Fatalf("stays rewritten after the restart: %s at %d (away at %d)", ev.Type, ev.Seq, away)
 	}

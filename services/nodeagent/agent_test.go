@@ -192,27 +192,6 @@ func logLinesOf(t *testing.T, l *natslog.Log, pod, container, out, s string) int
 	return n
 }
 
-// quiet waits until the stream's last sequence has not moved for 3s.
-func quiet(t *testing.T, l *natslog.Log) uint64 {
-	t.Helper()
-	var last uint64
-	since := time.Now()
-	eventstest.Eventually(t, 30*time.Second, func() error {
-		_, seq, err := l.Bounds(context.Background())
-		if err != nil {
-			return err
-		}
-		if seq != last {
-			last, since = seq, time.Now()
-		}
-		if d := time.Since(since); d < 3*time.Second {
-			return fmt.Errorf("last sequence %d steady for only %v", seq, d)
-		}
-		return nil
-	})
-	return last
-}
-
 func TestAgentRunsPodsOfItsNode(t *testing.T) {
 	l := eventstest.Log(t)
 	stop := startAgent(t, l)
@@ -309,7 +288,7 @@ func TestAgentRunsPodsOfItsNode(t *testing.T) {
 	})
 
 	// Steady pods: the agent writes nothing more (heartbeats go to KV).
-	quiet(t, l)
+	eventstest.Quiet(t, l, 3*time.Second, 30*time.Second)
 
 	// Terminating: the process is stopped, then the pod is deleted.
 	p, ev := getPod(t, l, "web")
@@ -360,7 +339,7 @@ func TestAgentRunsPodsOfItsNode(t *testing.T) {
 		}
 		return hi(p2.Status.PodIP)
 	})
-	quiet(t, l)
+	eventstest.Quiet(t, l, 3*time.Second, 30*time.Second)
 }
 
 func TestAgentRestartsContainerFailingLiveness(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,7 +46,7 @@ func TestAgentRestartPolicyNeverEndsThePod(t *testing.T) {
 		}
 	}
 	// Finished pods stay as they ended: no restart, nothing more written.
-	last := quiet(t, l)
+	last := eventstest.Quiet(t, l, 3*time.Second, 30*time.Second)
 	for _, name := range []string{"done", "broke"} {
 		if _, ev := getPod(t, l, name); ev.Seq > last {
 			t.Fatalf("%s written after the log went quiet", name)
@@ -58,9 +59,13 @@ func TestAgentRestartPolicyNeverEndsThePod(t *testing.T) {
 
 // OnFailure restarts a failed container after the back-off; Always
 // restarts every time, doubling it.
+//
+// The agent's clock is the test's: once a pod waits out its back-off, the
+// test moves the clock past it instead of waiting 10s of real time.
 func TestAgentRestartBackoff(t *testing.T) {
 	l := eventstest.Log(t)
-	startAgent(t, l)
+	clock := &skewedClock{}
+	startAgentOn(t, l, newRuntime(t), func(c *Config) { c.Now = clock.Now })
 	marker := filepath.Join(t.TempDir(), "tried")
 	// Fails the first time, succeeds the second: a Job's retry.
 	retry := create(t, l, shPod("retry", "if [ -f "+marker+" ]; then exit 0; fi; touch "+marker+"; exit 1", policy(corev1.RestartPolicyOnFailure)))
@@ -78,6 +83,7 @@ func TestAgentRestartBackoff(t *testing.T) {
 		}
 		return nil
 	})
+	clock.Advance(10 * time.Second)
 	p := waitPod(t, l, "retry", 30*time.Second, func(p *corev1.Pod, ev *events.Event) error {
 		if p.Status.Phase != corev1.PodSucceeded || ev.Change() != "succeeded" {
 			return fmt.Errorf("phase %s", p.Status.Phase)
@@ -103,4 +109,22 @@ func TestAgentRestartBackoff(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// skewedClock runs with real time, moved ahead by what Advance added.
+type skewedClock struct {
+	mu   sync.Mutex
+	skew time.Duration
+}
+
+func (c *skewedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skew)
+}
+
+func (c *skewedClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skew += d
 }

@@ -89,7 +89,7 @@ func TestRecreateWaitsForTerminatingPods(t *testing.T) {
 		return nil
 	})
 	// Settled with the old pods still terminating: not one new pod.
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 	if live, _ := h.podsWithImage("default", "jetplane/hello:2"); live != 0 {
 		t.Fatalf("%d v2 pods while v1 pods terminate", live)
 	}
@@ -102,7 +102,7 @@ func TestRecreateWaitsForTerminatingPods(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i == 0 {
-			eventstest.Eventually(t, wait, h.quiet)
+			eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 			if live, _ := h.podsWithImage("default", "jetplane/hello:2"); live != 0 {
 				t.Fatalf("%d v2 pods while a v1 pod terminates", live)
 			}

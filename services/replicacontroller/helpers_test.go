@@ -3,7 +3,6 @@ package replicacontroller
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -136,25 +135,6 @@ func (h *harness) markReady(ns string) error {
 		if err := h.write(events.Write{Resource: events.MustLookup("pods"), Change: "ready", Object: c, Expected: e.Seq}); err != nil && !errors.Is(err, events.ErrConflict) {
 			return err
 		}
-	}
-	return nil
-}
-
-// quiet succeeds when the stream's last sequence stays put for a while: the
-// controller has stopped writing. The window spans a resync (250ms), so a
-// decision that is not idempotent would show up as a write.
-func (h *harness) quiet() error {
-	_, before, err := h.log.Bounds(h.ctx)
-	if err != nil {
-		return err
-	}
-	time.Sleep(600 * time.Millisecond)
-	_, after, err := h.log.Bounds(h.ctx)
-	if err != nil {
-		return err
-	}
-	if after != before {
-		return fmt.Errorf("stream still moving: %d → %d", before, after)
 	}
 	return nil
 }

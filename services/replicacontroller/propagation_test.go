@@ -53,7 +53,7 @@ func TestDeleteOrphan(t *testing.T) {
 		}
 		return nil
 	})
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 }
 
 // Foreground: the pods go, then the ReplicaSet, then the Deployment, in
@@ -97,5 +97,5 @@ func TestDeleteForeground(t *testing.T) {
 	if ev.Actor != "system:jetplane:replicacontroller" {
 		t.Fatalf("deployment deleted by %q", ev.Actor)
 	}
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 }

@@ -114,7 +114,7 @@ func TestDeploymentLifecycle(t *testing.T) {
 		return nil
 	})
 	eventstest.Eventually(t, wait, func() error { return h.rolledOut("default", "web", "jetplane/hello:1", 3) })
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 
 	// Writes of the controller are caused by ours.
 	rs := h.replicaSets(h.deployment("default", "web"))[0]
@@ -142,7 +142,7 @@ func TestDeploymentLifecycle(t *testing.T) {
 	if d.Annotations[rollout.RevisionAnnotation] != "2" {
 		t.Fatalf("revision %q, want 2", d.Annotations[rollout.RevisionAnnotation])
 	}
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 
 	// Deleting the Deployment takes its ReplicaSets and pods with it.
 	e := h.view.State().Live("deployments", "default", "web")
@@ -160,7 +160,7 @@ func TestDeploymentLifecycle(t *testing.T) {
 		}
 		return nil
 	})
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 }
 
 // TestAdoptionAndCollection covers an orphan pod adopted, pods whose owner
@@ -210,7 +210,7 @@ func TestAdoptionAndCollection(t *testing.T) {
 		}
 		return nil
 	})
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 
 	ns := h.view.State().Live("namespaces", "", "team")
 	if err := h.write(events.Write{Resource: events.MustLookup("namespaces"), Change: events.Deleted, Object: ns.Object, Expected: ns.Seq}); err != nil {
@@ -227,5 +227,5 @@ func TestAdoptionAndCollection(t *testing.T) {
 		}
 		return nil
 	})
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 }

@@ -118,7 +118,7 @@ func TestReplicationController(t *testing.T) {
 		}
 		return nil
 	})
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 }
 
 // A ReplicaSet's set-based selector decides what it adopts.
@@ -152,7 +152,7 @@ func TestReplicaSetSelectorExpressions(t *testing.T) {
 		}
 		return nil
 	})
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 }
 
 func readyNode(name string, lbl map[string]string) *corev1.Node {
@@ -209,7 +209,7 @@ func TestDaemonSetFollowsNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventstest.Eventually(t, wait, onNodes("n2"))
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 }
 
 // finish plays the node agent for a Job's pods: every one still pending
@@ -268,7 +268,7 @@ func TestJobRunsToCompletion(t *testing.T) {
 		}
 		return nil
 	})
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 }
 
 func workloadFinished(j *batchv1.Job) (batchv1.JobConditionType, bool) {
@@ -313,7 +313,7 @@ func TestCronJobSchedulesByTheClock(t *testing.T) {
 	run := func(at time.Time) string { return cronjob.JobName(cj, at) }
 
 	// Nothing is due before the first minute after its creation.
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 	if n := len(h.view.State().List("jobs", "default", nil)); n != 0 {
 		t.Fatalf("%d jobs before the schedule", n)
 	}
@@ -355,5 +355,5 @@ func TestCronJobSchedulesByTheClock(t *testing.T) {
 		}
 		return nil
 	})
-	eventstest.Eventually(t, wait, h.quiet)
+	eventstest.Quiet(t, h.log, 600*time.Millisecond, wait)
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
-	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	corev1 "k8s.io/api/core/v1"
@@ -96,28 +95,6 @@ func scheduledCondition(p *corev1.Pod) *corev1.PodCondition {
 		}
 	}
 	return nil
-}
-
-// waitQuiet polls until the stream's last sequence has stayed put for a
-// while: the services have nothing left to write (no write loop).
-func waitQuiet(t *testing.T, log *natslog.Log) {
-	t.Helper()
-	var last uint64
-	since := time.Now()
-	eventstest.Eventually(t, 20*time.Second, func() error {
-		_, seq, err := log.Bounds(context.Background())
-		if err != nil {
-			return err
-		}
-		if seq != last {
-			last, since = seq, time.Now()
-			return fmt.Errorf("stream moved to %d", seq)
-		}
-		if quiet := time.Since(since); quiet < 750*time.Millisecond {
-			return fmt.Errorf("stream at %d for only %v", seq, quiet)
-		}
-		return nil
-	})
 }
 
 // history reads every event the stream holds, oldest first.

@@ -258,7 +258,7 @@ func TestRetriedWhenUncordoned(t *testing.T) {
 		t.Fatal(err)
 	}
 	boundBy(t, log, "web")
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 	if n := countChanges(history(t, log), "web", ChangeUnschedulable); n != 1 {
 		t.Fatalf("%d unschedulable events, want 1", n)
 	}

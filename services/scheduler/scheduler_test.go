@@ -43,7 +43,7 @@ func TestBindsPendingPodsSpreadAcrossNodes(t *testing.T) {
 		}
 		return nil
 	})
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 	for _, ev := range history(t, log) {
 		if ev.Change() == events.Scheduled && (ev.Source != "jetplane/scheduler/a" || ev.Actor != "system:jetplane:scheduler") {
 			t.Fatalf("bind by source %q actor %q", ev.Source, ev.Actor)
@@ -73,7 +73,7 @@ func TestUnschedulableUntilAMatchingNodeAppears(t *testing.T) {
 		}
 		return nil
 	})
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 	if n := countChanges(history(t, log), "db", ChangeUnschedulable); n != 1 {
 		t.Fatalf("%d unschedulable events, want 1 (no write loop)", n)
 	}
@@ -92,7 +92,7 @@ func TestUnschedulableUntilAMatchingNodeAppears(t *testing.T) {
 		}
 		return nil
 	})
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 }
 
 // TestTwoSchedulersBindEachPodOnceWithoutOvercommit runs two instances
@@ -127,7 +127,7 @@ func TestTwoSchedulersBindEachPodOnceWithoutOvercommit(t *testing.T) {
 		}
 		return nil
 	})
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 
 	binds := map[string]int{}
 	onNode := map[string]int{}
@@ -239,5 +239,5 @@ func TestRetriedWhenCapacityFrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	boundBy(t, log, "second")
-	waitQuiet(t, log)
+	eventstest.Quiet(t, log, 750*time.Millisecond, 20*time.Second)
 }
