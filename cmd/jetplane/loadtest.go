@@ -73,26 +73,7 @@ appends and replay on the same server in the same run.`,
 				return err
 			}
 			rep.Table(cmd.OutOrStdout())
-			if jsonOut != "" {
-				data, err := json.MarshalIndent(rep, "", "  ")
-				if err != nil {
-					return err
-				}
-				if err := os.WriteFile(jsonOut, append(data, '\n'), 0o644); err != nil {
-					return fmt.Errorf("--json: %w", err)
-				}
-			}
-			if htmlOut != "" {
-				f, err := os.Create(htmlOut)
-				if err != nil {
-					return fmt.Errorf("--html: %w", err)
-				}
-				defer f.Close()
-				if err := rep.HTML(f); err != nil {
-					return fmt.Errorf("--html: %w", err)
-				}
-			}
-			return nil
+			return writeReport(rep, jsonOut, htmlOut)
 		},
 	}
 	f := cmd.Flags()
@@ -111,6 +92,31 @@ appends and replay on the same server in the same run.`,
 	f.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run here (go tool pprof)")
 	f.StringVar(&heapProfile, "heap-profile", "", "write a heap profile here once every pod is Ready")
 	return cmd
+}
+
+// writeReport writes the report as JSON and as an HTML page where asked.
+func writeReport(rep *loadtest.Report, jsonOut, htmlOut string) error {
+	if jsonOut != "" {
+		data, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(jsonOut, append(data, '\n'), 0o644); err != nil {
+			return fmt.Errorf("--json: %w", err)
+		}
+	}
+	if htmlOut == "" {
+		return nil
+	}
+	f, err := os.Create(htmlOut)
+	if err != nil {
+		return fmt.Errorf("--html: %w", err)
+	}
+	defer f.Close()
+	if err := rep.HTML(f); err != nil {
+		return fmt.Errorf("--html: %w", err)
+	}
+	return nil
 }
 
 func writeHeapProfile(path string) error {

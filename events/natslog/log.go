@@ -69,26 +69,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	l := &Log{nc: nc, js: js, Config: cfg}
-	maxAge, maxBytes := cfg.MaxAge, orUnlimited(cfg.MaxBytes)
-	if cfg.MaxAge == 0 && cfg.MaxBytes == 0 {
-		if existing, err := js.Stream(ctx, cfg.EventsStream()); err == nil {
-			maxAge, maxBytes = existing.CachedInfo().Config.MaxAge, existing.CachedInfo().Config.MaxBytes
-		}
-	}
-	l.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        cfg.EventsStream(),
-		Description: "Jetplane event log: every change of every object",
-		Subjects:    []string{events.SubjectRoot + ".>"},
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.replicas(),
-		MaxAge:      maxAge,
-		MaxBytes:    maxBytes,
-		Duplicates:  2 * time.Minute,
-		AllowDirect: true,
-		// Atomic batches: a change spanning subjects (AppendAtomic).
-		AllowAtomicPublish: true,
-	})
-	if err != nil {
+	if l.stream, err = js.CreateOrUpdateStream(ctx, l.eventsStream(ctx)); err != nil {
 		return nil, fmt.Errorf("stream %s: %w", cfg.EventsStream(), err)
 	}
 	logsMax := cfg.LogsMaxBytes
@@ -107,14 +88,12 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("stream %s: %w", cfg.LogsStream(), err)
 	}
-	if l.leases, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      cfg.LeaseBucket(),
-		Description: "Jetplane leases: node heartbeats, leader election",
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.replicas(),
-		History:     1,
-	}); err != nil {
-		return nil, fmt.Errorf("kv %s: %w", cfg.LeaseBucket(), err)
+	if l.leases, err = l.bucket(ctx, cfg.LeaseBucket(), "Jetplane leases: node heartbeats, leader election"); err != nil {
+		return nil, err
+	}
+	if l.allocs, err = l.bucket(ctx, cfg.AllocationBucket(),
+		"Jetplane allocations: one key per cluster IP or node port, created by whoever takes it"); err != nil {
+		return nil, err
 	}
 	if l.snapshots, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      cfg.SnapshotStore(),
@@ -124,16 +103,48 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("object store %s: %w", cfg.SnapshotStore(), err)
 	}
-	if l.allocs, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      cfg.AllocationBucket(),
-		Description: "Jetplane allocations: one key per cluster IP or node port, created by whoever takes it",
+	return l, nil
+}
+
+// eventsStream is the EVENTS stream's configuration. Retention left zero
+// keeps what the stream has, so that a service started without it does not
+// undo the operator's policy.
+func (l *Log) eventsStream(ctx context.Context) jetstream.StreamConfig {
+	cfg := l.Config
+	maxAge, maxBytes := cfg.MaxAge, orUnlimited(cfg.MaxBytes)
+	if cfg.MaxAge == 0 && cfg.MaxBytes == 0 {
+		if existing, err := l.js.Stream(ctx, cfg.EventsStream()); err == nil {
+			maxAge, maxBytes = existing.CachedInfo().Config.MaxAge, existing.CachedInfo().Config.MaxBytes
+		}
+	}
+	return jetstream.StreamConfig{
+		Name:        cfg.EventsStream(),
+		Description: "Jetplane event log: every change of every object",
+		Subjects:    []string{events.SubjectRoot + ".>"},
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.replicas(),
-		History:     1,
-	}); err != nil {
-		return nil, fmt.Errorf("kv %s: %w", cfg.AllocationBucket(), err)
+		MaxAge:      maxAge,
+		MaxBytes:    maxBytes,
+		Duplicates:  2 * time.Minute,
+		AllowDirect: true,
+		// Atomic batches: a change spanning subjects (AppendAtomic).
+		AllowAtomicPublish: true,
 	}
-	return l, nil
+}
+
+// bucket creates or updates a KV bucket that keeps one revision per key.
+func (l *Log) bucket(ctx context.Context, name, description string) (jetstream.KeyValue, error) {
+	kv, err := l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      name,
+		Description: description,
+		Storage:     jetstream.FileStorage,
+		Replicas:    l.Config.replicas(),
+		History:     1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kv %s: %w", name, err)
+	}
+	return kv, nil
 }
 
 func orUnlimited(n int64) int64 {
