@@ -136,23 +136,6 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 	return st, nil
 }
 
-// put stores an entry as Apply would, without a lock (the state is not
-// shared yet).
-func (s *State) put(e *Entry) {
-	byNS := s.objects[e.Resource]
-	if byNS == nil {
-		byNS = map[string]map[string]*Entry{}
-		s.objects[e.Resource] = byNS
-	}
-	byName := byNS[e.Namespace]
-	if byName == nil {
-		byName = map[string]*Entry{}
-		byNS[e.Namespace] = byName
-	}
-	byName[e.Name] = e
-	s.index(e)
-}
-
 // adopt replaces the contents of s with those of other (a loaded snapshot),
 // keeping s itself: whoever holds the state keeps reading it.
 func (s *State) adopt(other *State) {

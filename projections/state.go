@@ -117,23 +117,29 @@ func (s *State) Apply(ev *events.Event) (prev, cur *Entry, err error) {
 	}
 	cur = &Entry{Resource: ev.Resource, Namespace: ev.Namespace, Name: ev.Name, Seq: ev.Seq, Type: ev.Type,
 		Object: obj, EventID: ev.ID, CorrelationID: ev.CorrelationID}
-	byNS := s.objects[ev.Resource]
+	return s.put(cur), cur, nil
+}
+
+// put stores an entry in place of the one before it (returned), keeping
+// the indexes right. The caller holds the lock, or the state is not shared yet.
+func (s *State) put(e *Entry) (prev *Entry) {
+	byNS := s.objects[e.Resource]
 	if byNS == nil {
 		byNS = map[string]map[string]*Entry{}
-		s.objects[ev.Resource] = byNS
+		s.objects[e.Resource] = byNS
 	}
-	byName := byNS[ev.Namespace]
+	byName := byNS[e.Namespace]
 	if byName == nil {
 		byName = map[string]*Entry{}
-		byNS[ev.Namespace] = byName
+		byNS[e.Namespace] = byName
 	}
-	prev = byName[ev.Name]
+	prev = byName[e.Name]
 	if prev != nil {
 		s.unindex(prev)
 	}
-	byName[ev.Name] = cur
-	s.index(cur)
-	return prev, cur, nil
+	byName[e.Name] = e
+	s.index(e)
+	return prev
 }
 
 func (e *Entry) ref() ref { return ref{e.Resource, e.Namespace, e.Name} }

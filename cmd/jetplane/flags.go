@@ -1,22 +1,13 @@
 package main
 
-import (
-	"fmt"
-	"net"
-	"strconv"
-)
+import "github.com/jetplane/jetplane/events/natslog"
 
+// splitHostPortFlag reads a --nats listen address; port 0 asks NATS for a
+// free one (its -1).
 func splitHostPortFlag(hp string) (string, int, error) {
-	h, p, err := net.SplitHostPort(hp)
-	if err != nil {
-		return "", 0, fmt.Errorf("address %q: %w", hp, err)
+	h, port, err := natslog.SplitHostPort(hp)
+	if err == nil && port == 0 {
+		port = -1
 	}
-	port, err := strconv.Atoi(p)
-	if err != nil {
-		return "", 0, fmt.Errorf("address %q: port: %w", hp, err)
-	}
-	if port == 0 {
-		port = -1 // NATS's own "pick a free port"
-	}
-	return h, port, nil
+	return h, port, err
 }

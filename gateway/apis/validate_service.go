@@ -65,20 +65,7 @@ func validateServicePorts(spec *corev1.ServiceSpec, path *field.Path) field.Erro
 	nodePorts := sets.New[int32]()
 	for i, port := range spec.Ports {
 		p := path.Index(i)
-		switch {
-		case port.Name == "" && len(spec.Ports) > 1:
-			errs = append(errs, field.Required(p.Child("name"), ""))
-		case port.Name != "":
-			for _, msg := range validation.IsDNS1123Label(port.Name) {
-				errs = append(errs, field.Invalid(p.Child("name"), port.Name, msg))
-			}
-			if names.Has(port.Name) {
-				errs = append(errs, field.Duplicate(p.Child("name"), port.Name))
-			}
-			names.Insert(port.Name)
-		}
-		errs = append(errs, portNumber(int(port.Port), p.Child("port"))...)
-		errs = append(errs, oneOf(port.Protocol, protocols, p.Child("protocol"))...)
+		errs = append(errs, validatePortNameNumber(port.Name, port.Port, port.Protocol, len(spec.Ports), names, p)...)
 		errs = append(errs, portNumberOrName(port.TargetPort, p.Child("targetPort"))...)
 		key := fmt.Sprintf("%d/%s", port.Port, port.Protocol)
 		if portKeys.Has(key) {
@@ -88,6 +75,27 @@ func validateServicePorts(spec *corev1.ServiceSpec, path *field.Path) field.Erro
 		errs = append(errs, validateNodePort(spec.Type, port.NodePort, nodePorts, p.Child("nodePort"))...)
 	}
 	return errs
+}
+
+// validatePortNameNumber checks one port of a list as Services and
+// Endpoints subsets both require: a DNS label name unique in the list (and
+// required when the list has several), a port number and a protocol.
+func validatePortNameNumber(name string, port int32, protocol corev1.Protocol, ofPorts int, names sets.Set[string], p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	switch {
+	case name == "" && ofPorts > 1:
+		errs = append(errs, field.Required(p.Child("name"), ""))
+	case name != "":
+		for _, msg := range validation.IsDNS1123Label(name) {
+			errs = append(errs, field.Invalid(p.Child("name"), name, msg))
+		}
+		if names.Has(name) {
+			errs = append(errs, field.Duplicate(p.Child("name"), name))
+		}
+		names.Insert(name)
+	}
+	errs = append(errs, portNumber(int(port), p.Child("port"))...)
+	return append(errs, oneOf(protocol, protocols, p.Child("protocol"))...)
 }
 
 func validateNodePort(typ corev1.ServiceType, nodePort int32, seen sets.Set[int32], path *field.Path) field.ErrorList {
@@ -135,21 +143,8 @@ func validateEndpointSubsets(subsets []corev1.EndpointSubset, path *field.Path) 
 		}
 		names := sets.New[string]()
 		for j, port := range ss.Ports {
-			pp := p.Child("ports").Index(j)
-			switch {
-			case port.Name == "" && len(ss.Ports) > 1:
-				errs = append(errs, field.Required(pp.Child("name"), ""))
-			case port.Name != "":
-				for _, msg := range validation.IsDNS1123Label(port.Name) {
-					errs = append(errs, field.Invalid(pp.Child("name"), port.Name, msg))
-				}
-				if names.Has(port.Name) {
-					errs = append(errs, field.Duplicate(pp.Child("name"), port.Name))
-				}
-				names.Insert(port.Name)
-			}
-			errs = append(errs, portNumber(int(port.Port), pp.Child("port"))...)
-			errs = append(errs, oneOf(port.Protocol, protocols, pp.Child("protocol"))...)
+			errs = append(errs, validatePortNameNumber(port.Name, port.Port, port.Protocol, len(ss.Ports),
+				names, p.Child("ports").Index(j))...)
 		}
 	}
 	return errs
