@@ -18,6 +18,7 @@ var pure = []string{
 	"gateway/apis",
 	"gateway/kevents",
 	"gateway/restore",
+	"routing",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
 	"services/replicacontroller/cronjob",
