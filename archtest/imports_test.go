@@ -15,10 +15,12 @@ const module = "github.com/jetplane/jetplane/"
 // Docker or logrus.
 var pure = []string{
 	"defaulting",
+	"endpointslices",
 	"events",
 	"gateway/apis",
 	"gateway/kevents",
 	"gateway/restore",
+	"nodes",
 	"routing",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
