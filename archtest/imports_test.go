@@ -14,10 +14,14 @@ const module = "github.com/jetplane/jetplane/"
 // contract, and every decision package. Nothing they link may speak NATS,
 // Docker or logrus.
 var pure = []string{
+	"defaulting",
+	"endpointslices",
 	"events",
 	"gateway/apis",
 	"gateway/kevents",
 	"gateway/restore",
+	"nodes",
+	"routing",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
 	"services/replicacontroller/cronjob",
@@ -116,4 +120,23 @@ func allowed(rel string) bool {
 		}
 	}
 	return false
+}
+
+// TestNothingImportsCmd keeps the binary at the edge: what cmd/ wires
+// (the all-in-one, the client, the services) lives outside it, so the load
+// test and the end-to-end tests link no command.
+func TestNothingImportsCmd(t *testing.T) {
+	for _, p := range goList(t, "./...") {
+		rel := strings.TrimPrefix(p.ImportPath, module)
+		if strings.HasPrefix(rel, "cmd/") {
+			continue
+		}
+		for _, imps := range [][]string{p.Imports, p.TestImports, p.XTestImports} {
+			for _, imp := range imps {
+				if strings.HasPrefix(imp, module+"cmd/") {
+					t.Errorf("%s imports %s: only cmd/ wires commands", rel, strings.TrimPrefix(imp, module))
+				}
+			}
+		}
+	}
 }

@@ -3,9 +3,9 @@ package gateway
 import (
 	"net/http"
 
+	"github.com/jetplane/jetplane/endpointslices"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway/kevents"
-	"github.com/jetplane/jetplane/services/endpointcontroller/endpoints"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
@@ -65,7 +65,7 @@ func (s *Server) derivedSlices(r *http.Request, namespace string) ([]events.Obje
 	var out []events.Object
 	for _, e := range st.List("endpoints", namespace, nil) {
 		if ep, ok := e.Object.(*corev1.Endpoints); ok {
-			for _, sl := range endpoints.Slices(ep) {
+			for _, sl := range endpointslices.Of(ep) {
 				out = append(out, sl)
 			}
 		}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
-	"github.com/jetplane/jetplane/services/serviceproxy"
+	"github.com/jetplane/jetplane/routing"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
@@ -40,7 +40,7 @@ func (s *Server) serviceProxy(w http.ResponseWriter, r *http.Request, ns, nameAn
 		ep, _ = e.Object.(*corev1.Endpoints)
 	}
 	client, _, _ := net.SplitHostPort(r.RemoteAddr)
-	target := s.balancer(ns+"/"+name).Pick(serviceproxy.Targets(ep, sp), client, serviceproxy.AffinityOf(svc), time.Now())
+	target := s.balancer(ns+"/"+name).Pick(routing.Targets(ep, sp), client, routing.AffinityOf(svc), time.Now())
 	if target == "" {
 		writeError(w, apierrors.NewServiceUnavailable(fmt.Sprintf("no endpoints available for service %q", name)))
 		return
@@ -100,7 +100,7 @@ func proxyServicePort(svc *corev1.Service, port string) (corev1.ServicePort, err
 // proxyTurns keeps one balancer per service (round robin, affinity).
 type proxyTurns struct{ m sync.Map }
 
-func (s *Server) balancer(key string) *serviceproxy.Balancer {
-	v, _ := s.turns.m.LoadOrStore(key, new(serviceproxy.Balancer))
-	return v.(*serviceproxy.Balancer)
+func (s *Server) balancer(key string) *routing.Balancer {
+	v, _ := s.turns.m.LoadOrStore(key, new(routing.Balancer))
+	return v.(*routing.Balancer)
 }

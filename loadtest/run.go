@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/client"
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
+	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/services/nodeagent"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -118,8 +118,8 @@ func (r *run) open(ctx context.Context) (func(), error) {
 		dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
 	}
 	r.progress("starting the all-in-one control plane in %s", dir)
-	c, err := up.Start(ctx, up.Options{DataDir: dir, GatewayAddr: "127.0.0.1:0", NATSPort: -1, Runtime: nodeagent.RuntimeHollow,
-		NodeName: nodeName(0), IngressAddr: "-", Events: natslog.Config{SnapshotEvery: up.DefaultSnapshotEvery, SnapshotInterval: up.DefaultSnapshotInterval}})
+	c, err := allinone.Start(ctx, allinone.Options{DataDir: dir, GatewayAddr: "127.0.0.1:0", NATSPort: -1, Runtime: nodeagent.RuntimeHollow,
+		NodeName: nodeName(0), IngressAddr: "-", Events: natslog.Config{SnapshotEvery: allinone.DefaultSnapshotEvery, SnapshotInterval: allinone.DefaultSnapshotInterval}})
 	if err != nil {
 		cleanup()
 		return nil, fmt.Errorf("loadtest: %w", err)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/client"
+	"github.com/jetplane/jetplane/client"
 	"github.com/spf13/cobra"
 )
 

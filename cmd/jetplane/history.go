@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/jetplane/jetplane/cmd/jetplane/client"
+	"github.com/jetplane/jetplane/client"
 	"github.com/spf13/cobra"
 )
 

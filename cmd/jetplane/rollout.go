@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/client"
+	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/spf13/cobra"
 	appsv1 "k8s.io/api/apps/v1"

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/jetplane/jetplane/services/endpointcontroller"
@@ -196,7 +196,7 @@ func natsCommand() *cobra.Command {
 }
 
 func upCommand() *cobra.Command {
-	var o up.Options
+	var o allinone.Options
 	var nats string
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -207,7 +207,7 @@ func upCommand() *cobra.Command {
 				return err
 			}
 			o.NATSHost, o.NATSPort = host, port
-			c, err := up.Start(cmd.Context(), o)
+			c, err := allinone.Start(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
@@ -226,8 +226,8 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 	cmd.Flags().StringVar(&o.IngressAddr, "ingress-listen", "127.0.0.1:8081", "where Ingress rules are served over HTTP (- for nowhere)")
 	cmd.Flags().StringToStringVar(&o.Tokens, "token", nil, "more users, as token=user (repeatable); the admin's token is in <data>/admin-token")
-	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", up.DefaultSnapshotEvery, "projections snapshot after this many events")
-	cmd.Flags().DurationVar(&o.Events.SnapshotInterval, "snapshot-interval", up.DefaultSnapshotInterval, "and at least this often while events come")
+	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", allinone.DefaultSnapshotEvery, "projections snapshot after this many events")
+	cmd.Flags().DurationVar(&o.Events.SnapshotInterval, "snapshot-interval", allinone.DefaultSnapshotInterval, "and at least this often while events come")
 	cmd.Flags().DurationVar(&o.Events.MaxAge, "retention-max-age", 0, "drop events older than this (0 keeps all: the time-travel horizon is unlimited)")
 	cmd.Flags().Int64Var(&o.Events.MaxBytes, "retention-max-bytes", 0, "drop the oldest events beyond this size (0 keeps all)")
 	nodeLifecycleFlags(cmd, &o.NodeLifecycle)

@@ -3,6 +3,7 @@ package apis
 import (
 	"fmt"
 
+	"github.com/jetplane/jetplane/defaulting"
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -275,7 +276,7 @@ func validatePodUpdate(pod, old *corev1.Pod) field.ErrorList {
 	// objects read from storage: one stored before a default existed must
 	// not turn every later update into a forbidden spec change.
 	mutated := *old.Spec.DeepCopy()
-	defaultPodSpec(&mutated)
+	defaulting.PodSpec(&mutated)
 	if len(mutated.Containers) == len(pod.Spec.Containers) {
 		for i := range mutated.Containers {
 			mutated.Containers[i].Image = pod.Spec.Containers[i].Image

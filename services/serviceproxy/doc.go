@@ -1,8 +1,8 @@
 // Package serviceproxy carries Service traffic to ready pods: what kube-proxy
-// does on every Kubernetes node. The pure part resolves a Service port to the
-// ready endpoint addresses (targets.go) and picks one per connection, round
-// robin or pinned to a client by sessionAffinity ClientIP (balance.go). The
-// shell (proxy.go) listens on every NodePort — and, for LoadBalancer
-// Services, on the Service port itself, as k3s's ServiceLB does — and
-// forwards TCP. The gateway's service proxy uses the same pure part.
+// does on every Kubernetes node. It is the shell: it listens on every
+// NodePort — and, for LoadBalancer Services, on the Service port itself, as
+// k3s's ServiceLB does — and forwards TCP (proxy.go), and serves Ingress
+// over HTTP (ingress_proxy.go). What to forward where (targets, balancer,
+// Ingress matching) is decided by the pure package routing, which the
+// gateway's service proxy uses too.
 package serviceproxy

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jetplane/jetplane/routing"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
@@ -18,7 +19,7 @@ import (
 // ingressServer routes HTTP by the Ingress rules to ready endpoints.
 type ingressServer struct {
 	p         *proxy
-	balancers sync.Map // "ns/service/port" → *Balancer
+	balancers sync.Map // "ns/service/port" → *routing.Balancer
 }
 
 func (p *proxy) serveIngress(ctx context.Context, addr string) error {
@@ -48,7 +49,7 @@ func (s *ingressServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ings = append(ings, ing)
 		}
 	}
-	route, ok := MatchIngress(ings, r.Host, r.URL.Path)
+	route, ok := routing.MatchIngress(ings, r.Host, r.URL.Path)
 	if !ok {
 		http.Error(w, "default backend - 404", http.StatusNotFound)
 		return
@@ -61,7 +62,7 @@ func (s *ingressServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("service %s/%s not found", route.Namespace, route.Service), http.StatusServiceUnavailable)
 		return
 	}
-	sp, found := servicePortFor(svc, route.Port)
+	sp, found := routing.BackendPort(svc, route.Port)
 	if !found {
 		http.Error(w, fmt.Sprintf("service %s/%s has no port %s", route.Namespace, route.Service, portText(route.Port)), http.StatusServiceUnavailable)
 		return
@@ -71,9 +72,9 @@ func (s *ingressServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ep, _ = ee.Object.(*corev1.Endpoints)
 	}
 	key := route.Namespace + "/" + route.Service + "/" + sp.Name
-	b, _ := s.balancers.LoadOrStore(key, new(Balancer))
+	b, _ := s.balancers.LoadOrStore(key, new(routing.Balancer))
 	client, _, _ := net.SplitHostPort(r.RemoteAddr)
-	target := b.(*Balancer).Pick(Targets(ep, sp), client, AffinityOf(svc), s.p.cfg.Now())
+	target := b.(*routing.Balancer).Pick(routing.Targets(ep, sp), client, routing.AffinityOf(svc), s.p.cfg.Now())
 	if target == "" {
 		http.Error(w, fmt.Sprintf("no endpoints available for service %q", route.Service), http.StatusServiceUnavailable)
 		return
@@ -89,16 +90,6 @@ func (s *ingressServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	rp.ServeHTTP(w, r)
-}
-
-// servicePortFor resolves an Ingress backend port against the Service.
-func servicePortFor(svc *corev1.Service, port networkingv1.ServiceBackendPort) (corev1.ServicePort, bool) {
-	for _, p := range svc.Spec.Ports {
-		if (port.Name != "" && p.Name == port.Name) || (port.Number != 0 && p.Port == port.Number) {
-			return p, true
-		}
-	}
-	return corev1.ServicePort{}, false
 }
 
 func portText(p networkingv1.ServiceBackendPort) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/routing"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -44,8 +45,8 @@ type proxy struct {
 type port struct {
 	ln       net.Listener
 	mu       sync.Mutex
-	spec     Listener
-	balancer Balancer
+	spec     routing.Listener
+	balancer routing.Balancer
 }
 
 // Run keeps the node's ports open and forwarding until ctx ends.
@@ -96,7 +97,7 @@ func (p *proxy) sync() {
 			svcs = append(svcs, s)
 		}
 	}
-	want, conflicts := Listeners(svcs)
+	want, conflicts := routing.Listeners(svcs)
 	for _, c := range conflicts {
 		p.log.WithField("conflict", c).Warn("port claimed twice")
 	}
@@ -160,7 +161,7 @@ func (p *proxy) forward(pt *port, client net.Conn) {
 	if e := p.proj.State().Live("endpoints", spec.Namespace, spec.Service); e != nil {
 		ep, _ = e.Object.(*corev1.Endpoints)
 	}
-	targets := Targets(ep, spec.ServicePort)
+	targets := routing.Targets(ep, spec.ServicePort)
 	clientIP, _, _ := net.SplitHostPort(client.RemoteAddr().String())
 	var backend net.Conn
 	for tries := 0; tries < len(targets) && backend == nil; tries++ {

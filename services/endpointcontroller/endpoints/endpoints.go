@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jetplane/jetplane/events"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -16,8 +17,8 @@ import (
 const (
 	// ManagedByLabel marks Endpoints the controller created; only those are
 	// deleted when their Service goes.
-	ManagedByLabel = "endpoints.jetplane.dev/managed-by"
-	ManagedByValue = "endpointcontroller"
+	ManagedByLabel = events.EndpointsManagedByLabel
+	ManagedByValue = events.EndpointsManagedByValue
 	// HeadlessLabel is Kubernetes' mark on the Endpoints of a headless Service.
 	HeadlessLabel = corev1.IsHeadlessService
 )

@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jetplane/jetplane/events"
-	"github.com/jetplane/jetplane/gateway/apis"
+	"github.com/jetplane/jetplane/defaulting"
 	"github.com/jetplane/jetplane/services/replicacontroller/job"
 	"github.com/jetplane/jetplane/services/replicacontroller/workload"
 	batchv1 "k8s.io/api/batch/v1"
@@ -185,7 +184,7 @@ func newJob(in Input, scheduled time.Time, loc *time.Location) *batchv1.Job {
 		},
 		Spec: *tmpl.Spec.DeepCopy(),
 	}
-	apis.Default(events.MustLookup(jobsResource), j)
+	defaulting.Job(j)
 	return j
 }
 

@@ -2,7 +2,7 @@ package daemon
 
 import (
 	"github.com/go-logr/logr"
-	"github.com/jetplane/jetplane/services/scheduler/placement"
+	"github.com/jetplane/jetplane/nodes"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	schedulinghelper "k8s.io/component-helpers/scheduling/corev1"
@@ -43,7 +43,7 @@ func shouldRun(ds *appsv1.DaemonSet, node *corev1.Node) (run, keep bool) {
 // the condition is Unknown) and unschedulable for a cordoned node.
 func nodeTaints(node *corev1.Node) []corev1.Taint {
 	taints := append([]corev1.Taint(nil), node.Spec.Taints...)
-	if t := placement.ConditionTaint(node); t != nil {
+	if t := nodes.ConditionTaint(node); t != nil {
 		taints = append(taints, *t)
 	}
 	if node.Spec.Unschedulable {

@@ -1,6 +1,7 @@
 package placement
 
 import (
+	"github.com/jetplane/jetplane/nodes"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -89,29 +90,7 @@ func (n *NodeInfo) SetNode(node *corev1.Node) {
 		return
 	}
 	n.allocatable = allocatable(node)
-	n.readyTaint = ConditionTaint(node)
-}
-
-// ConditionTaint is the NoSchedule taint Kubernetes' node lifecycle
-// controller puts on a node by its Ready condition (TaintNodesByCondition):
-// unreachable when Unknown, not-ready when False or absent; nil when Ready.
-// The DaemonSet decision judges nodes by it too.
-func ConditionTaint(node *corev1.Node) *corev1.Taint {
-	status := corev1.ConditionFalse
-	for _, c := range node.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			status = c.Status
-			break
-		}
-	}
-	switch status {
-	case corev1.ConditionTrue:
-		return nil
-	case corev1.ConditionUnknown:
-		return &corev1.Taint{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoSchedule}
-	default:
-		return &corev1.Taint{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoSchedule}
-	}
+	n.readyTaint = nodes.ConditionTaint(node)
 }
 
 // AddPod counts a pod that now holds room here.

@@ -1,4 +1,4 @@
-package up
+package allinone
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/client"
+	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/jetplane/jetplane/projections"

@@ -1,10 +1,11 @@
-package endpoints
+package endpointslices
 
 import (
 	"hash/fnv"
 	"net/netip"
 	"strconv"
 
+	"github.com/jetplane/jetplane/events"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,11 +20,11 @@ const (
 	SliceManagedBy      = "endpointslice-controller.k8s.io"
 )
 
-// Slices is the discovery.k8s.io/v1 view of an Endpoints object: one
+// Of is the discovery.k8s.io/v1 view of an Endpoints object: one
 // EndpointSlice per subset and address family, named after the Service,
 // ready addresses ready and serving, not-ready ones neither. Jetplane
 // derives them on read rather than storing each address twice.
-func Slices(ep *corev1.Endpoints) []*discoveryv1.EndpointSlice {
+func Of(ep *corev1.Endpoints) []*discoveryv1.EndpointSlice {
 	var out []*discoveryv1.EndpointSlice
 	for i, ss := range ep.Subsets {
 		byFamily := map[discoveryv1.AddressType][]discoveryv1.Endpoint{}
@@ -56,7 +57,7 @@ func Slices(ep *corev1.Endpoints) []*discoveryv1.EndpointSlice {
 			}
 			labels := map[string]string{SliceServiceLabel: ep.Name, SliceManagedByLabel: SliceManagedBy}
 			for k, v := range ep.Labels {
-				if k != ManagedByLabel {
+				if k != events.EndpointsManagedByLabel {
 					labels[k] = v
 				}
 			}

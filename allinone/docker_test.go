@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime/dockertest"
@@ -40,9 +40,9 @@ spec:
           limits: {cpu: 200m, memory: 64Mi}
 `
 
-func startDockerCluster(t *testing.T, dir, node string) *up.Cluster {
+func startDockerCluster(t *testing.T, dir, node string) *allinone.Cluster {
 	t.Helper()
-	c, err := up.Start(context.Background(), up.Options{DataDir: dir, GatewayAddr: "127.0.0.1:0", NATSPort: -1,
+	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: dir, GatewayAddr: "127.0.0.1:0", NATSPort: -1,
 		Runtime: "docker", NodeName: node, IngressAddr: "-"})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func startDockerCluster(t *testing.T, dir, node string) *up.Cluster {
 
 // dockerPods waits until the Deployment's n pods run ready in containers
 // of the engine, each answering on its pod IP, and returns them.
-func dockerPods(t *testing.T, c *up.Cluster, cli *client.Client, n int) []corev1.Pod {
+func dockerPods(t *testing.T, c *allinone.Cluster, cli *client.Client, n int) []corev1.Pod {
 	t.Helper()
 	var pods []corev1.Pod
 	eventstest.Eventually(t, 120*time.Second, func() error {

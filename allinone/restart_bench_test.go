@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/events/natslog"
@@ -70,7 +70,7 @@ func BenchmarkRestartAllInOne(b *testing.B) {
 	var rawRate float64
 	start := func(snapshotEvery uint64) time.Duration {
 		began := time.Now()
-		c, err := up.Start(context.Background(), up.Options{DataDir: dir, GatewayAddr: "127.0.0.1:0", NATSPort: -1,
+		c, err := allinone.Start(context.Background(), allinone.Options{DataDir: dir, GatewayAddr: "127.0.0.1:0", NATSPort: -1,
 			ImagesDir: imagesDir(b), Runtime: "process", NodeName: "node-1", Events: natslog.Config{SnapshotEvery: snapshotEvery, SnapshotInterval: time.Hour}})
 		if err != nil {
 			b.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/client"
+	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/gateway"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"

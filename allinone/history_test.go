@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"bytes"
@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/client"
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
+	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/gateway"
 	appsv1 "k8s.io/api/apps/v1"
@@ -22,7 +22,7 @@ import (
 )
 
 // as calls the gateway with a user's token and returns the status and body.
-func as(t *testing.T, c *up.Cluster, token, method, path, contentType, body string) (int, []byte) {
+func as(t *testing.T, c *allinone.Cluster, token, method, path, contentType, body string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, c.GatewayURL+path, strings.NewReader(body))
 	if err != nil {
@@ -41,7 +41,7 @@ func as(t *testing.T, c *up.Cluster, token, method, path, contentType, body stri
 	return resp.StatusCode, out
 }
 
-func mustAs(t *testing.T, c *up.Cluster, token, method, path, contentType, body string, want int) []byte {
+func mustAs(t *testing.T, c *allinone.Cluster, token, method, path, contentType, body string, want int) []byte {
 	t.Helper()
 	code, out := as(t, c, token, method, path, contentType, body)
 	if code != want {
@@ -55,7 +55,7 @@ func mustAs(t *testing.T, c *up.Cluster, token, method, path, contentType, body 
 // history, the cluster as of before the delete and a restore all tell and
 // undo what happened.
 func TestHistoryAuditTimeTravelRestore(t *testing.T) {
-	c, err := up.Start(context.Background(), up.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0", NATSPort: -1,
+	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0", NATSPort: -1,
 		ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1", Tokens: map[string]string{"tok-alice": "alice", "tok-bob": "bob"}})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestHistoryAuditTimeTravelRestore(t *testing.T) {
 	t.Cleanup(func() { _ = c.Stop() })
 	const deploys = "/apis/apps/v1/namespaces/default/deployments"
 
-	manifest, err := os.ReadFile("../../../examples/hello.yaml")
+	manifest, err := os.ReadFile("../examples/hello.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestHistoryAuditTimeTravelRestore(t *testing.T) {
 }
 
 // waitImageServing waits until n hello pods of image serve.
-func waitImageServing(t *testing.T, c *up.Cluster, n int, image string) {
+func waitImageServing(t *testing.T, c *allinone.Cluster, n int, image string) {
 	t.Helper()
 	eventstest.Eventually(t, 90*time.Second, func() error {
 		ready := 0

@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/examples/hello/helloimage"
 	appsv1 "k8s.io/api/apps/v1"
@@ -43,9 +43,9 @@ var imagesDir = func() func(t testing.TB) string {
 	}
 }()
 
-func startCluster(t *testing.T, dataDir string) *up.Cluster {
+func startCluster(t *testing.T, dataDir string) *allinone.Cluster {
 	t.Helper()
-	c, err := up.Start(context.Background(), up.Options{
+	c, err := allinone.Start(context.Background(), allinone.Options{
 		DataDir: dataDir, GatewayAddr: "127.0.0.1:0", NATSPort: -1, ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func startCluster(t *testing.T, dataDir string) *up.Cluster {
 }
 
 // api calls the gateway as the admin user.
-func api(t *testing.T, c *up.Cluster, method, path string, body []byte) (int, []byte) {
+func api(t *testing.T, c *allinone.Cluster, method, path string, body []byte) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, c.GatewayURL+path, bytes.NewReader(body))
 	if err != nil {
@@ -73,7 +73,7 @@ func api(t *testing.T, c *up.Cluster, method, path string, body []byte) (int, []
 }
 
 // applyManifest creates each document of a YAML file through the API.
-func applyManifest(t *testing.T, c *up.Cluster, file string) {
+func applyManifest(t *testing.T, c *allinone.Cluster, file string) {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -97,7 +97,7 @@ func applyManifest(t *testing.T, c *up.Cluster, file string) {
 }
 
 // helloPods lists the pods of the hello Deployment.
-func helloPods(t *testing.T, c *up.Cluster) []corev1.Pod {
+func helloPods(t *testing.T, c *allinone.Cluster) []corev1.Pod {
 	t.Helper()
 	return appPods(t, c, "hello")
 }
@@ -113,7 +113,7 @@ func isReady(p *corev1.Pod) bool {
 
 // waitHelloServing waits until n hello pods run, are ready, are listed in the
 // Endpoints, and each answers /hi/x.
-func waitHelloServing(t *testing.T, c *up.Cluster, n int) []corev1.Pod {
+func waitHelloServing(t *testing.T, c *allinone.Cluster, n int) []corev1.Pod {
 	t.Helper()
 	var pods []corev1.Pod
 	eventstest.Eventually(t, 60*time.Second, func() error {
@@ -167,7 +167,7 @@ func TestUpRunsHelloDeployment(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("node: %d %s", code, out)
 	}
-	applyManifest(t, c, "../../../examples/hello.yaml")
+	applyManifest(t, c, "../examples/hello.yaml")
 	pods := waitHelloServing(t, c, 3)
 
 	// Every pod belongs to the ReplicaSet of the Deployment, which carries the
@@ -191,7 +191,7 @@ func TestUpRunsHelloDeployment(t *testing.T) {
 
 // snapshot lists every object of the kinds a user manages, keyed by kind/name,
 // as the gateway answers them.
-func snapshot(t *testing.T, c *up.Cluster) map[string]string {
+func snapshot(t *testing.T, c *allinone.Cluster) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, path := range []string{"/api/v1/namespaces", "/api/v1/nodes", "/api/v1/namespaces/default/services",
@@ -221,7 +221,7 @@ func snapshot(t *testing.T, c *up.Cluster) map[string]string {
 func TestUpRestartKeepsState(t *testing.T) {
 	data := t.TempDir()
 	c := startCluster(t, data)
-	applyManifest(t, c, "../../../examples/hello.yaml")
+	applyManifest(t, c, "../examples/hello.yaml")
 	before := waitHelloServing(t, c, 3)
 	state := snapshot(t, c)
 	if err := c.Stop(); err != nil {

@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/gateway"
@@ -40,7 +40,7 @@ spec:
 }
 
 // appPods lists the pods labelled app=<app> through the API.
-func appPods(t *testing.T, c *up.Cluster, app string) []corev1.Pod {
+func appPods(t *testing.T, c *allinone.Cluster, app string) []corev1.Pod {
 	t.Helper()
 	code, out := api(t, c, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3D"+app, nil)
 	if code != http.StatusOK {
@@ -55,7 +55,7 @@ func appPods(t *testing.T, c *up.Cluster, app string) []corev1.Pod {
 
 // allOn succeeds when app has exactly n pods, every one ready, not
 // terminating and running image.
-func allOn(t *testing.T, c *up.Cluster, app string, n int, image string) error {
+func allOn(t *testing.T, c *allinone.Cluster, app string, n int, image string) error {
 	pods := appPods(t, c, app)
 	var bad []string
 	for i := range pods {
@@ -71,12 +71,12 @@ func allOn(t *testing.T, c *up.Cluster, app string, n int, image string) error {
 	return nil
 }
 
-func waitAllOn(t *testing.T, c *up.Cluster, app string, n int, image string) {
+func waitAllOn(t *testing.T, c *allinone.Cluster, app string, n int, image string) {
 	t.Helper()
 	eventstest.Eventually(t, 120*time.Second, func() error { return allOn(t, c, app, n, image) })
 }
 
-func getDeployment(t *testing.T, c *up.Cluster, name string) *appsv1.Deployment {
+func getDeployment(t *testing.T, c *allinone.Cluster, name string) *appsv1.Deployment {
 	t.Helper()
 	var d appsv1.Deployment
 	getJSON(t, c, &d, "deployment", name)

@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/eventstest"
 )
 
@@ -42,7 +42,7 @@ var jetplaneBinary = func() func(t *testing.T) string {
 }()
 
 // runCLI runs a command against the cluster and returns its output and error.
-func runCLI(c *up.Cluster, timeout time.Duration, name string, args ...string) (string, error) {
+func runCLI(c *allinone.Cluster, timeout time.Duration, name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, name, append([]string{"--kubeconfig", c.Kubeconfig}, args...)...).CombinedOutput()
@@ -83,7 +83,7 @@ func containsAll(out string, wants ...string) error {
 
 func TestLogsWithKubectlAndJetplane(t *testing.T) {
 	c := startCluster(t, t.TempDir())
-	applyManifest(t, c, "../../../examples/hello.yaml")
+	applyManifest(t, c, "../examples/hello.yaml")
 	pod := waitHelloServing(t, c, 3)[0]
 	sayHi(t, pod.Status.PodIP, "logs-e2e")
 	request := "GET /hi/logs-e2e"

@@ -1,4 +1,4 @@
-package serviceproxy
+package routing
 
 import (
 	"net"

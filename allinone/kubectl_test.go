@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"bufio"
@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/eventstest"
 )
 
 // kubectl runs the real kubectl against the cluster; kubectl is on every
 // project machine and CI requires it (.ci/run).
-func kubectl(t *testing.T, c *up.Cluster, args ...string) string {
+func kubectl(t *testing.T, c *allinone.Cluster, args ...string) string {
 	t.Helper()
 	return kubectlIn(t, c, "", args...)
 }
@@ -25,7 +25,7 @@ func kubectl(t *testing.T, c *up.Cluster, args ...string) string {
 // kubectlLines starts a long-running kubectl (-w, -f) and delivers its
 // output line by line until ctx ends; the command is stopped and waited for
 // when the test ends.
-func kubectlLines(t *testing.T, ctx context.Context, c *up.Cluster, args ...string) <-chan string {
+func kubectlLines(t *testing.T, ctx context.Context, c *allinone.Cluster, args ...string) <-chan string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
@@ -51,7 +51,7 @@ func kubectlLines(t *testing.T, ctx context.Context, c *up.Cluster, args ...stri
 }
 
 // kubectlIn is kubectl with stdin (for "apply -f -").
-func kubectlIn(t *testing.T, c *up.Cluster, stdin string, args ...string) string {
+func kubectlIn(t *testing.T, c *allinone.Cluster, stdin string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -79,7 +79,7 @@ func TestKubectlDrivesJetplane(t *testing.T) {
 	defer wcancel()
 	seen := kubectlLines(t, wctx, c, "get", "pods", "-w", "--no-headers")
 
-	manifest := "../../../examples/hello.yaml"
+	manifest := "../examples/hello.yaml"
 	if out := kubectl(t, c, "apply", "-f", manifest); !strings.Contains(out, "deployment.apps/hello created") ||
 		!strings.Contains(out, "service/hello created") {
 		t.Fatalf("apply:\n%s", out)

@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 // kubectl describe show what the services did, from the log.
 func TestKubectlShowsEventsDerivedFromTheLog(t *testing.T) {
 	c := startCluster(t, t.TempDir())
-	applyManifest(t, c, "../../../examples/hello.yaml")
+	applyManifest(t, c, "../examples/hello.yaml")
 	pods := waitHelloServing(t, c, 3)
 
 	all := kubectl(t, c, "get", "events")

@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/eventstest"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -50,7 +50,7 @@ spec:
 `
 
 // getJSON runs kubectl get -o json into v.
-func getJSON(t *testing.T, c *up.Cluster, v any, args ...string) {
+func getJSON(t *testing.T, c *allinone.Cluster, v any, args ...string) {
 	t.Helper()
 	out := kubectl(t, c, append([]string{"get", "-o", "json"}, args...)...)
 	if err := json.Unmarshal([]byte(out), v); err != nil {
@@ -152,7 +152,7 @@ func TestKubectlWorkloads(t *testing.T) {
 }
 
 // deploymentPods starts a Deployment and waits until its pods run.
-func deploymentPods(t *testing.T, c *up.Cluster, name string, replicas int) []corev1.Pod {
+func deploymentPods(t *testing.T, c *allinone.Cluster, name string, replicas int) []corev1.Pod {
 	t.Helper()
 	kubectl(t, c, "create", "deployment", name, "--image=jetplane/hello:1", fmt.Sprintf("--replicas=%d", replicas))
 	var pods corev1.PodList

@@ -1,4 +1,4 @@
-package up_test
+package allinone_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/cmd/jetplane/up"
+	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/eventstest"
 )
 
@@ -23,7 +23,7 @@ func TestNodePortSeedScenario(t *testing.T) {
 }
 
 // seedScenario runs the seed scenario on c, whatever its node's runtime.
-func seedScenario(t *testing.T, c *up.Cluster) {
+func seedScenario(t *testing.T, c *allinone.Cluster) {
 	manifest := `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -269,13 +269,13 @@ func TestIngressRoutesByHostAndPath(t *testing.T) {
 	}
 	ingressAddr := ln.Addr().String()
 	ln.Close()
-	c, err := up.Start(context.Background(), up.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0", NATSPort: -1,
+	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0", NATSPort: -1,
 		ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1", IngressAddr: ingressAddr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Stop() })
-	applyManifest(t, c, "../../../examples/hello.yaml")
+	applyManifest(t, c, "../examples/hello.yaml")
 	kubectlIn(t, c, `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:

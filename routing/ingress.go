@@ -1,10 +1,11 @@
-package serviceproxy
+package routing
 
 import (
 	"net"
 	"sort"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
@@ -90,4 +91,14 @@ func pathMatches(rulePath string, exact bool, path string) bool {
 		return true
 	}
 	return path == prefix || strings.HasPrefix(path, prefix+"/")
+}
+
+// BackendPort resolves an Ingress backend port against the Service.
+func BackendPort(svc *corev1.Service, port networkingv1.ServiceBackendPort) (corev1.ServicePort, bool) {
+	for _, p := range svc.Spec.Ports {
+		if (port.Name != "" && p.Name == port.Name) || (port.Number != 0 && p.Port == port.Number) {
+			return p, true
+		}
+	}
+	return corev1.ServicePort{}, false
 }
