@@ -34,7 +34,7 @@ bench: build
 
 # Hot-path Go benchmarks, each beside the raw JetStream figure of the same run.
 bench-go:
-	$(GO) test -run '^$$' -bench . ./events/ ./projections/ ./gateway/ ./services/scheduler/placement/
+	$(GO) test -run '^$$' -bench . ./events/natslog/ ./projections/ ./gateway/ ./services/scheduler/placement/
 
 clean:
 	rm -rf $(BIN)
