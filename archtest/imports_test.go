@@ -16,6 +16,7 @@ const module = "github.com/jetplane/jetplane/"
 var pure = []string{
 	"events",
 	"gateway/apis",
+	"gateway/jetplaneapi",
 	"gateway/kevents",
 	"gateway/restore",
 	"services/endpointcontroller/endpoints",
@@ -116,4 +117,17 @@ func allowed(rel string) bool {
 		}
 	}
 	return false
+}
+
+// TestClientLinksNotTheGateway keeps the client verbs on the wire contract
+// (gateway/jetplaneapi): linking the server would bring its NATS adapter,
+// projections and logger into every client.
+func TestClientLinksNotTheGateway(t *testing.T) {
+	for _, p := range goList(t, "-deps=false", "./cmd/jetplane/client") {
+		for _, d := range p.Deps {
+			if d == module+"gateway" {
+				t.Errorf("%s links %s: use gateway/jetplaneapi", strings.TrimPrefix(p.ImportPath, module), d)
+			}
+		}
+	}
 }

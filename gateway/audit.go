@@ -15,11 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// AuditPath serves the audit stream: every event of the log as a
-// structured CloudEvent, filtered, from any sequence or time, as
-// Server-Sent Events (Accept: text/event-stream) or JSON lines.
-const AuditPath = "/apis/jetplane.dev/v1/audit"
-
 // auditQuery is what an audit request asks for.
 type auditQuery struct {
 	filter      string // NATS subject filter (resource, namespace, name)

@@ -9,45 +9,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	"github.com/jetplane/jetplane/gateway/restore"
 	"github.com/jetplane/jetplane/projections"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
-
-// RestorePath takes point-in-time restore requests (POST a RestoreRequest).
-const RestorePath = "/apis/jetplane.dev/v1/restore"
-
-// RestoreRequest asks to bring objects back to their state at a revision.
-type RestoreRequest struct {
-	ToRevision uint64 `json:"toRevision,omitempty"`
-	// ToTime (RFC 3339), instead of ToRevision: the state after every
-	// event the log received up to then.
-	ToTime    string `json:"toTime,omitempty"`
-	Namespace string `json:"namespace,omitempty"` // only this namespace
-	DryRun    bool   `json:"dryRun,omitempty"`    // say what would change, change nothing
-}
-
-// RestoreChange is one compensating change, as planned or as written.
-type RestoreChange struct {
-	Action          string `json:"action"` // create, update, delete
-	Resource        string `json:"resource"`
-	Namespace       string `json:"namespace,omitempty"`
-	Name            string `json:"name"`
-	ResourceVersion string `json:"resourceVersion,omitempty"` // of the written event
-}
-
-// RestoreResult says what a restore did (or would do). Every event it wrote
-// carries CorrelationID and the requesting user as actor; restoring to
-// UndoRevision undoes it.
-type RestoreResult struct {
-	Kind          string          `json:"kind"` // "RestoreResult"
-	ToRevision    uint64          `json:"toRevision"`
-	DryRun        bool            `json:"dryRun"`
-	CorrelationID string          `json:"correlationID,omitempty"`
-	UndoRevision  uint64          `json:"undoRevision"`
-	Changes       []RestoreChange `json:"changes"`
-}
 
 func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	gr := schema.GroupResource{Group: "jetplane.dev", Resource: "restore"}
@@ -60,7 +27,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	var req RestoreRequest
+	var req jetplaneapi.RestoreRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("restore request: %v", err)))
 		return
@@ -89,12 +56,12 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.proj.State()
-	res := RestoreResult{Kind: "RestoreResult", ToRevision: req.ToRevision, DryRun: req.DryRun,
-		UndoRevision: now.LastApplied(), Changes: []RestoreChange{}}
+	res := jetplaneapi.RestoreResult{Kind: "RestoreResult", ToRevision: req.ToRevision, DryRun: req.DryRun,
+		UndoRevision: now.LastApplied(), Changes: []jetplaneapi.RestoreChange{}}
 	changes := restore.Decide(restoreInput(past, now, req.Namespace))
 	if req.DryRun {
 		for _, ch := range changes {
-			res.Changes = append(res.Changes, RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource,
+			res.Changes = append(res.Changes, jetplaneapi.RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource,
 				Namespace: ch.Key.Namespace, Name: ch.Key.Name})
 		}
 		writeJSON(w, http.StatusOK, res)
@@ -103,7 +70,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	res.CorrelationID = uuid.NewString()
 	cause := events.Cause{CorrelationID: res.CorrelationID}
 	for _, ch := range changes {
-		rc := RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource, Namespace: ch.Key.Namespace, Name: ch.Key.Name}
+		rc := jetplaneapi.RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource, Namespace: ch.Key.Namespace, Name: ch.Key.Name}
 		ev, err := s.write(r, restoreWrite(ch, cause))
 		if errors.Is(err, events.ErrConflict) {
 			// Someone changed the object meanwhile: stop, say how far it went.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -36,11 +37,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/version", s.version)
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/openapi/", s.openAPI)
-	mux.HandleFunc(AuditPath, s.audit)
-	mux.HandleFunc(HistoryPath, s.history)
-	mux.HandleFunc(RestorePath, s.restore)
-	mux.HandleFunc(HorizonPath, s.horizon)
-	mux.HandleFunc(revisionsPattern, s.deploymentRevisions)
+	mux.HandleFunc(jetplaneapi.AuditPath, s.audit)
+	mux.HandleFunc(jetplaneapi.HistoryPath, s.history)
+	mux.HandleFunc(jetplaneapi.RestorePath, s.restore)
+	mux.HandleFunc(jetplaneapi.HorizonPath, s.horizon)
+	mux.HandleFunc(jetplaneapi.RevisionsPattern, s.deploymentRevisions)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)

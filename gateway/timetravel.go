@@ -9,15 +9,11 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	"github.com/jetplane/jetplane/projections"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
-
-// AsOfTimeParam asks a get or list for the state at a past time (RFC 3339):
-// Jetplane's companion of resourceVersionMatch=Exact, which asks for it at a
-// past resourceVersion.
-const AsOfTimeParam = "asOfTime"
 
 // pastStates keeps the last few replayed states: a client paging through
 // one past revision (kubectl get a, then b) replays the log once.
@@ -58,22 +54,22 @@ func (p *pastStates) put(seq uint64, st *projections.State) {
 // (the state after every event the log received up to T).
 func (s *Server) pastRevision(r *http.Request) (uint64, bool, error) {
 	q := r.URL.Query()
-	rv, match, at := q.Get("resourceVersion"), q.Get("resourceVersionMatch"), q.Get(AsOfTimeParam)
+	rv, match, at := q.Get("resourceVersion"), q.Get("resourceVersionMatch"), q.Get(jetplaneapi.AsOfTimeParam)
 	switch {
 	case at != "":
 		if match != "" {
-			return 0, false, apierrors.NewBadRequest(AsOfTimeParam + ": may not be combined with resourceVersionMatch")
+			return 0, false, apierrors.NewBadRequest(jetplaneapi.AsOfTimeParam + ": may not be combined with resourceVersionMatch")
 		}
 		t, err := time.Parse(time.RFC3339Nano, at)
 		if err != nil {
-			return 0, false, apierrors.NewBadRequest(fmt.Sprintf("%s: %q is not an RFC 3339 time", AsOfTimeParam, at))
+			return 0, false, apierrors.NewBadRequest(fmt.Sprintf("%s: %q is not an RFC 3339 time", jetplaneapi.AsOfTimeParam, at))
 		}
 		next, err := s.log.SeqAt(r.Context(), t.Add(time.Nanosecond))
 		if err != nil {
 			return 0, false, err
 		}
 		if next <= 1 {
-			return 0, false, apierrors.NewBadRequest(fmt.Sprintf("%s: %s is before the first event of the log", AsOfTimeParam, at))
+			return 0, false, apierrors.NewBadRequest(fmt.Sprintf("%s: %s is before the first event of the log", jetplaneapi.AsOfTimeParam, at))
 		}
 		return next - 1, true, nil
 	case match == "":
