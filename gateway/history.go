@@ -14,7 +14,7 @@ import (
 )
 
 // history lists every change of one object.
-func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+func (a *jetplaneAPI) history(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, jetplaneapi.HistoryPath), "/"), "/")
 	res, ok := events.Lookup(parts[0])
 	if !ok {
@@ -42,7 +42,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data := map[int][]byte{}
-	err := s.log.Replay(r.Context(), events.Subject(res.Name, ns, name), 1, 0, func(ev *events.Event, decErr error) error {
+	err := a.log.Replay(r.Context(), events.Subject(res.Name, ns, name), 1, 0, func(ev *events.Event, decErr error) error {
 		if decErr != nil {
 			return nil
 		}

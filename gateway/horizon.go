@@ -7,8 +7,8 @@ import (
 	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 )
 
-func (s *Server) horizon(w http.ResponseWriter, r *http.Request) {
-	st, err := s.log.Info(r.Context())
+func (a *jetplaneAPI) horizon(w http.ResponseWriter, r *http.Request) {
+	st, err := a.log.Info(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return

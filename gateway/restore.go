@@ -16,7 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
+func (a *jetplaneAPI) restore(w http.ResponseWriter, r *http.Request) {
 	gr := schema.GroupResource{Group: "jetplane.dev", Resource: "restore"}
 	if r.Method != http.MethodPost {
 		writeError(w, apierrors.NewMethodNotSupported(gr, r.Method))
@@ -38,7 +38,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("toTime: want an RFC 3339 time, without toRevision, got %q", req.ToTime)))
 			return
 		}
-		next, err := s.log.SeqAt(r.Context(), t.Add(time.Nanosecond))
+		next, err := a.log.SeqAt(r.Context(), t.Add(time.Nanosecond))
 		if err != nil {
 			writeError(w, err)
 			return
@@ -49,13 +49,13 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apierrors.NewBadRequest("toRevision: required, a resourceVersion greater than 0 (or toTime after the first event)"))
 		return
 	}
-	s.catchUpLog(r.Context())
-	past, err := s.stateAt(r, req.ToRevision)
+	a.catchUpLog(r.Context())
+	past, err := a.travel.stateAt(r.Context(), req.ToRevision)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	now := s.proj.State()
+	now := a.proj.State()
 	res := jetplaneapi.RestoreResult{Kind: "RestoreResult", ToRevision: req.ToRevision, DryRun: req.DryRun,
 		UndoRevision: now.LastApplied(), Changes: []jetplaneapi.RestoreChange{}}
 	changes := restore.Decide(restoreInput(past, now, req.Namespace))
@@ -71,7 +71,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	cause := events.Cause{CorrelationID: res.CorrelationID}
 	for _, ch := range changes {
 		rc := jetplaneapi.RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource, Namespace: ch.Key.Namespace, Name: ch.Key.Name}
-		ev, err := s.write(r, restoreWrite(ch, cause))
+		ev, err := a.write(r, restoreWrite(ch, cause))
 		if errors.Is(err, events.ErrConflict) {
 			// Someone changed the object meanwhile: stop, say how far it went.
 			err = apierrors.NewConflict(gr, rc.Name, fmt.Errorf("%s %s changed during the restore after %d of %d changes",
@@ -84,7 +84,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 		rc.ResourceVersion = events.FormatRV(ev.Seq)
 		res.Changes = append(res.Changes, rc)
 	}
-	s.logger.WithFields(map[string]any{"toRevision": req.ToRevision, "changes": len(changes),
+	a.logger.WithFields(map[string]any{"toRevision": req.ToRevision, "changes": len(changes),
 		"correlationid": res.CorrelationID, "actor": userOf(r.Context())}).Info("restored")
 	writeJSON(w, http.StatusOK, res)
 }

@@ -32,18 +32,18 @@ var controllerAnnotations = map[string]bool{revisionAnnotation: true,
 
 // deploymentRevisions replays the Deployment's subject and its namespace's
 // ReplicaSets, then folds them into revisions.
-func (s *Server) deploymentRevisions(w http.ResponseWriter, r *http.Request) {
+func (a *jetplaneAPI) deploymentRevisions(w http.ResponseWriter, r *http.Request) {
 	ns, name := r.PathValue("namespace"), r.PathValue("name")
 	res := events.MustLookup("deployments")
 	var f revisionFold
-	err := s.log.Replay(r.Context(), events.Subject(res.Name, ns, name), 1, 0, func(ev *events.Event, decErr error) error {
+	err := a.log.Replay(r.Context(), events.Subject(res.Name, ns, name), 1, 0, func(ev *events.Event, decErr error) error {
 		if decErr == nil {
 			f.deployment(ev)
 		}
 		return nil
 	})
 	if err == nil && len(f.deployments) > 0 {
-		err = s.log.Replay(r.Context(), events.FilterSubject("replicasets", ns), 1, 0, func(ev *events.Event, decErr error) error {
+		err = a.log.Replay(r.Context(), events.FilterSubject("replicasets", ns), 1, 0, func(ev *events.Event, decErr error) error {
 			if decErr == nil {
 				f.replicaSet(ev)
 			}

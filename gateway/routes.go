@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/jetplane/jetplane/events"
-	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -37,11 +36,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/version", s.version)
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/openapi/", s.openAPI)
-	mux.HandleFunc(jetplaneapi.AuditPath, s.audit)
-	mux.HandleFunc(jetplaneapi.HistoryPath, s.history)
-	mux.HandleFunc(jetplaneapi.RestorePath, s.restore)
-	mux.HandleFunc(jetplaneapi.HorizonPath, s.horizon)
-	mux.HandleFunc(jetplaneapi.RevisionsPattern, s.deploymentRevisions)
+	jp := &jetplaneAPI{log: s.log, proj: s.proj, travel: s.travel, write: s.write, catchUpLog: s.catchUpLog,
+		running: s.running, logger: s.logger}
+	jp.register(mux)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)
