@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,8 +27,8 @@ func (a *jetplaneAPI) restore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req jetplaneapi.RestoreRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("restore request: %v", err)))
+	if err := decodeBody(r, body, &req, decoding{what: "restore request"}); err != nil {
+		writeError(w, err)
 		return
 	}
 	if req.ToTime != "" {
