@@ -17,7 +17,7 @@ func toMap(obj events.Object) (map[string]any, error) {
 		return nil, fmt.Errorf("encode %s: %w", obj.GetName(), err)
 	}
 	m := map[string]any{}
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := events.DecodeInto(data, &m); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", obj.GetName(), err)
 	}
 	return m, nil
@@ -28,9 +28,9 @@ func fromMap(res events.Resource, m map[string]any) (events.Object, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", res.Kind, err)
 	}
-	obj := res.New()
-	if err := json.Unmarshal(data, obj); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", res.Kind, err)
+	obj, err := events.DecodeObject(res, data)
+	if err != nil {
+		return nil, err
 	}
 	res.SetTypeMeta(obj)
 	return obj, nil

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"net/http"
 	"sort"
 	"strconv"
@@ -82,7 +81,7 @@ type deploymentChange struct {
 
 func (f *revisionFold) deployment(ev *events.Event) {
 	var d appsv1.Deployment
-	if len(ev.Data) == 0 || json.Unmarshal(ev.Data, &d) != nil {
+	if len(ev.Data) == 0 || events.DecodeInto(ev.Data, &d) != nil {
 		return
 	}
 	if d.UID != f.uid {
@@ -94,7 +93,7 @@ func (f *revisionFold) deployment(ev *events.Event) {
 
 func (f *revisionFold) replicaSet(ev *events.Event) {
 	var rs appsv1.ReplicaSet
-	if len(ev.Data) == 0 || json.Unmarshal(ev.Data, &rs) != nil {
+	if len(ev.Data) == 0 || events.DecodeInto(ev.Data, &rs) != nil {
 		return
 	}
 	ref := metav1.GetControllerOfNoCopy(&rs)

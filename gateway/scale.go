@@ -43,7 +43,7 @@ func scaleOf(obj events.Object) (*autoscalingv1.Scale, error) {
 	if raw, ok := spec["selector"]; ok {
 		var ls metav1.LabelSelector
 		data, _ := json.Marshal(raw)
-		if json.Unmarshal(data, &ls) == nil {
+		if events.DecodeInto(data, &ls) == nil {
 			if sel, err := metav1.LabelSelectorAsSelector(&ls); err == nil {
 				sc.Status.Selector = sel.String()
 			}
