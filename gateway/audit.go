@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -105,7 +106,7 @@ func (a *jetplaneAPI) parseAuditQuery(r *http.Request) (auditQuery, error) {
 // audit streams the log's events to an auditor.
 func (a *jetplaneAPI) audit(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		writeError(w, apierrors.NewMethodNotSupported(schema.GroupResource{Group: "jetplane.dev", Resource: "audit"}, r.Method))
+		writeError(w, apierrors.NewMethodNotSupported(schema.GroupResource{Group: jetplaneapi.Group, Resource: "audit"}, r.Method))
 		return
 	}
 	q, err := a.parseAuditQuery(r)

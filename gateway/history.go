@@ -18,7 +18,7 @@ func (a *jetplaneAPI) history(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, jetplaneapi.HistoryPath), "/"), "/")
 	res, ok := events.Lookup(parts[0])
 	if !ok {
-		writeError(w, apierrors.NewNotFound(schema.GroupResource{Group: "jetplane.dev", Resource: "history"}, parts[0]))
+		writeError(w, apierrors.NewNotFound(schema.GroupResource{Group: jetplaneapi.Group, Resource: "history"}, parts[0]))
 		return
 	}
 	var ns, name string

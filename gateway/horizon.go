@@ -7,6 +7,8 @@ import (
 	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 )
 
+// horizon says how far back the log reaches under its retention policy:
+// before that, time travel, history and restore answer 410.
 func (a *jetplaneAPI) horizon(w http.ResponseWriter, r *http.Request) {
 	st, err := a.log.Info(r.Context())
 	if err != nil {

@@ -15,8 +15,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
+// restore writes the compensating changes that bring the objects back to
+// their state at a past revision (or, dry, lists them), all under one
+// correlation id, so that the restore is one audit trail and can be undone.
 func (a *jetplaneAPI) restore(w http.ResponseWriter, r *http.Request) {
-	gr := schema.GroupResource{Group: "jetplane.dev", Resource: "restore"}
+	gr := schema.GroupResource{Group: jetplaneapi.Group, Resource: "restore"}
 	if r.Method != http.MethodPost {
 		writeError(w, apierrors.NewMethodNotSupported(gr, r.Method))
 		return
