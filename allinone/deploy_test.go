@@ -11,7 +11,7 @@ import (
 	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
-	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -349,8 +349,8 @@ func TestUndoBeyondRevisionHistoryLimit(t *testing.T) {
 		t.Fatalf("kubectl rollout undo to a pruned revision: %v\n%s", err, out)
 	}
 
-	var revs gateway.DeploymentRevisions
-	code, body := api(t, c, "GET", gateway.RevisionsPath("default", "hist"), nil)
+	var revs jetplaneapi.DeploymentRevisions
+	code, body := api(t, c, "GET", jetplaneapi.RevisionsPath("default", "hist"), nil)
 	if err := json.Unmarshal(body, &revs); code != http.StatusOK || err != nil || len(revs.Revisions) != 3 ||
 		revs.Revisions[0].ReplicaSetLive || revs.Revisions[0].Template.Spec.Containers[0].Image != "jetplane/hello:1" ||
 		revs.Revisions[0].Actor != "admin" {

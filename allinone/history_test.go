@@ -15,7 +15,7 @@ import (
 	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/events/eventstest"
-	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -104,7 +104,7 @@ func TestHistoryAuditTimeTravelRestore(t *testing.T) {
 	}
 	audit := func(query string) []ce {
 		var out []ce
-		body := mustAs(t, c, "tok-alice", "GET", gateway.AuditPath+query, "", "", http.StatusOK)
+		body := mustAs(t, c, "tok-alice", "GET", jetplaneapi.AuditPath+query, "", "", http.StatusOK)
 		for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
 			var raw map[string]any
 			if err := json.Unmarshal([]byte(line), &raw); err != nil {
@@ -170,7 +170,7 @@ func TestHistoryAuditTimeTravelRestore(t *testing.T) {
 	var rv uint64
 	fmt.Sscan(beforeDelete, &rv)
 	var out bytes.Buffer
-	res, err := admin.Restore(context.Background(), gateway.RestoreRequest{ToRevision: rv}, &out)
+	res, err := admin.Restore(context.Background(), jetplaneapi.RestoreRequest{ToRevision: rv}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ var pure = []string{
 	"endpointslices",
 	"events",
 	"gateway/apis",
+	"gateway/jetplaneapi",
 	"gateway/kevents",
 	"gateway/restore",
 	"nodes",
@@ -136,6 +137,19 @@ func TestNothingImportsCmd(t *testing.T) {
 				if strings.HasPrefix(imp, module+"cmd/") {
 					t.Errorf("%s imports %s: only cmd/ wires commands", rel, strings.TrimPrefix(imp, module))
 				}
+			}
+		}
+	}
+}
+
+// TestClientLinksNotTheGateway keeps the client verbs on the wire contract
+// (gateway/jetplaneapi): linking the server would bring its NATS adapter,
+// projections and logger into every client.
+func TestClientLinksNotTheGateway(t *testing.T) {
+	for _, p := range goList(t, "-deps=false", "./client") {
+		for _, d := range p.Deps {
+			if d == module+"gateway" {
+				t.Errorf("%s links %s: use gateway/jetplaneapi", strings.TrimPrefix(p.ImportPath, module), d)
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
@@ -118,21 +119,21 @@ func TestRestoreVerbPlansThenRestores(t *testing.T) {
 "selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
 "spec":{"containers":[{"name":"web","image":"jetplane/hello:1"}]}}}}`
 	do(t, c, "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json", fmt.Sprintf(deploy, "web"))
-	var h gateway.History
-	if err := c.GetJSON(context.Background(), gateway.HistoryPath+"deployments/default/web", &h); err != nil {
+	var h jetplaneapi.History
+	if err := c.GetJSON(context.Background(), jetplaneapi.HistoryPath+"deployments/default/web", &h); err != nil {
 		t.Fatal(err)
 	}
 	rev, _ := strconv.ParseUint(h.Revisions[0].ResourceVersion, 10, 64)
 	do(t, c, "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json", fmt.Sprintf(deploy, "later"))
 
 	var out bytes.Buffer
-	res, err := c.Restore(context.Background(), gateway.RestoreRequest{ToRevision: rev, DryRun: true}, &out)
+	res, err := c.Restore(context.Background(), jetplaneapi.RestoreRequest{ToRevision: rev, DryRun: true}, &out)
 	if err != nil || len(res.Changes) != 1 || !strings.Contains(out.String(), "delete   deployments   default     later") ||
 		!strings.Contains(out.String(), "dry run: 1 changes") {
 		t.Fatalf("dry run: %v\n%s", err, out.String())
 	}
 	out.Reset()
-	if res, err = c.Restore(context.Background(), gateway.RestoreRequest{ToRevision: rev}, &out); err != nil {
+	if res, err = c.Restore(context.Background(), jetplaneapi.RestoreRequest{ToRevision: rev}, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), fmt.Sprintf("undo with: jetplane restore --to-revision %d", res.UndoRevision)) {
@@ -149,8 +150,8 @@ func TestGetVerbShowsThePast(t *testing.T) {
 "selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
 "spec":{"containers":[{"name":"web","image":"jetplane/hello:1"}]}}}}`
 	do(t, c, "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json", deploy)
-	var h gateway.History
-	if err := c.GetJSON(context.Background(), gateway.HistoryPath+"deployments/default/web", &h); err != nil {
+	var h jetplaneapi.History
+	if err := c.GetJSON(context.Background(), jetplaneapi.HistoryPath+"deployments/default/web", &h); err != nil {
 		t.Fatal(err)
 	}
 	rev, _ := strconv.ParseUint(h.Revisions[0].ResourceVersion, 10, 64)

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -48,7 +48,7 @@ func (c *Client) Get(ctx context.Context, o GetOptions, out io.Writer) error {
 	}
 	switch {
 	case !o.At.IsZero():
-		q.Set(gateway.AsOfTimeParam, o.At.UTC().Format(time.RFC3339Nano))
+		q.Set(jetplaneapi.AsOfTimeParam, o.At.UTC().Format(time.RFC3339Nano))
 	case o.Revision > 0:
 		q.Set("resourceVersionMatch", string(metav1.ResourceVersionMatchExact))
 		q.Set("resourceVersion", fmt.Sprint(o.Revision))

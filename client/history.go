@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
-	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	"github.com/pmezard/go-difflib/difflib"
 )
 
@@ -56,19 +56,17 @@ func (c *Client) History(ctx context.Context, o HistoryOptions, out io.Writer) e
 	if err != nil {
 		return err
 	}
-	path := gateway.HistoryPath + res.Name + "/"
+	ns := ""
 	if res.Namespaced {
-		ns := o.Namespace
-		if ns == "" {
+		if ns = o.Namespace; ns == "" {
 			ns = c.Namespace
 		}
-		path += url.PathEscape(ns) + "/"
 	}
-	path += url.PathEscape(name)
+	path := jetplaneapi.HistoryObjectPath(res.Name, ns, name)
 	if o.Diff != "" {
 		path += "?diff=" + url.QueryEscape(o.Diff)
 	}
-	var h gateway.History
+	var h jetplaneapi.History
 	if err := c.GetJSON(ctx, path, &h); err != nil {
 		return err
 	}

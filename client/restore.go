@@ -9,22 +9,22 @@ import (
 	"net/http"
 	"text/tabwriter"
 
-	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 )
 
 // Restore asks the gateway for a point-in-time restore and prints what
 // changed (or, dry, what would).
-func (c *Client) Restore(ctx context.Context, req gateway.RestoreRequest, out io.Writer) (*gateway.RestoreResult, error) {
+func (c *Client) Restore(ctx context.Context, req jetplaneapi.RestoreRequest, out io.Writer) (*jetplaneapi.RestoreResult, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
 	}
-	resp, err := c.Do(ctx, http.MethodPost, gateway.RestorePath, bytes.NewReader(body), http.Header{"Content-Type": {"application/json"}})
+	resp, err := c.Do(ctx, http.MethodPost, jetplaneapi.RestorePath, bytes.NewReader(body), http.Header{"Content-Type": {"application/json"}})
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var res gateway.RestoreResult
+	var res jetplaneapi.RestoreResult
 	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
 		return nil, fmt.Errorf("restore: decode: %w", err)
 	}

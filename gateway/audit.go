@@ -11,14 +11,10 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
-
-// AuditPath serves the audit stream: every event of the log as a
-// structured CloudEvent, filtered, from any sequence or time, as
-// Server-Sent Events (Accept: text/event-stream) or JSON lines.
-const AuditPath = "/apis/jetplane.dev/v1/audit"
 
 // auditQuery is what an audit request asks for.
 type auditQuery struct {
@@ -45,7 +41,7 @@ func (q auditQuery) matches(ev *events.Event) bool {
 // type, correlationid, from (a sequence), since (RFC 3339 time), follow;
 // and the Last-Event-ID header of a reconnecting SSE client, which wins over
 // from so that a resumed stream neither loses nor repeats an event.
-func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
+func (a *jetplaneAPI) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	v := r.URL.Query()
 	q := auditQuery{actor: v.Get("actor"), eventType: v.Get("type"), correlation: v.Get("correlationid"),
 		sse: strings.Contains(r.Header.Get("Accept"), "text/event-stream")}
@@ -91,7 +87,7 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 		if err != nil {
 			return q, apierrors.NewBadRequest(fmt.Sprintf("since: %q is not an RFC 3339 time", since))
 		}
-		seq, err := s.log.SeqAt(r.Context(), t)
+		seq, err := a.log.SeqAt(r.Context(), t)
 		if err != nil {
 			return q, err
 		}
@@ -108,17 +104,17 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 }
 
 // audit streams the log's events to an auditor.
-func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
+func (a *jetplaneAPI) audit(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		writeError(w, apierrors.NewMethodNotSupported(schema.GroupResource{Group: "jetplane.dev", Resource: "audit"}, r.Method))
+		writeError(w, apierrors.NewMethodNotSupported(schema.GroupResource{Group: jetplaneapi.Group, Resource: "audit"}, r.Method))
 		return
 	}
-	q, err := s.parseAuditQuery(r)
+	q, err := a.parseAuditQuery(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	first, _, err := s.log.Bounds(r.Context())
+	first, _, err := a.log.Bounds(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
@@ -171,13 +167,13 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithCancel(ctx)
 		defer cancel()
-		stop := context.AfterFunc(s.running, cancel)
+		stop := context.AfterFunc(a.running, cancel)
 		defer stop()
-		err = s.log.Follow(ctx, q.filter, q.from, send)
+		err = a.log.Follow(ctx, q.filter, q.from, send)
 	} else {
-		err = s.log.Replay(ctx, q.filter, q.from, 0, send)
+		err = a.log.Replay(ctx, q.filter, q.from, 0, send)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, errClientGone) {
-		s.logger.WithError(err).Warn("audit stream ended")
+		a.logger.WithError(err).Warn("audit stream ended")
 	}
 }

@@ -12,13 +12,14 @@ import (
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 )
 
 // auditLines reads a finished (not following) JSON-lines audit stream and
 // parses each line with the CloudEvents SDK, as an auditor would.
 func auditLines(t *testing.T, g *testGateway, query string) []cloudevents.Event {
 	t.Helper()
-	r := g.must(http.StatusOK, "GET", AuditPath+query, nil)
+	r := g.must(http.StatusOK, "GET", jetplaneapi.AuditPath+query, nil)
 	var out []cloudevents.Event
 	for _, line := range strings.Split(strings.TrimSpace(string(r.body)), "\n") {
 		if line == "" {
@@ -86,7 +87,7 @@ func TestAuditStreamFiltersByActorAndObject(t *testing.T) {
 	}
 
 	for _, bad := range []string{"?resource=widgets", "?name=a", "?from=x", "?since=yesterday", "?follow=maybe"} {
-		st := g.must(http.StatusBadRequest, "GET", AuditPath+bad, nil).status(t)
+		st := g.must(http.StatusBadRequest, "GET", jetplaneapi.AuditPath+bad, nil).status(t)
 		param := strings.TrimPrefix(strings.SplitN(bad, "=", 2)[0], "?")
 		if param == "name" {
 			param = "resource"
@@ -102,7 +103,7 @@ func sseRead(t *testing.T, g *testGateway, query, lastID string, n int) (ids []s
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", g.http.URL+AuditPath+query, nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", g.http.URL+jetplaneapi.AuditPath+query, nil)
 	req.Header.Set("Accept", "text/event-stream")
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,10 +22,8 @@ func deleteOptions(r *http.Request) (metav1.DeleteOptions, error) {
 	if err != nil {
 		return opts, err
 	}
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &opts); err != nil {
-			return opts, apierrors.NewBadRequest(fmt.Sprintf("invalid DeleteOptions: %v", err))
-		}
+	if err := decodeBody(r, body, &opts, decoding{what: "invalid DeleteOptions", optional: true}); err != nil {
+		return opts, err
 	}
 	q := r.URL.Query()
 	if g := q.Get("gracePeriodSeconds"); g != "" && opts.GracePeriodSeconds == nil {

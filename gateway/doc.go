@@ -6,4 +6,11 @@
 // before answering, so a client always reads its own writes. Watches stream
 // from the log itself (natslog.Log.Follow), so any past resourceVersion the
 // stream still holds can be resumed.
+//
+// Two handler sets share the projection and the log: Server is the
+// Kubernetes REST core (discovery, resources, subresources, watches), and
+// jetplaneAPI serves Jetplane's own endpoints (audit, history, revisions,
+// horizon, restore; their wire types are in gateway/jetplaneapi). Reads of
+// the past (timeTravel) serve both: get and list at a past revision, and
+// the state a restore returns to.
 package gateway

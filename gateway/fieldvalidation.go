@@ -29,15 +29,15 @@ func fieldValidation(r *http.Request) (string, error) {
 	}
 }
 
-// unmarshalValidated decodes data into obj case-sensitively, as the
+// unmarshalValidated decodes data into v case-sensitively, as the
 // Kubernetes API server does, and applies the request's field validation
 // directive to the unknown and duplicate fields it finds.
-func unmarshalValidated(r *http.Request, res events.Resource, data []byte, obj events.Object) error {
+func unmarshalValidated(r *http.Request, res events.Resource, data []byte, v any) error {
 	directive, err := fieldValidation(r)
 	if err != nil {
 		return err
 	}
-	strict, err := sigsjson.UnmarshalStrict(data, obj)
+	strict, err := sigsjson.UnmarshalStrict(data, v)
 	if err != nil {
 		return apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v",
 			res.Kind, res.Version, res.Kind, err))

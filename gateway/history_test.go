@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	appsv1 "k8s.io/api/apps/v1"
 )
 
@@ -24,8 +25,8 @@ func TestHistoryListsEveryChangeWithActorsAndDiffs(t *testing.T) {
 	g.token = "tok-alice"
 	g.must(http.StatusCreated, "POST", path, deployment("web", 1))
 
-	var h History
-	g.must(http.StatusOK, "GET", HistoryPath+"deployments/default/web?diff=1,3", nil).into(t, &h)
+	var h jetplaneapi.History
+	g.must(http.StatusOK, "GET", jetplaneapi.HistoryPath+"deployments/default/web?diff=1,3", nil).into(t, &h)
 	want := []struct{ actor, change string }{
 		{"alice", "created"}, {"bob", "scaled"}, {"alice", "updated"}, {"bob", "deleted"}, {"alice", "created"}}
 	if len(h.Revisions) != len(want) {
@@ -56,17 +57,17 @@ func TestHistoryListsEveryChangeWithActorsAndDiffs(t *testing.T) {
 	}
 
 	// With objects, revision 2 is the deployment as bob left it.
-	g.must(http.StatusOK, "GET", HistoryPath+"deployments/default/web?objects=true", nil).into(t, &h)
+	g.must(http.StatusOK, "GET", jetplaneapi.HistoryPath+"deployments/default/web?objects=true", nil).into(t, &h)
 	var d appsv1.Deployment
 	if err := json.Unmarshal(h.Revisions[1].Object, &d); err != nil || *d.Spec.Replicas != 5 {
 		t.Fatalf("object of revision 2: %v %s", err, h.Revisions[1].Object)
 	}
 
-	g.must(http.StatusNotFound, "GET", HistoryPath+"deployments/default/nope", nil).status(t)
-	g.must(http.StatusNotFound, "GET", HistoryPath+"widgets/default/x", nil).status(t)
-	if st := g.must(http.StatusBadRequest, "GET", HistoryPath+"deployments/default/web?diff=1,9", nil).status(t); !strings.HasPrefix(st.Message, "diff:") {
+	g.must(http.StatusNotFound, "GET", jetplaneapi.HistoryPath+"deployments/default/nope", nil).status(t)
+	g.must(http.StatusNotFound, "GET", jetplaneapi.HistoryPath+"widgets/default/x", nil).status(t)
+	if st := g.must(http.StatusBadRequest, "GET", jetplaneapi.HistoryPath+"deployments/default/web?diff=1,9", nil).status(t); !strings.HasPrefix(st.Message, "diff:") {
 		t.Fatalf("message %q", st.Message)
 	}
-	g.must(http.StatusBadRequest, "GET", HistoryPath+"deployments/web", nil).status(t)
-	g.must(http.StatusOK, "GET", HistoryPath+"namespaces/default", nil)
+	g.must(http.StatusBadRequest, "GET", jetplaneapi.HistoryPath+"deployments/web", nil).status(t)
+	g.must(http.StatusOK, "GET", jetplaneapi.HistoryPath+"namespaces/default", nil)
 }

@@ -13,7 +13,7 @@ import (
 // derivedEvents replays the log of a namespace (every namespace when "")
 // up to the request's revision and derives its Kubernetes Events.
 func (s *Server) derivedEvents(r *http.Request, namespace string) ([]events.Object, uint64, error) {
-	seq, past, err := s.pastRevision(r)
+	seq, past, err := s.travel.pastRevision(r)
 	if err != nil {
 		return nil, 0, err
 	}

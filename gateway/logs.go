@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -103,7 +102,7 @@ func (s *Server) logPod(ctx context.Context, namespace, name string) (apis.LogPo
 	}
 	if ev != nil && len(ev.Data) > 0 {
 		pod := &corev1.Pod{}
-		if err := json.Unmarshal(ev.Data, pod); err != nil {
+		if err := events.DecodeInto(ev.Data, pod); err != nil {
 			return lp, fmt.Errorf("pod %s/%s at %d: %w", namespace, name, ev.Seq, err)
 		}
 		lp.Pod = pod

@@ -4,55 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/jetplane/jetplane/events"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
-
-// maxBody bounds request bodies (Kubernetes allows about 3 MiB objects).
-const maxBody = 3 << 20
-
-func readBody(r *http.Request) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("read body: %v", err))
-	}
-	if len(data) > maxBody {
-		return nil, apierrors.NewRequestEntityTooLargeError("limit is 3145728")
-	}
-	return data, nil
-}
-
-// decodeObject reads a request's JSON into a new object of res after
-// checking that the apiVersion and kind it declares (if any) are the
-// resource's; unknown fields are handled as the request's fieldValidation says.
-func decodeObject(r *http.Request, res events.Resource, data []byte) (events.Object, error) {
-	data, err := bodyAsJSON(r, res, data)
-	if err != nil {
-		return nil, err
-	}
-	var tm metav1.TypeMeta
-	if err := json.Unmarshal(data, &tm); err != nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("the body of the request was in an unknown format: %v", err))
-	}
-	if tm.APIVersion != "" && tm.APIVersion != res.GroupVersion() {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf(
-			"the API version in the data (%s) does not match the expected API version (%s)", tm.APIVersion, res.GroupVersion()))
-	}
-	if tm.Kind != "" && tm.Kind != res.Kind {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf(
-			"the kind in the data (%s) does not match the expected kind (%s)", tm.Kind, res.Kind))
-	}
-	obj := res.New()
-	if err := unmarshalValidated(r, res, data, obj); err != nil {
-		return nil, err
-	}
-	res.SetTypeMeta(obj)
-	return obj, nil
-}
 
 // toMap and fromMap move objects through generic JSON so that spec and
 // status can be handled the same way for every kind.
@@ -62,7 +17,7 @@ func toMap(obj events.Object) (map[string]any, error) {
 		return nil, fmt.Errorf("encode %s: %w", obj.GetName(), err)
 	}
 	m := map[string]any{}
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := events.DecodeInto(data, &m); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", obj.GetName(), err)
 	}
 	return m, nil
@@ -73,9 +28,9 @@ func fromMap(res events.Resource, m map[string]any) (events.Object, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", res.Kind, err)
 	}
-	obj := res.New()
-	if err := json.Unmarshal(data, obj); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", res.Kind, err)
+	obj, err := events.DecodeObject(res, data)
+	if err != nil {
+		return nil, err
 	}
 	res.SetTypeMeta(obj)
 	return obj, nil

@@ -3,8 +3,6 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
-	"mime"
-	"net/http"
 
 	"github.com/jetplane/jetplane/events"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -26,12 +24,9 @@ var protobufSerializer = func() *protobuf.Serializer {
 	return protobuf.NewSerializer(scheme, scheme)
 }()
 
-// bodyAsJSON turns a protobuf request body into the JSON every write path
-// reads; other bodies are returned as they are.
-func bodyAsJSON(r *http.Request, res events.Resource, data []byte) ([]byte, error) {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != protobufMediaType {
-		return data, nil
-	}
+// protobufAsJSON turns a protobuf object of res into the JSON every write
+// path reads.
+func protobufAsJSON(res events.Resource, data []byte) ([]byte, error) {
 	obj, _, err := protobufSerializer.Decode(data, nil, res.New())
 	if err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("the body of the request was in an unknown format: %v", err))

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,48 +8,18 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	"github.com/jetplane/jetplane/gateway/restore"
 	"github.com/jetplane/jetplane/projections"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// RestorePath takes point-in-time restore requests (POST a RestoreRequest).
-const RestorePath = "/apis/jetplane.dev/v1/restore"
-
-// RestoreRequest asks to bring objects back to their state at a revision.
-type RestoreRequest struct {
-	ToRevision uint64 `json:"toRevision,omitempty"`
-	// ToTime (RFC 3339), instead of ToRevision: the state after every
-	// event the log received up to then.
-	ToTime    string `json:"toTime,omitempty"`
-	Namespace string `json:"namespace,omitempty"` // only this namespace
-	DryRun    bool   `json:"dryRun,omitempty"`    // say what would change, change nothing
-}
-
-// RestoreChange is one compensating change, as planned or as written.
-type RestoreChange struct {
-	Action          string `json:"action"` // create, update, delete
-	Resource        string `json:"resource"`
-	Namespace       string `json:"namespace,omitempty"`
-	Name            string `json:"name"`
-	ResourceVersion string `json:"resourceVersion,omitempty"` // of the written event
-}
-
-// RestoreResult says what a restore did (or would do). Every event it wrote
-// carries CorrelationID and the requesting user as actor; restoring to
-// UndoRevision undoes it.
-type RestoreResult struct {
-	Kind          string          `json:"kind"` // "RestoreResult"
-	ToRevision    uint64          `json:"toRevision"`
-	DryRun        bool            `json:"dryRun"`
-	CorrelationID string          `json:"correlationID,omitempty"`
-	UndoRevision  uint64          `json:"undoRevision"`
-	Changes       []RestoreChange `json:"changes"`
-}
-
-func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
-	gr := schema.GroupResource{Group: "jetplane.dev", Resource: "restore"}
+// restore writes the compensating changes that bring the objects back to
+// their state at a past revision (or, dry, lists them), all under one
+// correlation id, so that the restore is one audit trail and can be undone.
+func (a *jetplaneAPI) restore(w http.ResponseWriter, r *http.Request) {
+	gr := schema.GroupResource{Group: jetplaneapi.Group, Resource: "restore"}
 	if r.Method != http.MethodPost {
 		writeError(w, apierrors.NewMethodNotSupported(gr, r.Method))
 		return
@@ -60,9 +29,9 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	var req RestoreRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("restore request: %v", err)))
+	var req jetplaneapi.RestoreRequest
+	if err := decodeBody(r, body, &req, decoding{what: "restore request"}); err != nil {
+		writeError(w, err)
 		return
 	}
 	if req.ToTime != "" {
@@ -71,7 +40,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("toTime: want an RFC 3339 time, without toRevision, got %q", req.ToTime)))
 			return
 		}
-		next, err := s.log.SeqAt(r.Context(), t.Add(time.Nanosecond))
+		next, err := a.log.SeqAt(r.Context(), t.Add(time.Nanosecond))
 		if err != nil {
 			writeError(w, err)
 			return
@@ -82,19 +51,19 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apierrors.NewBadRequest("toRevision: required, a resourceVersion greater than 0 (or toTime after the first event)"))
 		return
 	}
-	s.catchUpLog(r.Context())
-	past, err := s.stateAt(r, req.ToRevision)
+	a.catchUpLog(r.Context())
+	past, err := a.travel.stateAt(r.Context(), req.ToRevision)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	now := s.proj.State()
-	res := RestoreResult{Kind: "RestoreResult", ToRevision: req.ToRevision, DryRun: req.DryRun,
-		UndoRevision: now.LastApplied(), Changes: []RestoreChange{}}
+	now := a.proj.State()
+	res := jetplaneapi.RestoreResult{Kind: "RestoreResult", ToRevision: req.ToRevision, DryRun: req.DryRun,
+		UndoRevision: now.LastApplied(), Changes: []jetplaneapi.RestoreChange{}}
 	changes := restore.Decide(restoreInput(past, now, req.Namespace))
 	if req.DryRun {
 		for _, ch := range changes {
-			res.Changes = append(res.Changes, RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource,
+			res.Changes = append(res.Changes, jetplaneapi.RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource,
 				Namespace: ch.Key.Namespace, Name: ch.Key.Name})
 		}
 		writeJSON(w, http.StatusOK, res)
@@ -103,8 +72,8 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	res.CorrelationID = uuid.NewString()
 	cause := events.Cause{CorrelationID: res.CorrelationID}
 	for _, ch := range changes {
-		rc := RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource, Namespace: ch.Key.Namespace, Name: ch.Key.Name}
-		ev, err := s.write(r, restoreWrite(ch, cause))
+		rc := jetplaneapi.RestoreChange{Action: string(ch.Action), Resource: ch.Key.Resource, Namespace: ch.Key.Namespace, Name: ch.Key.Name}
+		ev, err := a.write(r, restoreWrite(ch, cause))
 		if errors.Is(err, events.ErrConflict) {
 			// Someone changed the object meanwhile: stop, say how far it went.
 			err = apierrors.NewConflict(gr, rc.Name, fmt.Errorf("%s %s changed during the restore after %d of %d changes",
@@ -117,7 +86,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 		rc.ResourceVersion = events.FormatRV(ev.Seq)
 		res.Changes = append(res.Changes, rc)
 	}
-	s.logger.WithFields(map[string]any{"toRevision": req.ToRevision, "changes": len(changes),
+	a.logger.WithFields(map[string]any{"toRevision": req.ToRevision, "changes": len(changes),
 		"correlationid": res.CorrelationID, "actor": userOf(r.Context())}).Info("restored")
 	writeJSON(w, http.StatusOK, res)
 }

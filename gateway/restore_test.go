@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	appsv1 "k8s.io/api/apps/v1"
 )
 
@@ -25,12 +26,12 @@ func TestRestoreToARevisionAndUndoIt(t *testing.T) {
 	g.must(http.StatusOK, "DELETE", path+"/gone", nil)
 	g.must(http.StatusCreated, "POST", path, deployment("extra", 1))
 
-	plan := func(body string) RestoreResult {
-		var res RestoreResult
-		g.must(http.StatusOK, "POST", RestorePath, body).into(t, &res)
+	plan := func(body string) jetplaneapi.RestoreResult {
+		var res jetplaneapi.RestoreResult
+		g.must(http.StatusOK, "POST", jetplaneapi.RestorePath, body).into(t, &res)
 		return res
 	}
-	summary := func(res RestoreResult) string {
+	summary := func(res jetplaneapi.RestoreResult) string {
 		var out []string
 		for _, c := range res.Changes {
 			out = append(out, c.Action+" "+c.Name)
@@ -82,8 +83,8 @@ func TestRestoreToARevisionAndUndoIt(t *testing.T) {
 	}
 
 	for _, bad := range []string{`{}`, `{"toRevision":"x"}`, `not json`} {
-		g.must(http.StatusBadRequest, "POST", RestorePath, bad).status(t)
+		g.must(http.StatusBadRequest, "POST", jetplaneapi.RestorePath, bad).status(t)
 	}
-	g.must(http.StatusGatewayTimeout, "POST", RestorePath, `{"toRevision":99999}`).status(t)
-	g.must(http.StatusMethodNotAllowed, "GET", RestorePath, nil).status(t)
+	g.must(http.StatusGatewayTimeout, "POST", jetplaneapi.RestorePath, `{"toRevision":99999}`).status(t)
+	g.must(http.StatusMethodNotAllowed, "GET", jetplaneapi.RestorePath, nil).status(t)
 }

@@ -1,15 +1,13 @@
 package gateway
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -17,10 +15,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
-
-// revisionsPattern serves every rollout revision a Deployment ever had,
-// from the log: also those whose ReplicaSet revisionHistoryLimit pruned.
-const revisionsPattern = "GET /apis/jetplane.dev/v1/namespaces/{namespace}/deployments/{name}/revisions"
 
 // Annotations of Deployments and their ReplicaSets (as Kubernetes names them).
 const (
@@ -35,57 +29,20 @@ var controllerAnnotations = map[string]bool{revisionAnnotation: true,
 	"deployment.kubernetes.io/revision-history": true, "deployment.kubernetes.io/desired-replicas": true,
 	"deployment.kubernetes.io/max-replicas": true}
 
-// RevisionsPath is where the revisions of a Deployment are served.
-func RevisionsPath(namespace, name string) string {
-	return "/apis/jetplane.dev/v1/namespaces/" + url.PathEscape(namespace) + "/deployments/" + url.PathEscape(name) + "/revisions"
-}
-
-// DeploymentRevisions lists a Deployment's rollout revisions, oldest first.
-type DeploymentRevisions struct {
-	Kind      string               `json:"kind"` // "DeploymentRevisions"
-	Namespace string               `json:"namespace"`
-	Name      string               `json:"name"`
-	UID       types.UID            `json:"uid"`
-	Revisions []DeploymentRevision `json:"revisions"`
-}
-
-// DeploymentRevision is one revision as the log recorded it.
-type DeploymentRevision struct {
-	Revision int64 `json:"revision"`
-	// Template is the pod template, without the pod-template-hash label:
-	// what an undo puts back into the Deployment.
-	Template    corev1.PodTemplateSpec `json:"template"`
-	ChangeCause string                 `json:"changeCause,omitempty"`
-	// Annotations are the ReplicaSet's, less those the controller keeps
-	// (revision, history, replica counts): an undo gives them back to the
-	// Deployment, as kubectl rollout undo does.
-	Annotations map[string]string `json:"annotations,omitempty"`
-	// ReplicaSet carried the revision; ReplicaSetLive says it still does
-	// (kubectl rollout undo only sees those).
-	ReplicaSet     string `json:"replicaSet"`
-	ReplicaSetLive bool   `json:"replicaSetLive"`
-	// ResourceVersion, Time and Actor are those of the Deployment change
-	// that brought the template in (or of the ReplicaSet's first event
-	// with this revision when no such change is found).
-	ResourceVersion string    `json:"resourceVersion"`
-	Time            time.Time `json:"time"`
-	Actor           string    `json:"actor"`
-}
-
 // deploymentRevisions replays the Deployment's subject and its namespace's
 // ReplicaSets, then folds them into revisions.
-func (s *Server) deploymentRevisions(w http.ResponseWriter, r *http.Request) {
+func (a *jetplaneAPI) deploymentRevisions(w http.ResponseWriter, r *http.Request) {
 	ns, name := r.PathValue("namespace"), r.PathValue("name")
 	res := events.MustLookup("deployments")
 	var f revisionFold
-	err := s.log.Replay(r.Context(), events.Subject(res.Name, ns, name), 1, 0, func(ev *events.Event, decErr error) error {
+	err := a.log.Replay(r.Context(), events.Subject(res.Name, ns, name), 1, 0, func(ev *events.Event, decErr error) error {
 		if decErr == nil {
 			f.deployment(ev)
 		}
 		return nil
 	})
 	if err == nil && len(f.deployments) > 0 {
-		err = s.log.Replay(r.Context(), events.FilterSubject("replicasets", ns), 1, 0, func(ev *events.Event, decErr error) error {
+		err = a.log.Replay(r.Context(), events.FilterSubject("replicasets", ns), 1, 0, func(ev *events.Event, decErr error) error {
 			if decErr == nil {
 				f.replicaSet(ev)
 			}
@@ -100,7 +57,7 @@ func (s *Server) deploymentRevisions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apierrors.NewNotFound(res.GroupResource(), name))
 		return
 	}
-	writeJSON(w, http.StatusOK, DeploymentRevisions{Kind: "DeploymentRevisions", Namespace: ns, Name: name,
+	writeJSON(w, http.StatusOK, jetplaneapi.DeploymentRevisions{Kind: "DeploymentRevisions", Namespace: ns, Name: name,
 		UID: f.uid, Revisions: f.result()})
 }
 
@@ -109,7 +66,7 @@ func (s *Server) deploymentRevisions(w http.ResponseWriter, r *http.Request) {
 type revisionFold struct {
 	uid         types.UID
 	deployments []deploymentChange
-	revisions   map[int64]*DeploymentRevision
+	revisions   map[int64]*jetplaneapi.DeploymentRevision
 	// holds: each ReplicaSet's revision as of its latest event (0: deleted).
 	holds map[string]int64
 }
@@ -124,7 +81,7 @@ type deploymentChange struct {
 
 func (f *revisionFold) deployment(ev *events.Event) {
 	var d appsv1.Deployment
-	if len(ev.Data) == 0 || json.Unmarshal(ev.Data, &d) != nil {
+	if len(ev.Data) == 0 || events.DecodeInto(ev.Data, &d) != nil {
 		return
 	}
 	if d.UID != f.uid {
@@ -136,7 +93,7 @@ func (f *revisionFold) deployment(ev *events.Event) {
 
 func (f *revisionFold) replicaSet(ev *events.Event) {
 	var rs appsv1.ReplicaSet
-	if len(ev.Data) == 0 || json.Unmarshal(ev.Data, &rs) != nil {
+	if len(ev.Data) == 0 || events.DecodeInto(ev.Data, &rs) != nil {
 		return
 	}
 	ref := metav1.GetControllerOfNoCopy(&rs)
@@ -144,7 +101,7 @@ func (f *revisionFold) replicaSet(ev *events.Event) {
 		return
 	}
 	if f.revisions == nil {
-		f.revisions, f.holds = map[int64]*DeploymentRevision{}, map[string]int64{}
+		f.revisions, f.holds = map[int64]*jetplaneapi.DeploymentRevision{}, map[string]int64{}
 	}
 	rev, err := strconv.ParseInt(rs.Annotations[revisionAnnotation], 10, 64)
 	if err != nil || rev < 1 {
@@ -158,7 +115,7 @@ func (f *revisionFold) replicaSet(ev *events.Event) {
 	if !seen {
 		tmpl := *rs.Spec.Template.DeepCopy()
 		delete(tmpl.Labels, podTemplateHashLabel)
-		cur = &DeploymentRevision{Revision: rev, Template: tmpl, ReplicaSet: rs.Name,
+		cur = &jetplaneapi.DeploymentRevision{Revision: rev, Template: tmpl, ReplicaSet: rs.Name,
 			ResourceVersion: events.FormatRV(ev.Seq), Time: ev.Time, Actor: ev.Actor}
 		f.revisions[rev] = cur
 		f.attribute(cur, ev.Seq)
@@ -180,7 +137,7 @@ func (f *revisionFold) replicaSet(ev *events.Event) {
 // template in: among the changes before the revision appeared, the latest
 // one with this template, and then the first of the run of changes that
 // kept it (status and annotation writes keep the template).
-func (f *revisionFold) attribute(rev *DeploymentRevision, seq uint64) {
+func (f *revisionFold) attribute(rev *jetplaneapi.DeploymentRevision, seq uint64) {
 	i := sort.Search(len(f.deployments), func(i int) bool { return f.deployments[i].seq >= seq }) - 1
 	for ; i >= 0 && !equality.Semantic.DeepEqual(f.deployments[i].template, rev.Template); i-- {
 	}
@@ -196,29 +153,12 @@ func (f *revisionFold) attribute(rev *DeploymentRevision, seq uint64) {
 
 // result lists the revisions in order, telling which ReplicaSets still
 // carry theirs.
-func (f *revisionFold) result() []DeploymentRevision {
-	out := make([]DeploymentRevision, 0, len(f.revisions))
+func (f *revisionFold) result() []jetplaneapi.DeploymentRevision {
+	out := make([]jetplaneapi.DeploymentRevision, 0, len(f.revisions))
 	for _, r := range f.revisions {
 		r.ReplicaSetLive = f.holds[r.ReplicaSet] == r.Revision
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Revision < out[j].Revision })
 	return out
-}
-
-// Revision finds revision n (0: the latest but one, as kubectl rollout
-// undo without --to-revision).
-func (d *DeploymentRevisions) Revision(n int64) (*DeploymentRevision, error) {
-	if n == 0 {
-		if len(d.Revisions) < 2 {
-			return nil, fmt.Errorf("deployment %s/%s has no previous revision", d.Namespace, d.Name)
-		}
-		return &d.Revisions[len(d.Revisions)-2], nil
-	}
-	for i := range d.Revisions {
-		if d.Revisions[i].Revision == n {
-			return &d.Revisions[i], nil
-		}
-	}
-	return nil, fmt.Errorf("deployment %s/%s has no revision %d in the log", d.Namespace, d.Name, n)
 }

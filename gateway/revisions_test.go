@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -90,8 +91,8 @@ func TestRevisionsFromTheLog(t *testing.T) {
 	setImage("tok-carol", "jetplane/hello:1")
 	g.replicaSetOf(t, g.deploymentNamed(t, "web"), "h1", 4, events.Created)
 
-	var got DeploymentRevisions
-	g.must(http.StatusOK, "GET", RevisionsPath("default", "web"), nil).into(t, &got)
+	var got jetplaneapi.DeploymentRevisions
+	g.must(http.StatusOK, "GET", jetplaneapi.RevisionsPath("default", "web"), nil).into(t, &got)
 	want := []struct {
 		image, cause, actor, rs string
 		live                    bool
@@ -131,39 +132,13 @@ func TestRevisionsFromTheLog(t *testing.T) {
 	g.must(http.StatusOK, "DELETE", path+"/web", nil)
 	g.must(http.StatusCreated, "POST", path, deployment("web", 1))
 	g.replicaSetOf(t, g.deploymentNamed(t, "web"), "n1", 1, events.Created)
-	g.must(http.StatusOK, "GET", RevisionsPath("default", "web"), nil).into(t, &got)
+	g.must(http.StatusOK, "GET", jetplaneapi.RevisionsPath("default", "web"), nil).into(t, &got)
 	if len(got.Revisions) != 1 || got.Revisions[0].ReplicaSet != "web-n1" {
 		t.Fatalf("new incarnation: %+v", got.Revisions)
 	}
 
-	st := g.must(http.StatusNotFound, "GET", RevisionsPath("default", "nope"), nil).status(t)
+	st := g.must(http.StatusNotFound, "GET", jetplaneapi.RevisionsPath("default", "nope"), nil).status(t)
 	if st.Reason != metav1.StatusReasonNotFound {
 		t.Fatalf("status %+v", st)
-	}
-}
-
-func TestRevisionChoice(t *testing.T) {
-	revs := &DeploymentRevisions{Namespace: "default", Name: "web",
-		Revisions: []DeploymentRevision{{Revision: 1}, {Revision: 3}, {Revision: 4}}}
-	tests := []struct {
-		name    string
-		in      *DeploymentRevisions
-		n, want int64 // want 0: an error
-	}{
-		{name: "a given revision", in: revs, n: 3, want: 3},
-		{name: "0: the one before the latest", in: revs, n: 0, want: 3},
-		{name: "a revision never written", in: revs, n: 2},
-		{name: "no previous revision", in: &DeploymentRevisions{Revisions: []DeploymentRevision{{Revision: 1}}}, n: 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, err := tt.in.Revision(tt.n)
-			switch {
-			case tt.want == 0 && err == nil:
-				t.Fatalf("got %+v, want an error", r)
-			case tt.want != 0 && (err != nil || r.Revision != tt.want):
-				t.Fatalf("got %+v %v, want revision %d", r, err, tt.want)
-			}
-		})
 	}
 }

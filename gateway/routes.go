@@ -36,11 +36,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/version", s.version)
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/openapi/", s.openAPI)
-	mux.HandleFunc(AuditPath, s.audit)
-	mux.HandleFunc(HistoryPath, s.history)
-	mux.HandleFunc(RestorePath, s.restore)
-	mux.HandleFunc(HorizonPath, s.horizon)
-	mux.HandleFunc(revisionsPattern, s.deploymentRevisions)
+	jp := &jetplaneAPI{log: s.log, proj: s.proj, travel: s.travel, write: s.write, catchUpLog: s.catchUpLog,
+		running: s.running, logger: s.logger}
+	jp.register(mux)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)

@@ -43,7 +43,7 @@ func scaleOf(obj events.Object) (*autoscalingv1.Scale, error) {
 	if raw, ok := spec["selector"]; ok {
 		var ls metav1.LabelSelector
 		data, _ := json.Marshal(raw)
-		if json.Unmarshal(data, &ls) == nil {
+		if events.DecodeInto(data, &ls) == nil {
 			if sel, err := metav1.LabelSelectorAsSelector(&ls); err == nil {
 				sc.Status.Selector = sel.String()
 			}
@@ -150,8 +150,8 @@ func desiredScale(r *http.Request, t target, cur *projections.Entry, body []byte
 		}
 	}
 	var sc autoscalingv1.Scale
-	if err := json.Unmarshal(body, &sc); err != nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("decode Scale: %v", err))
+	if err := decodeBody(r, body, &sc, decoding{what: "decode Scale"}); err != nil {
+		return nil, err
 	}
 	if sc.Spec.Replicas < 0 {
 		return nil, apierrors.NewInvalid(autoscalingv1.SchemeGroupVersion.WithKind("Scale").GroupKind(), t.name, field.ErrorList{

@@ -52,8 +52,8 @@ type Server struct {
 	// running ends with the context given to New; open watches end with it,
 	// whichever http.Server serves the handler.
 	running context.Context
-	past    pastStates // recently replayed past states (time travel)
-	turns   proxyTurns // service proxy round robin
+	travel  *timeTravel // reads of the past, shared with the Jetplane API
+	turns   proxyTurns  // service proxy round robin
 
 	serviceRange apis.ServiceRange
 }
@@ -82,6 +82,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		metrics: newMetrics(),
 		logger:  logrus.WithFields(logrus.Fields{"service": "gateway", "instance": cfg.Instance}),
 		running: ctx,
+		travel:  &timeTravel{log: cfg.Log},
 
 		serviceRange: serviceRange,
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,15 +10,20 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	"github.com/jetplane/jetplane/projections"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// AsOfTimeParam asks a get or list for the state at a past time (RFC 3339):
-// Jetplane's companion of resourceVersionMatch=Exact, which asks for it at a
-// past resourceVersion.
-const AsOfTimeParam = "asOfTime"
+// timeTravel answers reads of the past: which revision a get or list asks
+// for, and the state at it, replayed from the log. The REST core's reads
+// and Jetplane's restore share one, so that they share its cache.
+type timeTravel struct {
+	log  *natslog.Log
+	past pastStates
+}
 
 // pastStates keeps the last few replayed states: a client paging through
 // one past revision (kubectl get a, then b) replays the log once.
@@ -56,24 +62,24 @@ func (p *pastStates) put(seq uint64, st *projections.State) {
 // pastRevision tells whether a read asks for the past and at which
 // sequence: resourceVersion=N&resourceVersionMatch=Exact, or asOfTime=T
 // (the state after every event the log received up to T).
-func (s *Server) pastRevision(r *http.Request) (uint64, bool, error) {
+func (tt *timeTravel) pastRevision(r *http.Request) (uint64, bool, error) {
 	q := r.URL.Query()
-	rv, match, at := q.Get("resourceVersion"), q.Get("resourceVersionMatch"), q.Get(AsOfTimeParam)
+	rv, match, at := q.Get("resourceVersion"), q.Get("resourceVersionMatch"), q.Get(jetplaneapi.AsOfTimeParam)
 	switch {
 	case at != "":
 		if match != "" {
-			return 0, false, apierrors.NewBadRequest(AsOfTimeParam + ": may not be combined with resourceVersionMatch")
+			return 0, false, apierrors.NewBadRequest(jetplaneapi.AsOfTimeParam + ": may not be combined with resourceVersionMatch")
 		}
 		t, err := time.Parse(time.RFC3339Nano, at)
 		if err != nil {
-			return 0, false, apierrors.NewBadRequest(fmt.Sprintf("%s: %q is not an RFC 3339 time", AsOfTimeParam, at))
+			return 0, false, apierrors.NewBadRequest(fmt.Sprintf("%s: %q is not an RFC 3339 time", jetplaneapi.AsOfTimeParam, at))
 		}
-		next, err := s.log.SeqAt(r.Context(), t.Add(time.Nanosecond))
+		next, err := tt.log.SeqAt(r.Context(), t.Add(time.Nanosecond))
 		if err != nil {
 			return 0, false, err
 		}
 		if next <= 1 {
-			return 0, false, apierrors.NewBadRequest(fmt.Sprintf("%s: %s is before the first event of the log", AsOfTimeParam, at))
+			return 0, false, apierrors.NewBadRequest(fmt.Sprintf("%s: %s is before the first event of the log", jetplaneapi.AsOfTimeParam, at))
 		}
 		return next - 1, true, nil
 	case match == "":
@@ -95,8 +101,8 @@ func (s *Server) pastRevision(r *http.Request) (uint64, bool, error) {
 // stateAt is the cluster as it stood right after sequence seq, replayed
 // from the log: 410 Gone when retention trimmed that history, 504 when seq
 // is still in the future (as the API server answers a too large version).
-func (s *Server) stateAt(r *http.Request, seq uint64) (*projections.State, error) {
-	first, last, err := s.log.Bounds(r.Context())
+func (tt *timeTravel) stateAt(ctx context.Context, seq uint64) (*projections.State, error) {
+	first, last, err := tt.log.Bounds(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -108,17 +114,17 @@ func (s *Server) stateAt(r *http.Request, seq uint64) (*projections.State, error
 		return nil, apierrors.NewResourceExpired(fmt.Sprintf("resourceVersion %d: history before %d was trimmed: %v",
 			seq, first, events.ErrHistoryTrimmed))
 	}
-	if st := s.past.get(seq); st != nil {
+	if st := tt.past.get(seq); st != nil {
 		return st, nil
 	}
-	st, err := projections.AsOf(r.Context(), s.log, seq)
+	st, err := projections.AsOf(ctx, tt.log, seq)
 	if errors.Is(err, events.ErrHistoryTrimmed) {
 		return nil, apierrors.NewResourceExpired(fmt.Sprintf("resourceVersion %d: %v", seq, err))
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.past.put(seq, st)
+	tt.past.put(seq, st)
 	return st, nil
 }
 
@@ -126,7 +132,7 @@ func (s *Server) stateAt(r *http.Request, seq uint64) (*projections.State, error
 // resourceVersion it stands for: the live projection (after catching up as
 // consistentRead says), or a replayed past.
 func (s *Server) readState(r *http.Request) (*projections.State, uint64, error) {
-	seq, past, err := s.pastRevision(r)
+	seq, past, err := s.travel.pastRevision(r)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -135,6 +141,6 @@ func (s *Server) readState(r *http.Request) (*projections.State, uint64, error) 
 		st := s.proj.State()
 		return st, st.LastApplied(), nil
 	}
-	st, err := s.stateAt(r, seq)
+	st, err := s.travel.stateAt(r.Context(), seq)
 	return st, seq, err
 }

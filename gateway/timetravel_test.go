@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -72,8 +73,8 @@ func TestReadsAtAPastRevisionOrTime(t *testing.T) {
 	} {
 		g.must(bad.code, "GET", podsPath("default")+bad.query, nil).status(t)
 	}
-	var h Horizon
-	g.must(http.StatusOK, "GET", HorizonPath, nil).into(t, &h)
+	var h jetplaneapi.Horizon
+	g.must(http.StatusOK, "GET", jetplaneapi.HorizonPath, nil).into(t, &h)
 	if !h.Complete || h.FirstRevision != 1 || h.LastRevision < 5 || h.MaxAge != "0s" || h.FirstTime.IsZero() {
 		t.Fatalf("horizon: %+v", h)
 	}
@@ -82,7 +83,7 @@ func TestReadsAtAPastRevisionOrTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.must(http.StatusGone, "GET", podsPath("default")+exact(labelled.ResourceVersion), nil).status(t)
-	g.must(http.StatusOK, "GET", HorizonPath, nil).into(t, &h)
+	g.must(http.StatusOK, "GET", jetplaneapi.HorizonPath, nil).into(t, &h)
 	if h.Complete || h.FirstRevision != 2 {
 		t.Fatalf("horizon after trimming: %+v", h)
 	}

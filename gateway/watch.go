@@ -140,8 +140,8 @@ func (wt *watcher) send(ev *events.Event) error {
 	if seq, ok := wt.seen[key]; ok && ev.Seq <= seq {
 		return nil
 	}
-	obj := wt.t.res.New()
-	if err := json.Unmarshal(ev.Data, obj); err != nil {
+	obj, err := events.DecodeObject(wt.t.res, ev.Data)
+	if err != nil {
 		return nil // not an object of this version: skip, as projections do
 	}
 	wt.t.res.SetTypeMeta(obj)

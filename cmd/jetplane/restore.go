@@ -3,13 +3,13 @@ package main
 import (
 	"errors"
 
-	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	"github.com/spf13/cobra"
 )
 
 func restoreCommand() *cobra.Command {
 	var f clientFlags
-	var req gateway.RestoreRequest
+	var req jetplaneapi.RestoreRequest
 	cmd := &cobra.Command{
 		Use:   "restore --to-revision N | --to-time T",
 		Short: "Bring every object back to its state at a past revision, with compensating events (history stays; the restore can be undone)",

@@ -10,7 +10,7 @@ import (
 	"net/url"
 
 	"github.com/jetplane/jetplane/client"
-	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	"github.com/spf13/cobra"
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -80,8 +80,8 @@ var rollbackKeptAnnotations = map[string]bool{
 // undoDeployment puts the template of a revision (from the log) back into
 // the Deployment with the JSON patch kubectl sends, and says what it did.
 func undoDeployment(ctx context.Context, c *client.Client, ns, name string, toRevision int64) (string, error) {
-	var revs gateway.DeploymentRevisions
-	if err := c.GetJSON(ctx, gateway.RevisionsPath(ns, name), &revs); err != nil {
+	var revs jetplaneapi.DeploymentRevisions
+	if err := c.GetJSON(ctx, jetplaneapi.RevisionsPath(ns, name), &revs); err != nil {
 		return "", fmt.Errorf("rollout undo: revisions: %w", err)
 	}
 	rev, err := revs.Revision(toRevision)

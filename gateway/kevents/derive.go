@@ -1,7 +1,6 @@
 package kevents
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -68,8 +67,8 @@ func (d *Deriver) Observe(ev *events.Event) []corev1.Event {
 	prev := d.prev[key]
 	var cur events.Object
 	if !ev.IsDelete() && len(ev.Data) > 0 {
-		cur = res.New()
-		if err := json.Unmarshal(ev.Data, cur); err != nil {
+		var err error
+		if cur, err = events.DecodeObject(res, ev.Data); err != nil {
 			return nil
 		}
 	}

@@ -180,7 +180,7 @@ func toMap(obj events.Object) (map[string]any, error) {
 		return nil, err
 	}
 	m := map[string]any{}
-	return m, json.Unmarshal(data, &m)
+	return m, events.DecodeInto(data, &m)
 }
 
 // fromMap decodes m into a new object of like's type.
@@ -190,5 +190,5 @@ func fromMap(m map[string]any, like events.Object) (events.Object, error) {
 		return nil, err
 	}
 	out := reflect.New(reflect.TypeOf(like).Elem()).Interface().(events.Object)
-	return out, json.Unmarshal(data, out)
+	return out, events.DecodeInto(data, out)
 }
