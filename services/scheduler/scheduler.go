@@ -41,10 +41,11 @@ type Config struct {
 	// (default 256). Pods waiting together are bound together.
 	BatchSize int
 
-	// Retry delays (tests change them; negative: at once): after a conflict
-	// the view has caught up, so soon; after any other failure, give the log
-	// a moment.
-	retryAfterConflict, retryAfterError time.Duration
+	// Retry policies (tests change them; a Base below zero: at once): after
+	// a conflict the view has caught up, so soon; after any other failure,
+	// give the log a moment. Both wait the same each time (a batch's retry
+	// is decided afresh, not counted per pod).
+	retryAfterConflict, retryAfterError controller.Backoff
 }
 
 func (c *Config) defaults() {
@@ -60,11 +61,11 @@ func (c *Config) defaults() {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 256
 	}
-	if c.retryAfterConflict == 0 {
-		c.retryAfterConflict = controller.RetryAfterConflict.Next(0)
+	if c.retryAfterConflict == (controller.Backoff{}) {
+		c.retryAfterConflict = controller.RetryAfterConflict
 	}
-	if c.retryAfterError == 0 {
-		c.retryAfterError = time.Second
+	if c.retryAfterError == (controller.Backoff{}) {
+		c.retryAfterError = controller.Backoff{Base: time.Second}
 	}
 	// An atomic batch holds at most 1000 messages: a pod and a ledger entry each.
 	c.BatchSize = min(c.BatchSize, 400)
