@@ -149,3 +149,42 @@ func TestServiceQueuesKeysAndParts(t *testing.T) {
 		return nil
 	})
 }
+
+// TestLeaderRenewsOnAfterALateRenewal: a renewal that timed out on the
+// client but landed moves the revision past the one the leader expects;
+// the record still names it, so it renews on from there and its term goes
+// on (Work is not restarted).
+func TestLeaderRenewsOnAfterALateRenewal(t *testing.T) {
+	log := eventstest.Log(t)
+	var terms atomic.Int32
+	run(t, &Service{Name: "renewing", Instance: "a", Log: log, Leader: true, LeaseDuration: 1500 * time.Millisecond,
+		Work: func(ctx context.Context) { terms.Add(1); <-ctx.Done() }})
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		if terms.Load() == 0 {
+			return fmt.Errorf("not leading yet")
+		}
+		return nil
+	})
+	kv, key := log.Leases(), LeaderKey("renewing")
+	cur, err := kv.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, err := kv.Put(context.Background(), key, cur.Value) // the same record, one revision on
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		e, err := kv.Get(context.Background(), key)
+		if err != nil {
+			return err
+		}
+		if e.Revision <= late {
+			return fmt.Errorf("lease at revision %d, not renewed since %d", e.Revision, late)
+		}
+		return nil
+	})
+	if n := terms.Load(); n != 1 {
+		t.Fatalf("%d terms: leadership was given up", n)
+	}
+}
