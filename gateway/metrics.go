@@ -31,13 +31,15 @@ func newMetrics() *metrics {
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 60},
 		}, []string{"verb", "resource"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	m.registry.MustRegister(m.requests, m.latency)
 	return m
 }
 
+// handler serves this gateway's request metrics and the process's default
+// registry: the Go and process collectors, and the services' loop metrics
+// (services/controller) when they run in this process (jetplane up).
 func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(prometheus.Gatherers{m.registry, prometheus.DefaultGatherer}, promhttp.HandlerOpts{})
 }
 
 // recorder remembers the status code written, for the request metrics.

@@ -1,13 +1,13 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sync"
 	"time"
 
 	"github.com/jetplane/jetplane/events"
-	"github.com/jetplane/jetplane/projections"
 	"github.com/sirupsen/logrus"
 )
 
@@ -16,6 +16,14 @@ import (
 // with exponential back-off otherwise. A positive requeue asks to look again
 // later even on success (timers: deadlines, back-offs).
 type Reconcile func(ctx context.Context, key string) (requeue time.Duration, err error)
+
+// Per-key retry policies of a Loop.
+var (
+	// RetryAfterConflict: the projection has moved on, look again soon.
+	RetryAfterConflict = Backoff{Base: 5 * time.Millisecond}
+	// RetryAfterError doubles from 10ms up to 30s per consecutive failure.
+	RetryAfterError = Backoff{Base: 10 * time.Millisecond, Max: 30 * time.Second}
+)
 
 // Loop runs workers over a queue.
 type Loop struct {
@@ -26,6 +34,9 @@ type Loop struct {
 	// Resync re-adds every key from Keys this often (level-triggered safety net).
 	Resync time.Duration
 	Keys   func() []string
+	// Service labels the metrics (default Name): loops of one service
+	// (a fleet's node agents) share it.
+	Service string
 
 	mu       sync.Mutex
 	failures map[string]int
@@ -33,14 +44,20 @@ type Loop struct {
 
 // Run blocks until ctx ends.
 func (l *Loop) Run(ctx context.Context) error {
-	l.failures = map[string]int{}
+	l.mu.Lock()
+	if l.failures == nil {
+		l.failures = map[string]int{}
+	}
+	l.mu.Unlock()
+	service := cmp.Or(l.Service, l.Name)
+	l.Queue.instrument(queueDepth.WithLabelValues(service))
 	workers := max(l.Workers, 1)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l.work(ctx)
+			l.work(ctx, service)
 		}()
 	}
 	if l.Resync > 0 && l.Keys != nil {
@@ -63,18 +80,20 @@ func (l *Loop) Run(ctx context.Context) error {
 	return nil
 }
 
-func (l *Loop) work(ctx context.Context) {
+func (l *Loop) work(ctx context.Context, service string) {
 	log := logrus.WithField("service", l.Name)
 	for {
 		key, ok := l.Queue.Get(ctx)
 		if !ok {
 			return
 		}
+		began := time.Now()
 		requeue, err := l.Reconcile(ctx, key)
+		ObserveReconcile(service, time.Since(began), err)
 		l.Queue.Done(key)
 		switch {
 		case err == nil:
-			l.reset(key)
+			l.Forget(key)
 			if requeue > 0 {
 				l.Queue.AddAfter(key, requeue)
 			}
@@ -82,7 +101,7 @@ func (l *Loop) work(ctx context.Context) {
 			return
 		case errors.Is(err, events.ErrConflict):
 			log.WithField("key", key).Debug("conflict; requeue")
-			l.Queue.AddAfter(key, 5*time.Millisecond)
+			l.Queue.AddAfter(key, RetryAfterConflict.Next(0))
 		default:
 			d := l.backoff(key)
 			log.WithField("key", key).WithError(err).Warnf("reconcile failed; retry in %v", d)
@@ -91,7 +110,9 @@ func (l *Loop) work(ctx context.Context) {
 	}
 }
 
-func (l *Loop) reset(key string) {
+// Forget drops the count of key's consecutive failures, which sets its
+// back-off: done after each success, so the map holds failing keys only.
+func (l *Loop) Forget(key string) {
 	l.mu.Lock()
 	delete(l.failures, key)
 	l.mu.Unlock()
@@ -100,48 +121,17 @@ func (l *Loop) reset(key string) {
 func (l *Loop) backoff(key string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.failures == nil {
+		l.failures = map[string]int{}
+	}
 	n := l.failures[key]
 	l.failures[key] = n + 1
-	d := 10 * time.Millisecond << min(n, 12)
-	return min(d, 30*time.Second)
+	return RetryAfterError.Next(n)
 }
 
-// Writer appends a service's changes and waits until its own projection has
-// applied them, so the next decision sees them.
-type Writer struct {
-	Log        events.Appender
-	Projection *projections.Projection
-	Origin     events.Origin
-}
-
-// ApplyAtomic appends the writes (of distinct subjects) in atomic batches
-// (Appender.WriteAtomic) and waits for what landed to be projected.
-func (w *Writer) ApplyAtomic(ctx context.Context, writes ...events.Write) error {
-	evs, err := w.Log.WriteAtomic(ctx, w.Origin, writes)
-	if len(evs) > 0 {
-		if werr := w.Projection.WaitFor(ctx, evs[len(evs)-1].Seq); err == nil {
-			err = werr
-		}
-	}
-	return err
-}
-
-// Apply appends the writes in order and waits for the last one to be
-// projected. It stops at the first error (a conflict matches events.ErrConflict).
-func (w *Writer) Apply(ctx context.Context, writes ...events.Write) error {
-	var last uint64
-	for _, wr := range writes {
-		ev, err := w.Log.Write(ctx, w.Origin, wr)
-		if err != nil {
-			if last > 0 {
-				_ = w.Projection.WaitFor(ctx, last)
-			}
-			return err
-		}
-		last = ev.Seq
-	}
-	if last == 0 {
-		return nil
-	}
-	return w.Projection.WaitFor(ctx, last)
+// tracked is the number of keys whose failures the loop remembers.
+func (l *Loop) tracked() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.failures)
 }

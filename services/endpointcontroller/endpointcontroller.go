@@ -54,29 +54,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Resync <= 0 {
 		cfg.Resync = 5 * time.Minute
 	}
-	origin := events.ServiceOrigin(Name, cfg.Instance)
-	c := &endpointController{
-		cfg:   cfg,
-		proj:  projections.New(cfg.Log, Name),
-		queue: controller.NewQueue(),
-		log:   logrus.WithFields(logrus.Fields{"service": Name, "instance": cfg.Instance}),
-	}
-	c.writer = &controller.Writer{Log: cfg.Log, Projection: c.proj, Origin: origin}
-	c.proj.OnApply(c.onApply)
-	if err := c.proj.Start(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("endpointcontroller: %w", err)
-	}
-	// Also look at everything once: Endpoints left over from Services deleted
-	// while no controller ran.
-	for _, k := range c.keys() {
-		c.queue.Add(k)
-	}
-	loop := &controller.Loop{Name: Name, Queue: c.queue, Workers: cfg.Workers,
-		Reconcile: c.reconcile, Resync: cfg.Resync, Keys: c.keys}
-	return loop.Run(ctx)
+	c := &endpointController{cfg: cfg}
+	// Keys are looked at once at start too: Endpoints left over from
+	// Services deleted while no controller ran.
+	svc := &controller.Service{Name: Name, Instance: cfg.Instance, Log: cfg.Log, Workers: cfg.Workers,
+		Resync: cfg.Resync, Keys: c.keys, OnApply: c.onApply, Reconcile: c.reconcile}
+	c.proj, c.queue, c.writer, c.log = svc.Projection(), svc.Queue(), svc.Writer(), svc.Logger()
+	return svc.Run(ctx)
 }
 
 // keys lists every Service and every Endpoints object this controller made.

@@ -138,7 +138,7 @@ func (a *agent) run(ctx context.Context, registering chan struct{}) error {
 		a.queue.Add(k)
 	}
 	a.log.Info("node agent running")
-	loop := &controller.Loop{Name: "nodeagent/" + a.cfg.NodeName, Queue: a.queue, Workers: 2, Reconcile: a.reconcile,
+	loop := &controller.Loop{Name: "nodeagent/" + a.cfg.NodeName, Service: "nodeagent", Queue: a.queue, Workers: 2, Reconcile: a.reconcile,
 		Resync: time.Second, Keys: a.keys}
 	return loop.Run(ctx)
 }

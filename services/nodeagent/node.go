@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/services/controller"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -23,15 +24,20 @@ const KubeletVersion = "v1.32.0-jetplane"
 // LeaseKey is the node's heartbeat key in the leases bucket.
 func LeaseKey(node string) string { return events.NodeLeaseKey(node) }
 
+// registerRetry: a conflict means the projection has moved on; try again
+// at once, 20 times at most.
+var registerRetry = controller.Backoff{Attempts: 20}
+
 // register creates or updates the Node, retrying on conflicts.
 func (a *agent) register(ctx context.Context) error {
-	for range 20 {
-		err := a.syncNode(ctx)
-		if !errors.Is(err, events.ErrConflict) {
-			return err
+	conflict := func(err error) bool { return errors.Is(err, events.ErrConflict) }
+	if err := registerRetry.Retry(ctx, conflict, a.syncNode); err != nil {
+		if conflict(err) {
+			return fmt.Errorf("node %s: too many conflicts: %w", a.cfg.NodeName, err)
 		}
+		return err
 	}
-	return fmt.Errorf("node %s: too many conflicts", a.cfg.NodeName)
+	return nil
 }
 
 // syncNode writes the Node when it differs from what the agent reports, or

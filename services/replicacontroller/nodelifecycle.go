@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
-	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
 	"github.com/jetplane/jetplane/services/replicacontroller/nodelifecycle"
@@ -31,45 +30,36 @@ var (
 // controller's projection, and writes what nodelifecycle decides per node.
 type nodeLifecycle struct {
 	cfg    nodelifecycle.Config
-	log    *natslog.Log
 	proj   *projections.Projection
 	writer *controller.Writer
 	now    func() time.Time
 	logger *logrus.Entry
+	part   *controller.Service
 	queue  *controller.Queue
 	leases *heartbeats
 }
 
-// startNodeLifecycle hooks the node lifecycle to the replica controller's
-// projection (before it starts) and runs it until ctx ends.
-func (c *replicaController) startNodeLifecycle(ctx context.Context) {
+// nodeLifecycle declares the node lifecycle as a part of the replica
+// controller: a loop of its own over the controller's projection and writer.
+func (c *replicaController) nodeLifecycle() *controller.Service {
 	nl := &nodeLifecycle{
 		cfg:    c.cfg.NodeLifecycle.WithDefaults(),
-		log:    c.cfg.Log,
 		proj:   c.proj,
 		writer: c.writer,
 		now:    c.cfg.Now,
 		logger: c.log.WithField("loop", "nodelifecycle"),
-		queue:  controller.NewQueue(),
 		// Heartbeats count from now for nodes not heard since: a controller
 		// that (re)starts gives every node a full grace period, as Kubernetes does.
 		leases: newHeartbeats(c.cfg.Now()),
 	}
-	c.proj.OnApply(nl.onApply)
-	go nl.run(ctx)
-}
-
-func (nl *nodeLifecycle) run(ctx context.Context) {
-	go nl.leases.watch(ctx, nl.log.Leases(), nl.now, nl.queue.Add, nl.logger)
-	if _, last, err := nl.log.Bounds(ctx); err == nil {
-		_ = nl.proj.WaitFor(ctx, last)
-	}
-	for _, k := range nl.nodeNames() {
-		nl.queue.Add(k)
-	}
-	loop := &controller.Loop{Name: Name + "/nodelifecycle", Queue: nl.queue, Workers: 1,
-		Reconcile: nl.reconcile, Resync: nl.cfg.GracePeriod / 2, Keys: nl.nodeNames}
-	_ = loop.Run(ctx)
+	nl.part = &controller.Service{Name: Name + "/nodelifecycle", Workers: 1, Resync: nl.cfg.GracePeriod / 2,
+		Keys: nl.nodeNames, OnApply: nl.onApply, Reconcile: nl.reconcile}
+	nl.queue = nl.part.Queue()
+	kv := c.cfg.Log.Leases()
+	nl.part.Background = []func(context.Context){func(ctx context.Context) {
+		nl.leases.watch(ctx, kv, nl.now, nl.queue.Add, nl.logger)
+	}}
+	return nl.part
 }
 
 func (nl *nodeLifecycle) nodeNames() []string {
@@ -109,6 +99,7 @@ func (nl *nodeLifecycle) reconcile(ctx context.Context, name string) (time.Durat
 	e := st.Live("nodes", "", name)
 	if e == nil {
 		nl.leases.forget(name)
+		nl.part.Forget(name)
 		return 0, nil
 	}
 	var pods []*corev1.Pod

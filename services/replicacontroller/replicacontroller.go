@@ -3,7 +3,6 @@ package replicacontroller
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -65,30 +64,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
-	origin := events.ServiceOrigin(Name, cfg.Instance)
-	c := &replicaController{
-		cfg:    cfg,
-		proj:   projections.New(cfg.Log, Name),
-		queue:  controller.NewQueue(),
-		log:    logrus.WithFields(logrus.Fields{"service": Name, "instance": cfg.Instance}),
-		causes: map[string]events.Cause{},
-	}
-	c.writer = &controller.Writer{Log: cfg.Log, Projection: c.proj, Origin: origin}
-	c.proj.OnApply(c.onApply)
-	c.startNodeLifecycle(ctx)
-	if err := c.proj.Start(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("replicacontroller: %w", err)
-	}
-	// Look at everything once: changes made while no controller ran.
-	for _, k := range c.keys() {
-		c.queue.Add(k)
-	}
-	loop := &controller.Loop{Name: Name, Queue: c.queue, Workers: cfg.Workers,
-		Reconcile: c.reconcile, Resync: cfg.Resync, Keys: c.keys}
-	return loop.Run(ctx)
+	c := &replicaController{cfg: cfg, causes: map[string]events.Cause{}}
+	// Keys are looked at once at start too: changes made while no controller ran.
+	svc := &controller.Service{Name: Name, Instance: cfg.Instance, Log: cfg.Log, Workers: cfg.Workers,
+		Resync: cfg.Resync, Keys: c.keys, OnApply: c.onApply, Reconcile: c.reconcile}
+	c.proj, c.queue, c.writer, c.log = svc.Projection(), svc.Queue(), svc.Writer(), svc.Logger()
+	svc.Parts = []*controller.Service{c.nodeLifecycle()}
+	return svc.Run(ctx)
 }
 
 // Queue keys: "<workload resource>/<ns>/<name>" (see workloadKinds) and

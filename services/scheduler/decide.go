@@ -43,7 +43,7 @@ func (s *scheduler) schedule(ctx context.Context, keys []string) {
 // keys, to be decided again from a newer view, and when.
 func (s *scheduler) bind(ctx context.Context, binds []bind, view uint64) (retry []string, delay time.Duration) {
 	if len(binds) == 0 {
-		return nil, s.cfg.retryAfterConflict
+		return nil, s.cfg.retryAfterConflict.Next(0)
 	}
 	last, err := s.commit(ctx, binds, view)
 	if err == nil {
@@ -58,13 +58,13 @@ func (s *scheduler) bind(ctx context.Context, binds []bind, view uint64) (retry 
 		s.log.WithFields(logrus.Fields{"key": projections.Key(b.pod.Namespace, b.pod.Name), "seq": b.entry.Seq,
 			"node": b.pod.Spec.NodeName}).Debug("bound pod")
 	}
-	return nil, s.cfg.retryAfterConflict
+	return nil, s.cfg.retryAfterConflict.Next(0)
 }
 
 // mark writes the unschedulable marks; it returns the keys that failed,
 // and when to try them again.
 func (s *scheduler) mark(ctx context.Context, marks []mark) (retry []string, delay time.Duration) {
-	delay = s.cfg.retryAfterConflict
+	delay = s.cfg.retryAfterConflict.Next(0)
 	for _, m := range marks {
 		err := s.markUnschedulable(ctx, m)
 		if err == nil {
@@ -73,7 +73,7 @@ func (s *scheduler) mark(ctx context.Context, marks []mark) (retry []string, del
 		retry = append(retry, m.entry.Key())
 		if !errors.Is(err, events.ErrConflict) && ctx.Err() == nil {
 			s.log.WithFields(logrus.Fields{"key": m.entry.Key(), "seq": m.entry.Seq}).WithError(err).Warn("marking unschedulable failed; retrying")
-			delay = s.cfg.retryAfterError
+			delay = s.cfg.retryAfterError.Next(0)
 		}
 	}
 	return retry, delay
@@ -133,7 +133,7 @@ func (s *scheduler) decide(keys []string) ([]bind, []mark, uint64) {
 // bindFailed handles a batch that did not land: its pods are tried again,
 // from a view that has caught up with the log, in smaller batches.
 func (s *scheduler) bindFailed(ctx context.Context, binds []bind, err error) ([]string, time.Duration) {
-	delay := s.cfg.retryAfterConflict
+	delay := s.cfg.retryAfterConflict.Next(0)
 	var behind *errViewBehind
 	switch {
 	case ctx.Err() != nil:
@@ -151,7 +151,7 @@ func (s *scheduler) bindFailed(ctx context.Context, binds []bind, err error) ([]
 	default:
 		s.failing("error", err)
 		s.log.WithError(err).Warn("bind failed; retrying")
-		delay = s.cfg.retryAfterError
+		delay = s.cfg.retryAfterError.Next(0)
 	}
 	keys := make([]string, len(binds))
 	for i, b := range binds {

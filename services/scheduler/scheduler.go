@@ -3,10 +3,8 @@ package scheduler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
@@ -22,7 +20,7 @@ const Name = "scheduler"
 const ChangeUnschedulable = "unschedulable"
 
 // leaseKey is the scheduler's leader election key in the leases bucket.
-const leaseKey = "leader.scheduler"
+var leaseKey = controller.LeaderKey(Name)
 
 var podsResource = events.MustLookup("pods")
 
@@ -43,10 +41,11 @@ type Config struct {
 	// (default 256). Pods waiting together are bound together.
 	BatchSize int
 
-	// Retry delays (tests change them; negative: at once): after a conflict
-	// the view has caught up, so soon; after any other failure, give the log
-	// a moment.
-	retryAfterConflict, retryAfterError time.Duration
+	// Retry policies (tests change them; a Base below zero: at once): after
+	// a conflict the view has caught up, so soon; after any other failure,
+	// give the log a moment. Both wait the same each time (a batch's retry
+	// is decided afresh, not counted per pod).
+	retryAfterConflict, retryAfterError controller.Backoff
 }
 
 func (c *Config) defaults() {
@@ -62,11 +61,11 @@ func (c *Config) defaults() {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 256
 	}
-	if c.retryAfterConflict == 0 {
-		c.retryAfterConflict = 5 * time.Millisecond
+	if c.retryAfterConflict == (controller.Backoff{}) {
+		c.retryAfterConflict = controller.RetryAfterConflict
 	}
-	if c.retryAfterError == 0 {
-		c.retryAfterError = time.Second
+	if c.retryAfterError == (controller.Backoff{}) {
+		c.retryAfterError = controller.Backoff{Base: time.Second}
 	}
 	// An atomic batch holds at most 1000 messages: a pod and a ledger entry each.
 	c.BatchSize = min(c.BatchSize, 400)
@@ -98,35 +97,13 @@ func Run(ctx context.Context, cfg Config) error {
 		return errors.New("scheduler: no log")
 	}
 	cfg.defaults()
-	s := &scheduler{
-		cfg:    cfg,
-		origin: events.ServiceOrigin(Name, cfg.Instance),
-		proj:   projections.New(cfg.Log, Name),
-		queue:  controller.NewQueue(),
-		log:    logrus.WithFields(logrus.Fields{"service": Name, "instance": cfg.Instance}),
-		index:  newIndex(),
-	}
-	s.writer = &controller.Writer{Log: cfg.Log, Projection: s.proj, Origin: s.origin}
-	s.proj.OnApply(s.onApply)
-	if err := s.proj.Start(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("scheduler: %w", err)
-	}
-	if cfg.NoLeaderElection {
-		s.lead(ctx)
-		return nil
-	}
-	l := &lease{
-		kv:       cfg.Log.Leases(),
-		key:      leaseKey,
-		holder:   s.origin.Source + "#" + uuid.NewString()[:8], // unique even if instance names clash
-		duration: cfg.LeaseDuration,
-		now:      cfg.Now,
-		log:      s.log,
-	}
-	return l.run(ctx, s.lead)
+	s := &scheduler{cfg: cfg, index: newIndex()}
+	// The scheduler acts alone: one leader deciding serially never
+	// over-commits a node (see the bind ledger for two that race).
+	svc := &controller.Service{Name: Name, Instance: cfg.Instance, Log: cfg.Log, OnApply: s.onApply, Work: s.lead,
+		Leader: !cfg.NoLeaderElection, LeaseDuration: cfg.LeaseDuration, Now: cfg.Now}
+	s.origin, s.proj, s.queue, s.writer, s.log = svc.Origin(), svc.Projection(), svc.Queue(), svc.Writer(), svc.Logger()
+	return svc.Run(ctx)
 }
 
 // lead runs the work loop while this instance holds the lease.
@@ -155,7 +132,9 @@ func (s *scheduler) lead(ctx context.Context) {
 		if keys == nil {
 			return // leadership ended: the next term re-reads every pending pod
 		}
+		began := time.Now()
 		s.schedule(ctx, keys)
+		controller.ObserveReconcile(Name, time.Since(began), nil)
 		for _, k := range keys {
 			s.queue.Done(k)
 		}

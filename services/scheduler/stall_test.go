@@ -11,6 +11,7 @@ import (
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/services/controller"
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
 )
@@ -38,7 +39,7 @@ func TestLeadStopsWhenItsContextEndsWhileKeysKeepFailing(t *testing.T) {
 		write(t, log, "pods", pendingPod(fmt.Sprintf("p-%02d", i), nil))
 	}
 	s := instance(t, log, "a")
-	s.cfg.retryAfterError = -1
+	s.cfg.retryAfterError = controller.Backoff{Base: -1}
 	_, last, err := log.Bounds(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ func TestBindThatTimedOutButLandedConverges(t *testing.T) {
 		write(t, log, "pods", pendingPod(fmt.Sprintf("p-%02d", i), nil))
 	}
 	s := instance(t, log, "a")
-	s.cfg.retryAfterError = 10 * time.Millisecond
+	s.cfg.retryAfterError = controller.Backoff{Base: 10 * time.Millisecond}
 	s.cfg.BatchSize, s.batch = 8, 8
 	var mu sync.Mutex
 	calls, conflicts := 0, 0
@@ -159,7 +160,7 @@ func TestWarnsWhenBindsKeepConflicting(t *testing.T) {
 		write(t, log, "pods", pendingPod(fmt.Sprintf("p-%02d", i), nil))
 	}
 	s := instance(t, log, "a")
-	s.cfg.retryAfterConflict = time.Millisecond
+	s.cfg.retryAfterConflict = controller.Backoff{Base: time.Millisecond}
 	var mu sync.Mutex
 	refused := 0
 	s.appendHook = func(ctx context.Context, evs []*events.Event, expected []uint64) ([]uint64, error) {

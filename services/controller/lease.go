@@ -1,4 +1,4 @@
-package scheduler
+package controller
 
 import (
 	"context"
@@ -13,13 +13,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// LeaderKey is the leases bucket key a service that acts alone campaigns for.
+func LeaderKey(service string) string { return "leader." + service }
+
 // lease is leader election over one key of the leases KV bucket, with the
 // KV revision as the compare-and-swap. The value is a Kubernetes LeaseSpec.
 //
-// Why the scheduler needs a leader: CAS on the pod's sequence stops two
-// schedulers binding the same pod twice, but not two schedulers binding two
-// different pods into the last free slot of one node, each from a view that
-// lacks the other's bind. One leader deciding serially never over-commits.
+// Why a service may need a leader (the scheduler does): CAS on an object's
+// sequence stops two instances changing it twice, but not two schedulers
+// binding two different pods into the last free slot of one node, each
+// from a view that lacks the other's bind. One leader deciding serially
+// never over-commits.
 //
 // Expiry is judged by the local clock from when this instance last saw the
 // record change (as client-go does), so clocks need not agree across hosts.
@@ -40,19 +44,17 @@ type lease struct {
 // leadership is lost or ctx ends; then it campaigns again. On a clean stop it
 // releases the lease so a standby takes over at once.
 func (l *lease) run(ctx context.Context, lead func(ctx context.Context)) error {
-	retry := min(l.duration/5, time.Second)
+	retry := Backoff{Base: min(l.duration/5, time.Second)} // constant: campaign at a steady pace
 	for {
 		rev, err := l.tryAcquire(ctx)
 		if err != nil && ctx.Err() == nil {
 			l.log.WithError(err).Warn("lease: acquire failed")
 		}
 		if rev == 0 {
-			select {
-			case <-ctx.Done():
+			if !retry.Wait(ctx, 0) {
 				return nil
-			case <-time.After(retry):
-				continue
 			}
+			continue
 		}
 		l.log.WithField("lease", l.key).Info("became leader")
 		leadCtx, cancel := context.WithCancel(ctx)
