@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -66,15 +65,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, t target) {
 		stored, err = s.commit(r, t, cur, desired)
 		return err
 	})
-	if errors.Is(err, events.ErrConflict) {
-		err = conflict(t.res, t.name)
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	addWarnings(w, t.res, stored)
-	writeObject(w, r, http.StatusOK, t.res, stored)
+	answerUpdate(w, r, t, stored, err)
 }
 
 // applyPatch computes the patched JSON document.

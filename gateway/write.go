@@ -203,6 +203,12 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, t target) {
 		return
 	}
 	stored, err := s.commit(r, t, cur, obj)
+	answerUpdate(w, r, t, stored, err)
+}
+
+// answerUpdate answers a replace or a patch: 409 on a conflict, the error,
+// or the stored object with its warnings.
+func answerUpdate(w http.ResponseWriter, r *http.Request, t target, stored events.Object, err error) {
 	if errors.Is(err, events.ErrConflict) {
 		err = conflict(t.res, t.name)
 	}

@@ -63,3 +63,12 @@ func (b Backoff) Retry(ctx context.Context, retryable func(error) bool, fn func(
 		}
 	}
 }
+
+// Positive is v, or def when v is not positive: a shell's setting left
+// unset (workers, resync) takes its default.
+func Positive[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

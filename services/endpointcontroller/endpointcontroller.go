@@ -2,7 +2,6 @@ package endpointcontroller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -42,17 +41,9 @@ type endpointController struct {
 
 // Run keeps every Service's Endpoints up to date until ctx ends.
 func Run(ctx context.Context, cfg Config) error {
-	if cfg.Log == nil {
-		return errors.New("endpointcontroller: no log")
-	}
-	if cfg.Workers < 1 {
-		cfg.Workers = 1
-	}
+	cfg.Workers, cfg.Resync = controller.Positive(cfg.Workers, 1), controller.Positive(cfg.Resync, 5*time.Minute)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.Resync <= 0 {
-		cfg.Resync = 5 * time.Minute
 	}
 	c := &endpointController{cfg: cfg}
 	// Keys are looked at once at start too: Endpoints left over from

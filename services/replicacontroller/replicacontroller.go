@@ -2,7 +2,6 @@ package replicacontroller
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -49,17 +48,9 @@ type replicaController struct {
 
 // Run keeps Deployments, ReplicaSets and owned objects converging until ctx ends.
 func Run(ctx context.Context, cfg Config) error {
-	if cfg.Log == nil {
-		return errors.New("replicacontroller: no log")
-	}
-	if cfg.Workers < 1 {
-		cfg.Workers = 2
-	}
+	cfg.Workers, cfg.Resync = controller.Positive(cfg.Workers, 2), controller.Positive(cfg.Resync, 30*time.Second)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.Resync <= 0 {
-		cfg.Resync = 30 * time.Second
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local
