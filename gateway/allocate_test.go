@@ -22,6 +22,7 @@ func service(name string, spec map[string]any) map[string]any {
 const servicesPath = "/api/v1/namespaces/default/services"
 
 func TestClusterIPsAndNodePortsAreAllocatedOnce(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	rng, _ := apis.ParseServiceRange(apis.DefaultServiceCIDR)
 	create := func(name string, spec map[string]any) corev1.Service {
@@ -83,6 +84,7 @@ func TestClusterIPsAndNodePortsAreAllocatedOnce(t *testing.T) {
 }
 
 func TestTwoGatewaysNeverHandOutOneAddressTwice(t *testing.T) {
+	t.Parallel()
 	a := startGateway(t, nil)
 	// A range of 14 addresses: racing creates collide often.
 	second, err := New(t.Context(), Config{Log: a.log, Instance: "b", ServiceCIDR: "10.0.0.0/28"})

@@ -43,6 +43,7 @@ func ext(ce cloudevents.Event, name string) string {
 }
 
 func TestAuditStreamFiltersByActorAndObject(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, map[string]string{"tok-alice": "alice", "tok-bob": "bob"})
 	g.token = "tok-alice"
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("a", nil, ""))
@@ -130,6 +131,7 @@ func sseRead(t *testing.T, g *testGateway, query, lastID string, n int) (ids []s
 }
 
 func TestAuditSSEResumesWithLastEventID(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	for i := range 3 {
 		g.must(http.StatusCreated, "POST", podsPath("default"), pod(fmt.Sprintf("p%d", i), nil, ""))

@@ -12,6 +12,7 @@ import (
 )
 
 func TestDecodeBody(t *testing.T) {
+	t.Parallel()
 	pods := events.MustLookup("pods")
 	tests := []struct {
 		name, query, body string

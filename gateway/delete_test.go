@@ -16,6 +16,7 @@ const deploymentsPath = "/apis/apps/v1/namespaces/default/deployments"
 // A delete with a propagation policy marks the object with its finalizer;
 // an update that removes the last finalizer deletes it.
 func TestDeletePropagationPolicies(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	tests := []struct {
 		name, query string
@@ -77,6 +78,7 @@ func job(name string) map[string]any {
 // A Job gets its generated selector on create; deleted without a policy
 // its pods are orphaned, with Kubernetes' warning.
 func TestJobSelectorAndDefaultOrphaning(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	const jobs = "/apis/batch/v1/namespaces/default/jobs"
 	var j batchv1.Job

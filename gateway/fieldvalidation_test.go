@@ -8,6 +8,7 @@ import (
 )
 
 func TestFieldValidation(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	unknown := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s"},"spec":{"bogus":1,"containers":[{"name":"app","image":"jetplane/hello:1"}]}}`
 	duplicate := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","name":"%[1]s"},"spec":{"containers":[{"name":"app","image":"jetplane/hello:1"}]}}`
@@ -56,6 +57,7 @@ func TestFieldValidation(t *testing.T) {
 }
 
 func TestOpenAPIV3AdvertisesFieldValidation(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	var root struct {
 		Paths map[string]struct {

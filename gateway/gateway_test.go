@@ -15,6 +15,7 @@ import (
 )
 
 func TestDefaultNamespacesExist(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	for _, ns := range []string{"default", "kube-system", "kube-public"} {
 		var got corev1.Namespace
@@ -34,6 +35,7 @@ func TestDefaultNamespacesExist(t *testing.T) {
 }
 
 func TestCreateGetListPods(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	var created corev1.Pod
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("web-1", map[string]string{"app": "web"}, "node-a")).into(t, &created)
@@ -111,6 +113,7 @@ func TestCreateGetListPods(t *testing.T) {
 }
 
 func TestCreateAfterDeleteReusesName(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("again", nil, ""))
 	g.must(http.StatusOK, "DELETE", podsPath("default")+"/again", nil)
@@ -119,6 +122,7 @@ func TestCreateAfterDeleteReusesName(t *testing.T) {
 }
 
 func TestUpdateWithStaleResourceVersionConflicts(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	var p corev1.Pod
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("p", nil, "")).into(t, &p)
@@ -148,6 +152,7 @@ func TestUpdateWithStaleResourceVersionConflicts(t *testing.T) {
 }
 
 func TestStatusSubresourceChangesOnlyStatus(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	var p corev1.Pod
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("s", nil, "")).into(t, &p)
@@ -187,6 +192,7 @@ func getEvent(t *testing.T, g *testGateway, rv string) *events.Event {
 }
 
 func TestPatches(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	path := "/apis/apps/v1/namespaces/default/deployments"
 	g.must(http.StatusCreated, "POST", path, deployment("web", 2))
@@ -237,6 +243,7 @@ func TestPatches(t *testing.T) {
 }
 
 func TestValidationErrorsAre422WithFieldPaths(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	bad := pod("bad", nil, "")
 	bad["spec"] = map[string]any{"containers": []any{}}
@@ -265,6 +272,7 @@ func hasCause(st metav1.Status, field string) bool {
 }
 
 func TestDeletePods(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("free", nil, ""))
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("bound", nil, "node-a"))
@@ -296,6 +304,7 @@ func TestDeletePods(t *testing.T) {
 }
 
 func TestDeleteCollectionBySelector(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	for _, n := range []string{"a", "b", "c"} {
 		app := "keep"
@@ -316,6 +325,7 @@ func TestDeleteCollectionBySelector(t *testing.T) {
 }
 
 func TestReadYourWrites(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	for i := range 40 {
 		name := "ryw-" + events.FormatRV(uint64(i))
@@ -330,6 +340,7 @@ func TestReadYourWrites(t *testing.T) {
 }
 
 func TestTableForKubectlGet(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("row", nil, ""))
 	accept := "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
@@ -357,6 +368,7 @@ func TestTableForKubectlGet(t *testing.T) {
 }
 
 func TestTokenUserIsTheActor(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, map[string]string{"s3cret": "alice"})
 	g.token = "s3cret"
 	var p corev1.Pod
@@ -376,6 +388,7 @@ func TestTokenUserIsTheActor(t *testing.T) {
 }
 
 func TestDiscoveryVersionHealthMetrics(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	for _, p := range []string{"/api", "/api/v1", "/apis", "/apis/apps/v1", "/version", "/healthz", "/readyz", "/livez"} {
 		g.must(http.StatusOK, "GET", p, nil)
@@ -397,6 +410,7 @@ func TestDiscoveryVersionHealthMetrics(t *testing.T) {
 }
 
 func TestTwoGatewaysOnOneLog(t *testing.T) {
+	t.Parallel()
 	a := startGateway(t, nil)
 	second, err := New(t.Context(), Config{Log: a.log, Instance: "b"})
 	if err != nil {
@@ -426,6 +440,7 @@ func TestTwoGatewaysOnOneLog(t *testing.T) {
 }
 
 func TestScaleSubresource(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	path := "/apis/apps/v1/namespaces/default/deployments"
 	g.must(http.StatusCreated, "POST", path, deployment("sc", 2))

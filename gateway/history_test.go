@@ -11,6 +11,7 @@ import (
 )
 
 func TestHistoryListsEveryChangeWithActorsAndDiffs(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, map[string]string{"tok-alice": "alice", "tok-bob": "bob"})
 	path := "/apis/apps/v1/namespaces/default/deployments"
 	g.token = "tok-alice"

@@ -11,6 +11,7 @@ import (
 )
 
 func TestEventsAreDerivedFromTheLog(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	var p corev1.Pod
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("web-1", nil, "")).into(t, &p)

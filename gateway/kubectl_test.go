@@ -115,6 +115,7 @@ spec:
 `
 
 func TestRealKubectl(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("kubectl"); err != nil {
 		t.Fatalf("kubectl is installed on every project machine: %v", err)
 	}

@@ -52,6 +52,7 @@ func logPath(name, query string) string {
 }
 
 func TestPodLogParameters(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	p := runningPod(t, g, "web", 1)
 	t0 := time.Now().Add(-10 * time.Minute).UTC().Truncate(time.Second)
@@ -87,6 +88,7 @@ func TestPodLogParameters(t *testing.T) {
 }
 
 func TestPodLogErrors(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	runningPod(t, g, "web", 0)
 	two := pod("two", nil, "node-1")
@@ -158,6 +160,7 @@ func next(t *testing.T, lines <-chan string) (string, bool) {
 }
 
 func TestPodLogFollowEndsWithTheRun(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	p := runningPod(t, g, "web", 0)
 	writeLines(t, g, p, 0, 1, time.Now(), "before")
@@ -183,6 +186,7 @@ func TestPodLogFollowEndsWithTheRun(t *testing.T) {
 }
 
 func TestPodLogOfGonePods(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	p := runningPod(t, g, "web", 1)
 	writeLines(t, g, p, 0, 1, time.Now(), "first run")

@@ -12,6 +12,7 @@ import (
 
 // Typed clients (kubectl create job) send protobuf; it is stored as JSON.
 func TestCreateFromProtobuf(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	j := &batchv1.Job{TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"}, ObjectMeta: metav1.ObjectMeta{Name: "pb"},
 		Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,

@@ -28,6 +28,7 @@ func backend(t *testing.T, id, ip string, port int) int {
 }
 
 func TestServiceProxyRoundRobinsOverReadyEndpoints(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	port := backend(t, "a", "127.0.0.1", 0)
 	backend(t, "b", "127.0.0.2", port)
@@ -64,6 +65,7 @@ func TestServiceProxyRoundRobinsOverReadyEndpoints(t *testing.T) {
 }
 
 func TestEndpointSlicesAreAViewOfEndpoints(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	g.must(http.StatusCreated, "POST", "/api/v1/namespaces/default/endpoints", map[string]any{
 		"metadata": map[string]any{"name": "web"},

@@ -10,6 +10,7 @@ import (
 )
 
 func TestRestoreToARevisionAndUndoIt(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, map[string]string{"tok-alice": "alice", "tok-bob": "bob"})
 	path := "/apis/apps/v1/namespaces/default/deployments"
 	g.token = "tok-alice"

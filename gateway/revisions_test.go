@@ -57,6 +57,7 @@ func (g *testGateway) deploymentNamed(t *testing.T, name string) *appsv1.Deploym
 }
 
 func TestRevisionsFromTheLog(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, map[string]string{"tok-alice": "alice", "tok-bob": "bob", "tok-carol": "carol"})
 	path := "/apis/apps/v1/namespaces/default/deployments"
 	setImage := func(token, image string) {

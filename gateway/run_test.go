@@ -12,6 +12,7 @@ import (
 )
 
 func TestRunServesUntilCancelledAndEndsWatches(t *testing.T) {
+	t.Parallel()
 	l := eventstest.Log(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestReadsAtAPastRevisionOrTime(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	var created, labelled corev1.Pod
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("a", nil, "")).into(t, &created)

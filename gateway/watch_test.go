@@ -92,6 +92,7 @@ func (ws *watchStream) expect(typ, name string) podEvent {
 }
 
 func TestWatchReplaysFromResourceVersion(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	var l corev1.PodList
 	g.must(http.StatusOK, "GET", podsPath("default"), nil).into(t, &l)
@@ -123,6 +124,7 @@ func TestWatchReplaysFromResourceVersion(t *testing.T) {
 }
 
 func TestWatchWithoutResourceVersionSendsCurrentThenChanges(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("a", nil, ""))
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("b", nil, "node-1"))
@@ -134,6 +136,7 @@ func TestWatchWithoutResourceVersionSendsCurrentThenChanges(t *testing.T) {
 }
 
 func TestWatchTimeoutEndsTheStream(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	ws := g.watch(podsPath("default") + "?watch=true&timeoutSeconds=1")
 	select {
@@ -147,6 +150,7 @@ func TestWatchTimeoutEndsTheStream(t *testing.T) {
 }
 
 func TestWatchTableRows(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	g.must(http.StatusCreated, "POST", podsPath("default"), pod("t", nil, ""))
 	ws := g.watch(podsPath("default")+"?watch=true&resourceVersion=1",
@@ -169,6 +173,7 @@ func TestWatchTableRows(t *testing.T) {
 }
 
 func TestWatchFromTrimmedHistoryIsGone(t *testing.T) {
+	t.Parallel()
 	g := startGateway(t, nil)
 	for i := range 5 {
 		g.must(http.StatusCreated, "POST", podsPath("default"), pod(fmt.Sprintf("p%d", i), nil, ""))

@@ -101,6 +101,7 @@ func (h *history) append(t *testing.T, l *natslog.Log, n int) uint64 {
 }
 
 func TestRebuiltEqualsLive(t *testing.T) {
+	t.Parallel()
 	l := eventstest.Log(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -190,6 +191,7 @@ func names(es []*projections.Entry) []string {
 }
 
 func TestWaitForReadYourWrites(t *testing.T) {
+	t.Parallel()
 	l := eventstest.Log(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -221,6 +223,7 @@ func TestWaitForReadYourWrites(t *testing.T) {
 }
 
 func TestTombstoneKeepsSequence(t *testing.T) {
+	t.Parallel()
 	l := eventstest.Log(t)
 	ctx := context.Background()
 	pods := events.MustLookup("pods")

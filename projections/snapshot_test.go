@@ -14,6 +14,7 @@ import (
 )
 
 func TestSnapshotRoundTrip(t *testing.T) {
+	t.Parallel()
 	l := eventstest.Log(t)
 	last := newHistory(3).append(t, l, 300)
 	st, err := projections.AsOf(context.Background(), l, last)
@@ -39,6 +40,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 }
 
 func TestRestartFromSnapshotReplaysTheTail(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	l := eventstest.Log(t)
@@ -94,6 +96,7 @@ func TestRestartFromSnapshotReplaysTheTail(t *testing.T) {
 }
 
 func TestUnusableSnapshotsAreIgnored(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	other := eventstest.Log(t)
 	newHistory(9).append(t, other, 50)
@@ -144,6 +147,7 @@ func TestUnusableSnapshotsAreIgnored(t *testing.T) {
 }
 
 func TestSnapshotAfterAnInterval(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	l := eventstest.Log(t)

@@ -15,6 +15,7 @@ import (
 // TestAppendAtomic: a batch lands whole, with consecutive sequences, or not
 // at all when any one expectation fails.
 func TestAppendAtomic(t *testing.T) {
+	t.Parallel()
 	l := eventstest.Log(t)
 	ctx := context.Background()
 	pods := events.MustLookup("pods")

@@ -16,6 +16,7 @@ import (
 var origin = events.Origin{Source: "jetplane/test", Actor: "tester"}
 
 func TestAppendCAS(t *testing.T) {
+	t.Parallel()
 	l := eventstest.Log(t)
 	ctx := context.Background()
 	pods := events.MustLookup("pods")
@@ -64,12 +65,14 @@ func TestAppendCAS(t *testing.T) {
 }
 
 func TestOpenIsIdempotent(t *testing.T) {
+	t.Parallel()
 	srv := eventstest.Server(t)
 	eventstest.LogOn(t, srv)
 	eventstest.LogOn(t, srv)
 }
 
 func TestOpenWithoutRetentionKeepsTheStreamsPolicy(t *testing.T) {
+	t.Parallel()
 	srv := eventstest.Server(t)
 	nc, err := srv.Connect("retention")
 	if err != nil {

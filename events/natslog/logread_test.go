@@ -45,6 +45,7 @@ func readAll(t *testing.T, l *natslog.Log, run events.LogAttempt, from, to uint6
 }
 
 func TestLogRunsReadSearchAndList(t *testing.T) {
+	t.Parallel()
 	l := eventstest.Log(t)
 	ctx := t.Context()
 	run := events.LogAttempt{Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1", Attempt: 0}
@@ -104,6 +105,7 @@ func TestLogRunsReadSearchAndList(t *testing.T) {
 }
 
 func TestReadLogsFollowsNewRecords(t *testing.T) {
+	t.Parallel()
 	l := eventstest.Log(t)
 	run := events.LogAttempt{Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1"}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestReplayEndsAtTheEndOfTheRange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	l := eventstest.Log(t)
 	pods := events.MustLookup("pods")
@@ -86,6 +87,7 @@ func TestReplayEndsAtTheEndOfTheRange(t *testing.T) {
 }
 
 func TestSeqAtFindsTheFirstEventAtOrAfterATime(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	l := eventstest.Log(t)
 	pods := events.MustLookup("pods")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestBackoffNext(t *testing.T) {
+	t.Parallel()
 	ms := time.Millisecond
 	for _, tc := range []struct {
 		name    string
@@ -34,6 +35,7 @@ func TestBackoffNext(t *testing.T) {
 }
 
 func TestBackoffRetry(t *testing.T) {
+	t.Parallel()
 	errAgain, errFatal := errors.New("again"), errors.New("fatal")
 	again := func(err error) bool { return errors.Is(err, errAgain) }
 	for _, tc := range []struct {
@@ -63,6 +65,7 @@ func TestBackoffRetry(t *testing.T) {
 }
 
 func TestBackoffRetryStopsWithContext(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
 	err := Backoff{Base: time.Hour}.Retry(ctx, nil, func(context.Context) error {

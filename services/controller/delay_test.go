@@ -11,6 +11,7 @@ import (
 )
 
 func TestDelaysOrder(t *testing.T) {
+	t.Parallel()
 	t0 := time.Unix(1000, 0)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	type add struct {
@@ -64,6 +65,7 @@ func TestDelaysOrder(t *testing.T) {
 }
 
 func TestQueueAddAfterEarlierWins(t *testing.T) {
+	t.Parallel()
 	q := NewQueue()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -85,6 +87,7 @@ func TestQueueAddAfterEarlierWins(t *testing.T) {
 }
 
 func TestLoopForgetsFailuresOnSuccess(t *testing.T) {
+	t.Parallel()
 	q := NewQueue()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

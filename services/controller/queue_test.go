@@ -7,6 +7,7 @@ import (
 )
 
 func TestQueueDedupesAndRequeuesDirtyWhileProcessing(t *testing.T) {
+	t.Parallel()
 	q := NewQueue()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -43,6 +44,7 @@ func TestQueueDedupesAndRequeuesDirtyWhileProcessing(t *testing.T) {
 }
 
 func TestLoopBacksOffAndSucceeds(t *testing.T) {
+	t.Parallel()
 	q := NewQueue()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

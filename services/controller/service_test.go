@@ -54,6 +54,7 @@ func holder(t *testing.T, log *natslog.Log, service string) string {
 // service one works at a time; stopping it releases the lease and the
 // standby takes over.
 func TestLeaderActsAloneAndHandsOver(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	var active, most atomic.Int32
 	working := map[string]*atomic.Bool{"one": {}, "two": {}}
@@ -100,6 +101,7 @@ func TestLeaderActsAloneAndHandsOver(t *testing.T) {
 // TestServiceQueuesKeysAndParts: the runner queues every key once at start
 // and what OnApply marks later, for the service and for each part.
 func TestServiceQueuesKeysAndParts(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	origin := events.Origin{Source: "jetplane/test/t", Actor: "test"}
 	nodes := events.MustLookup("nodes")
@@ -155,6 +157,7 @@ func TestServiceQueuesKeysAndParts(t *testing.T) {
 // the record still names it, so it renews on from there and its term goes
 // on (Work is not restarted).
 func TestLeaderRenewsOnAfterALateRenewal(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	var terms atomic.Int32
 	run(t, &Service{Name: "renewing", Instance: "a", Log: log, Leader: true, LeaseDuration: 1500 * time.Millisecond,

@@ -121,6 +121,7 @@ func expectAddresses(t *testing.T, st *projections.State, ready, notReady []stri
 }
 
 func TestEndpointsFollowPodReadinessAndService(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	start(t, log, "a")
@@ -166,6 +167,7 @@ func TestEndpointsFollowPodReadinessAndService(t *testing.T) {
 }
 
 func TestSelectorlessServiceKeepsUserEndpoints(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	start(t, log, "a")
@@ -190,6 +192,7 @@ func TestSelectorlessServiceKeepsUserEndpoints(t *testing.T) {
 // TestTwoControllersAgree: two instances race on the same Services and
 // converge without a write loop.
 func TestTwoControllersAgree(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	start(t, log, "one")

@@ -51,6 +51,7 @@ func (h *harness) podsWithImage(ns, image string) (live, terminating int) {
 // ReplicaSet gets no pod while an old pod is still terminating on its node,
 // and gets them as soon as the node reports the last one gone.
 func TestRecreateWaitsForTerminatingPods(t *testing.T) {
+	t.Parallel()
 	// No periodic resync: the pod's deletion itself must wake the Deployment.
 	h := startWith(t, Config{Resync: time.Hour})
 	d := webDeployment("default", "web", "jetplane/hello:1", 2)

@@ -21,6 +21,7 @@ import (
 )
 
 func TestNodeLeasePrefixIsTheAgents(t *testing.T) {
+	t.Parallel()
 	if got := nodeagent.LeaseKey("n1"); got != events.NodeLeasePrefix+"n1" {
 		t.Fatalf("agent lease key %q, watched prefix %q", got, events.NodeLeasePrefix)
 	}
@@ -69,6 +70,7 @@ func startAgent(t *testing.T, log *natslog.Log, images, node string, octet int) 
 // untainted again, it deletes the evicted pods without starting them, and
 // six pods run, none twice.
 func TestNodeFailureEvictsAndReplacesPods(t *testing.T) {
+	t.Parallel()
 	images := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

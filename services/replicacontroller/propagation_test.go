@@ -32,6 +32,7 @@ func (h *harness) deleteWith(res, ns, name string, policy metav1.DeletionPropaga
 // Orphan: the ReplicaSet loses its owner and keeps its pods; then the
 // Deployment goes.
 func TestDeleteOrphan(t *testing.T) {
+	t.Parallel()
 	h := start(t)
 	d := rolledOutPods(t, h, "web", 2)
 	rs := h.replicaSets(d)[0]
@@ -59,6 +60,7 @@ func TestDeleteOrphan(t *testing.T) {
 // Foreground: the pods go, then the ReplicaSet, then the Deployment, in
 // that order in the log.
 func TestDeleteForeground(t *testing.T) {
+	t.Parallel()
 	h := start(t)
 	d := rolledOutPods(t, h, "web", 2)
 	rs := h.replicaSets(d)[0]

@@ -85,6 +85,7 @@ func cond(d *appsv1.Deployment, t appsv1.DeploymentConditionType) *appsv1.Deploy
 }
 
 func TestDeploymentLifecycle(t *testing.T) {
+	t.Parallel()
 	h := start(t)
 	d := webDeployment("default", "web", "jetplane/hello:1", 3)
 	h.create("deployments", d)
@@ -167,6 +168,7 @@ func TestDeploymentLifecycle(t *testing.T) {
 // never existed collected (a bound one only marked terminating, and left
 // alone after that), and a deleted namespace emptied.
 func TestAdoptionAndCollection(t *testing.T) {
+	t.Parallel()
 	h := start(t)
 	orphan := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "stray", Namespace: "team", Labels: map[string]string{"app": "api"}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "jetplane/hello:1"}}}}

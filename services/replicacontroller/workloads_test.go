@@ -67,6 +67,7 @@ func podTemplate(lbl map[string]string) *corev1.PodTemplateSpec {
 // A ReplicationController keeps its pods, owned as ReplicationController
 // v1; a pod relabelled out of its selector is released and replaced.
 func TestReplicationController(t *testing.T) {
+	t.Parallel()
 	h := start(t)
 	replicas := int32(2)
 	rc := &corev1.ReplicationController{ObjectMeta: metav1.ObjectMeta{Name: "legacy", Namespace: "default"},
@@ -123,6 +124,7 @@ func TestReplicationController(t *testing.T) {
 
 // A ReplicaSet's set-based selector decides what it adopts.
 func TestReplicaSetSelectorExpressions(t *testing.T) {
+	t.Parallel()
 	h := start(t)
 	stray := func(name string, lbl map[string]string) {
 		h.create("pods", &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", Labels: lbl},
@@ -163,6 +165,7 @@ func readyNode(name string, lbl map[string]string) *corev1.Node {
 // A DaemonSet follows the nodes: a pod per matching node, one more when a
 // node starts matching, one less when a node leaves.
 func TestDaemonSetFollowsNodes(t *testing.T) {
+	t.Parallel()
 	h := start(t)
 	h.create("nodes", readyNode("n1", map[string]string{"role": "edge"}))
 	h.create("nodes", readyNode("n2", nil))
@@ -231,6 +234,7 @@ func (h *harness) finish(ns string, phase corev1.PodPhase) error {
 }
 
 func TestJobRunsToCompletion(t *testing.T) {
+	t.Parallel()
 	h := start(t)
 	completions, parallelism := int32(3), int32(2)
 	j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "batch", Namespace: "default"},
@@ -301,6 +305,7 @@ func (c *testClock) set(t time.Time) {
 // A CronJob starts a Job per minute of its schedule, by the injected clock,
 // and keeps one finished Job.
 func TestCronJobSchedulesByTheClock(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: time.Now()}
 	h := startWith(t, Config{Now: clock.Now, Location: time.UTC})
 	one := int32(1)

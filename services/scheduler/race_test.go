@@ -45,6 +45,7 @@ func instance(t *testing.T, log *natslog.Log, name string) *scheduler {
 // and commit at the same time. Pod CAS alone would let both land; the bind
 // ledger lets exactly one.
 func TestLedgerAdmitsOneOfTwoDecisionsFromOneView(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	write(t, log, "nodes", readyNode("node-a", 1, nil))
 	write(t, log, "pods", pendingPod("p1", nil))
@@ -103,6 +104,7 @@ func TestLedgerAdmitsOneOfTwoDecisionsFromOneView(t *testing.T) {
 // at the same time, so every round is a race; the outcome is checked from
 // the log's history alone.
 func TestTwoLeadersRacingNeverOvercommit(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	const nodes, slotsPerNode, pods = 3, 3, 20 // cpu holds 3 pods per node, "pods" would hold 5
@@ -231,6 +233,7 @@ func firstKeys(keys []string, n int, reverse bool) []string {
 // TestRetriedWhenUncordoned: a pod left out because the only node is
 // cordoned is bound once the node is uncordoned.
 func TestRetriedWhenUncordoned(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	n := readyNode("node-a", 110, nil)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestBindsPendingPodsSpreadAcrossNodes(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	write(t, log, "nodes", readyNode("node-a", 110, nil))
@@ -52,6 +53,7 @@ func TestBindsPendingPodsSpreadAcrossNodes(t *testing.T) {
 }
 
 func TestUnschedulableUntilAMatchingNodeAppears(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	write(t, log, "nodes", readyNode("node-a", 110, map[string]string{"disk": "hdd"}))
@@ -98,6 +100,7 @@ func TestUnschedulableUntilAMatchingNodeAppears(t *testing.T) {
 // TestTwoSchedulersBindEachPodOnceWithoutOvercommit runs two instances
 // against one log: more pods than the nodes hold.
 func TestTwoSchedulersBindEachPodOnceWithoutOvercommit(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	const perNode, pods = 3, 10
@@ -165,6 +168,7 @@ func TestTwoSchedulersBindEachPodOnceWithoutOvercommit(t *testing.T) {
 // TestStandbyTakesOverWhenLeaderStops: the second instance binds once the
 // first one is gone.
 func TestStandbyTakesOverWhenLeaderStops(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	write(t, log, "nodes", readyNode("node-a", 110, nil))
 	stops := map[string]func(){
@@ -215,6 +219,7 @@ func countChanges(evs []*events.Event, pod, change string) int {
 // TestRetriedWhenCapacityFrees: a pod left out for lack of room is bound once
 // a bound pod is deleted.
 func TestRetriedWhenCapacityFrees(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	write(t, log, "nodes", readyNode("node-a", 1, nil))

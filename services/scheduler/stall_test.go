@@ -31,6 +31,7 @@ import (
 // The retry delay at once stands for "a pass takes longer than the delay":
 // the queue never empties, deterministically.
 func TestLeadStopsWhenItsContextEndsWhileKeysKeepFailing(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	write(t, log, "nodes", readyNode("node-a", 110, nil))
@@ -109,6 +110,7 @@ func leadUntilBound(t *testing.T, s *scheduler, st *projections.State, pods int)
 // any twice, and, not knowing the outcome, must re-read the ledger instead
 // of committing against the old sequence into a certain conflict.
 func TestBindThatTimedOutButLandedConverges(t *testing.T) {
+	t.Parallel()
 	log := eventstest.Log(t)
 	st := watch(t, log)
 	write(t, log, "nodes", readyNode("node-a", 110, nil))
@@ -150,6 +152,7 @@ func TestBindThatTimedOutButLandedConverges(t *testing.T) {
 // scheduler stuck in a conflict loop was silent; now a run of failures of
 // one kind is warned, and the recovery said.
 func TestWarnsWhenBindsKeepConflicting(t *testing.T) {
+	t.Parallel()
 	hook := logtest.NewGlobal()
 	t.Cleanup(func() { logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{}) })
 	log := eventstest.Log(t)
@@ -197,6 +200,7 @@ func TestWarnsWhenBindsKeepConflicting(t *testing.T) {
 // lease still named it. A record that names this instance can only be its
 // own write: it renews on from it and keeps leading.
 func TestKeepsLeadingAfterARenewalThatLandedLate(t *testing.T) {
+	t.Parallel()
 	hook := logtest.NewGlobal()
 	t.Cleanup(func() { logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{}) })
 	log := eventstest.Log(t)
