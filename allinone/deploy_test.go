@@ -105,6 +105,7 @@ func mustContain(t *testing.T, what, out string, wants ...string) {
 // restart, and a broken image that stalls past its progress deadline with
 // the old pods still serving.
 func TestKubectlRolloutScenario(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, t.TempDir())
 	out := kubectlIn(t, c, rolloutManifest("web", 3, "  progressDeadlineSeconds: 15\n"), "apply", "-f", "-")
 	mustContain(t, "apply", out, "deployment.apps/web created")
@@ -248,6 +249,7 @@ func count(m map[string]string, image string) int {
 // rollout undo brings every pod back to the old template, and the time
 // that took is read from the events' timestamps.
 func TestRollingUpdateKeepsReadyPodsByTheLog(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, t.TempDir())
 	kubectlIn(t, c, rolloutManifest("web", 4, "  strategy:\n    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}\n"), "apply", "-f", "-")
 	waitAllOn(t, c, "web", 4, "jetplane/hello:1")
@@ -324,6 +326,7 @@ func TestRollingUpdateKeepsReadyPodsByTheLog(t *testing.T) {
 // 1's ReplicaSet is gone after three revisions, so kubectl cannot roll back
 // to it; jetplane rollout undo finds its template in the log and can.
 func TestUndoBeyondRevisionHistoryLimit(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, t.TempDir())
 	kubectlIn(t, c, rolloutManifest("hist", 2, "  revisionHistoryLimit: 1\n"), "apply", "-f", "-")
 	kubectl(t, c, "rollout", "status", "deployment/hist", "--timeout=100s")

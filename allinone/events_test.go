@@ -8,6 +8,7 @@ import (
 // TestKubectlShowsEventsDerivedFromTheLog: kubectl get events and
 // kubectl describe show what the services did, from the log.
 func TestKubectlShowsEventsDerivedFromTheLog(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, t.TempDir())
 	applyManifest(t, c, "../examples/hello.yaml")
 	pods := waitHelloServing(t, c, 3)

@@ -55,8 +55,10 @@ func mustAs(t *testing.T, c *allinone.Cluster, token, method, path, contentType,
 // history, the cluster as of before the delete and a restore all tell and
 // undo what happened.
 func TestHistoryAuditTimeTravelRestore(t *testing.T) {
+	t.Parallel()
 	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0", NATSPort: -1,
-		ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1", Tokens: map[string]string{"tok-alice": "alice", "tok-bob": "bob"}})
+		ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1", Tokens: map[string]string{"tok-alice": "alice", "tok-bob": "bob"},
+		IngressAddr: "-"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,7 @@ func kubectlIn(t *testing.T, c *allinone.Cluster, stdin string, args ...string) 
 }
 
 func TestKubectlDrivesJetplane(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, t.TempDir())
 
 	nodes := kubectl(t, c, "get", "nodes")

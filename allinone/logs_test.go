@@ -82,6 +82,7 @@ func containsAll(out string, wants ...string) error {
 }
 
 func TestLogsWithKubectlAndJetplane(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, t.TempDir())
 	applyManifest(t, c, "../examples/hello.yaml")
 	pod := waitHelloServing(t, c, 3)[0]

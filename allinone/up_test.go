@@ -46,7 +46,9 @@ var imagesDir = func() func(t testing.TB) string {
 func startCluster(t *testing.T, dataDir string) *allinone.Cluster {
 	t.Helper()
 	c, err := allinone.Start(context.Background(), allinone.Options{
-		DataDir: dataDir, GatewayAddr: "127.0.0.1:0", NATSPort: -1, ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1"})
+		DataDir: dataDir, GatewayAddr: "127.0.0.1:0", NATSPort: -1, ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1",
+		// No fixed host port, so that tests of their own clusters run in parallel.
+		IngressAddr: "-"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,6 +164,7 @@ func waitHelloServing(t *testing.T, c *allinone.Cluster, n int) []corev1.Pod {
 }
 
 func TestUpRunsHelloDeployment(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, t.TempDir())
 	code, out := api(t, c, "GET", "/api/v1/nodes/node-1", nil)
 	if code != 200 {
@@ -219,6 +222,7 @@ func snapshot(t *testing.T, c *allinone.Cluster) map[string]string {
 }
 
 func TestUpRestartKeepsState(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	c := startCluster(t, data)
 	applyManifest(t, c, "../examples/hello.yaml")

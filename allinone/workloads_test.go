@@ -70,6 +70,7 @@ func rows(out, prefix string) [][]string {
 }
 
 func TestKubectlWorkloads(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, t.TempDir())
 	manifest := filepath.Join(t.TempDir(), "workloads.yaml")
 	if err := os.WriteFile(manifest, []byte(workloadsManifest), 0o644); err != nil {
@@ -173,6 +174,7 @@ func deploymentPods(t *testing.T, c *allinone.Cluster, name string, replicas int
 }
 
 func TestKubectlDeleteCascade(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, t.TempDir())
 
 	// --cascade=orphan: the ReplicaSet and its pods stay, the ReplicaSet ownerless.
