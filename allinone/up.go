@@ -100,48 +100,10 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if c.Log, err = c.open(ctx, "jetplane-up", o.Events); err != nil {
 		return fail(err)
 	}
-	if c.Token, err = loadToken(filepath.Join(o.DataDir, "admin-token")); err != nil {
-		return fail(err)
-	}
-	host, _, err := net.SplitHostPort(o.GatewayAddr)
-	if err != nil {
-		return fail(fmt.Errorf("gateway address %q: %w", o.GatewayAddr, err))
-	}
-	certs, err := loadPKI(filepath.Join(o.DataDir, "pki"), host)
+	gw, err := c.startGateway(ctx, o)
 	if err != nil {
 		return fail(err)
 	}
-	c.CAPEM = certs.CAPEM
-	ln, err := net.Listen("tcp", o.GatewayAddr)
-	if err != nil {
-		return fail(fmt.Errorf("gateway listen %s: %w", o.GatewayAddr, err))
-	}
-	c.GatewayURL = "https://" + dialable(ln.Addr())
-	gwLog, err := c.open(ctx, "jetplane-gateway", o.Events)
-	if err != nil {
-		ln.Close()
-		return fail(err)
-	}
-	gw, err := gateway.New(ctx, gateway.Config{Log: gwLog, Instance: o.NodeName, Listener: ln,
-		Tokens: o.tokens(c.Token), ServiceCIDR: o.ServiceCIDR})
-	if err != nil {
-		ln.Close()
-		return fail(fmt.Errorf("gateway: %w", err))
-	}
-	httpSrv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{certs.Cert}, MinVersion: tls.VersionTLS12}}
-	c.goRun("gateway", func() error {
-		stop := context.AfterFunc(ctx, func() {
-			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer scancel()
-			_ = httpSrv.Shutdown(sctx)
-		})
-		defer stop()
-		if err := httpSrv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
 	c.Kubeconfig = filepath.Join(o.DataDir, "kubeconfig")
 	if err := client.WriteKubeconfig(c.Kubeconfig, c.GatewayURL, c.CAPEM, "admin", c.Token); err != nil {
 		return fail(err)
@@ -196,6 +158,55 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 		c.goRun(s.name, func() error { return s.run(l) })
 	}
 	return nil
+}
+
+// startGateway serves the API over TLS on o.GatewayAddr with the cluster's
+// certificates, the admin token and the users' tokens; it stops with ctx.
+func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server, error) {
+	var err error
+	if c.Token, err = loadToken(filepath.Join(o.DataDir, "admin-token")); err != nil {
+		return nil, err
+	}
+	host, _, err := net.SplitHostPort(o.GatewayAddr)
+	if err != nil {
+		return nil, fmt.Errorf("gateway address %q: %w", o.GatewayAddr, err)
+	}
+	certs, err := loadPKI(filepath.Join(o.DataDir, "pki"), host)
+	if err != nil {
+		return nil, err
+	}
+	c.CAPEM = certs.CAPEM
+	ln, err := net.Listen("tcp", o.GatewayAddr)
+	if err != nil {
+		return nil, fmt.Errorf("gateway listen %s: %w", o.GatewayAddr, err)
+	}
+	c.GatewayURL = "https://" + dialable(ln.Addr())
+	gwLog, err := c.open(ctx, "jetplane-gateway", o.Events)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	gw, err := gateway.New(ctx, gateway.Config{Log: gwLog, Instance: o.NodeName, Listener: ln,
+		Tokens: o.tokens(c.Token), ServiceCIDR: o.ServiceCIDR})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	httpSrv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{certs.Cert}, MinVersion: tls.VersionTLS12}}
+	c.goRun("gateway", func() error {
+		stop := context.AfterFunc(ctx, func() {
+			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer scancel()
+			_ = httpSrv.Shutdown(sctx)
+		})
+		defer stop()
+		if err := httpSrv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	return gw, nil
 }
 
 // open gives a service its own NATS connection, closed once every service

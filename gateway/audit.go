@@ -103,27 +103,9 @@ func (a *jetplaneAPI) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	return q, nil
 }
 
-// audit streams the log's events to an auditor.
-func (a *jetplaneAPI) audit(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		writeError(w, apierrors.NewMethodNotSupported(schema.GroupResource{Group: jetplaneapi.Group, Resource: "audit"}, r.Method))
-		return
-	}
-	q, err := a.parseAuditQuery(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	first, _, err := a.log.Bounds(r.Context())
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if first > 1 && q.from < first {
-		writeError(w, apierrors.NewResourceExpired(fmt.Sprintf(
-			"audit from %d: history before %d was trimmed by the retention policy", q.from, first)))
-		return
-	}
+// auditSender starts the audit answer (SSE or JSON lines) and returns the
+// handler that writes each matching event as a CloudEvent, flushed at once.
+func auditSender(w http.ResponseWriter, q auditQuery) events.Handler {
 	flusher, _ := w.(http.Flusher)
 	if q.sse {
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -135,7 +117,7 @@ func (a *jetplaneAPI) audit(w http.ResponseWriter, r *http.Request) {
 	if flusher != nil {
 		flusher.Flush()
 	}
-	send := func(ev *events.Event, decErr error) error {
+	return func(ev *events.Event, decErr error) error {
 		if decErr != nil || !q.matches(ev) {
 			return nil
 		}
@@ -160,6 +142,30 @@ func (a *jetplaneAPI) audit(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	}
+}
+
+// audit streams the log's events to an auditor.
+func (a *jetplaneAPI) audit(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		writeError(w, apierrors.NewMethodNotSupported(schema.GroupResource{Group: jetplaneapi.Group, Resource: "audit"}, r.Method))
+		return
+	}
+	q, err := a.parseAuditQuery(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	first, _, err := a.log.Bounds(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if first > 1 && q.from < first {
+		writeError(w, apierrors.NewResourceExpired(fmt.Sprintf(
+			"audit from %d: history before %d was trimmed by the retention policy", q.from, first)))
+		return
+	}
+	send := auditSender(w, q)
 	ctx := r.Context()
 	if q.follow {
 		// Watches and audit streams end with the gateway, whichever
