@@ -110,3 +110,12 @@ func TestStatusMessage(t *testing.T) {
 		t.Errorf("status message %q", ErrUnauthorized)
 	}
 }
+
+// Without a CA pool nothing is trusted, not even the system roots.
+func TestX509WithoutCA(t *testing.T) {
+	ca := newCA(t, "jetplane-ca")
+	c := ca.client(t, "bob", nil, t0.Add(-time.Hour), t0.Add(time.Hour), x509.ExtKeyUsageClientAuth)
+	if _, ok, err := (X509{Now: at(t0)}).AuthenticateChain([]*x509.Certificate{c}); ok || !errors.Is(err, ErrInvalidCertificate) {
+		t.Errorf("ok=%v err=%v", ok, err)
+	}
+}

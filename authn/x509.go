@@ -43,6 +43,10 @@ func (a X509) AuthenticateChain(certs []*x509.Certificate) (User, bool, error) {
 	if len(certs) == 0 {
 		return User{}, false, nil
 	}
+	if a.Roots == nil {
+		// Without a pool Verify would trust the system roots: refuse instead.
+		return User{}, false, fmt.Errorf("%w: no CA configured", ErrInvalidCertificate)
+	}
 	now := time.Now
 	if a.Now != nil {
 		now = a.Now
@@ -56,9 +60,6 @@ func (a X509) AuthenticateChain(certs []*x509.Certificate) (User, bool, error) {
 	}
 	for _, c := range certs[1:] {
 		opts.Intermediates.AddCert(c)
-	}
-	if a.Roots == nil {
-		return User{}, false, fmt.Errorf("%w: no CA configured", ErrInvalidCertificate)
 	}
 	if _, err := leaf.Verify(opts); err != nil {
 		return User{}, false, fmt.Errorf("%w: verifying certificate %s failed: %w", ErrInvalidCertificate, certID(leaf), err)
