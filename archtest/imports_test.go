@@ -14,6 +14,8 @@ const module = "github.com/jetplane/jetplane/"
 // contract, and every decision package. Nothing they link may speak NATS,
 // Docker or logrus.
 var pure = []string{
+	"apirequest",
+	"authn",
 	"defaulting",
 	"endpointslices",
 	"events",
