@@ -135,7 +135,7 @@ var aggregateToEdit = []rbacv1.PolicyRule{
 	rule(writeVerbs, coreGroup, "pods", "pods/attach", "pods/proxy", "pods/exec", "pods/portforward"),
 	rule([]string{"create"}, coreGroup, "pods/eviction"),
 	rule(writeVerbs, coreGroup, "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
-		"services", "services/proxy", "persistentvolumeclaims", "configmaps", "secrets", "events"),
+		"services", "services/proxy", "persistentvolumeclaims", "configmaps", "secrets"),
 	rule([]string{"create"}, coreGroup, "serviceaccounts/token"),
 	rule(writeVerbs, appsGroup, "statefulsets", "statefulsets/scale", "daemonsets",
 		"deployments", "deployments/scale", "deployments/rollback", "replicasets", "replicasets/scale"),
