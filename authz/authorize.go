@@ -65,7 +65,8 @@ func visitRules(p Policy, user UserInfo, namespace string, visit func(source str
 			continue
 		}
 		rules, err := roleRefRules(p, b.RoleRef, namespace)
-		source := fmt.Sprintf("RoleBinding %q of %s %q to %s", b.Namespace+"/"+b.Name, b.RoleRef.Kind, b.RoleRef.Name,
+		// Kubernetes names the binding name/namespace here (sic).
+		source := fmt.Sprintf("RoleBinding %q of %s %q to %s", b.Name+"/"+b.Namespace, b.RoleRef.Kind, b.RoleRef.Name,
 			describeSubject(s, namespace))
 		if !visitAll(source, rules, err, visit) {
 			return

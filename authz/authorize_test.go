@@ -150,10 +150,10 @@ func TestAuthorizeReasons(t *testing.T) {
 		attrs Attributes
 		want  string
 	}{
-		{"role binding", res(bob, "get", "", "pods", "", "default", "x"), `RBAC: allowed by RoleBinding "default/bob-reads" of Role "pod-reader" to User "bob"`},
+		{"role binding", res(bob, "get", "", "pods", "", "default", "x"), `RBAC: allowed by RoleBinding "bob-reads/default" of Role "pod-reader" to User "bob"`},
 		{"cluster role binding", path(bob, "get", "/metrics"), `RBAC: allowed by ClusterRoleBinding "bob-metrics" of ClusterRole "metrics" to User "bob"`},
 		{"service account", res(sa, "get", "apps", "deployments", "", "ci", "web"),
-			`RBAC: allowed by RoleBinding "ci/builder" of Role "deployer" to ServiceAccount "builder/ci"`},
+			`RBAC: allowed by RoleBinding "builder/ci" of Role "deployer" to ServiceAccount "builder/ci"`},
 		{"masters", res(root, "get", "", "pods", "", "", ""), "member of system:masters"},
 		{"plain deny has no reason", res(alice, "get", "", "pods", "", "default", "x"), ""},
 		{"missing role", res(bob, "delete", "", "pods", "", "other", "x"), `RBAC: role.rbac.authorization.k8s.io "pod-reader" not found`},
