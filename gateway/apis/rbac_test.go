@@ -135,6 +135,9 @@ func TestDefaultRBACSubjects(t *testing.T) {
 	}
 }
 
+// usersDoc is how kube-apiserver describes the Users column.
+var usersDoc = map[string]string{"rolebindings": "Users in the roleBinding", "clusterrolebindings": "Users in the clusterRoleBinding"}
+
 func TestTableRBAC(t *testing.T) {
 	tests := []struct {
 		resource string
@@ -166,6 +169,9 @@ func TestTableRBAC(t *testing.T) {
 				}
 				if c.Description == "" {
 					t.Errorf("column %s has no description", c.Name)
+				}
+				if want, ok := usersDoc[tt.resource]; ok && c.Name == "Users" && c.Description != want {
+					t.Errorf("column Users of %s: %q, want %q", tt.resource, c.Description, want)
 				}
 				names = append(names, n)
 			}

@@ -40,7 +40,7 @@ var printers = map[string]printer{
 	"roles":               {roleColumns, roleCells},
 	"clusterroles":        {roleColumns, roleCells},
 	"rolebindings":        {bindingColumns, bindingCells},
-	"clusterrolebindings": {bindingColumns, bindingCells},
+	"clusterrolebindings": {clusterBindingColumns, bindingCells},
 }
 
 // genericPrinter serves kinds without their own layout: NAME and AGE.

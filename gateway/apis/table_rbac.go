@@ -7,6 +7,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	rbacv1 "k8s.io/api/rbac/v1"
+	rbacv1beta1 "k8s.io/api/rbac/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -26,15 +27,24 @@ func roleCells(obj events.Object, _ time.Time) ([]interface{}, error) {
 	return []interface{}{obj.GetName(), obj.GetCreationTimestamp().UTC().Format(time.RFC3339)}, nil
 }
 
-// bindingColumns is the layout of RoleBindings and ClusterRoleBindings;
-// the subjects are wide-only columns.
-var bindingColumns = []metav1.TableColumnDefinition{
-	nameColumn,
-	column("Role", "string", rbacv1.RoleBinding{}.SwaggerDoc()["roleRef"], 0),
-	ageColumn,
-	column("Users", "string", "Users in the roleBinding", 1),
-	column("Groups", "string", "Groups in the roleBinding", 1),
-	column("ServiceAccounts", "string", "ServiceAccounts in the roleBinding", 1),
+// bindingColumns and clusterBindingColumns are the layouts of
+// RoleBindings and ClusterRoleBindings; the subjects are wide-only
+// columns. The descriptions are kube-apiserver's, which takes them from
+// rbac/v1beta1.
+var (
+	bindingColumns        = bindingColumnsOf("roleBinding", rbacv1beta1.RoleBinding{}.SwaggerDoc()["roleRef"])
+	clusterBindingColumns = bindingColumnsOf("clusterRoleBinding", rbacv1beta1.ClusterRoleBinding{}.SwaggerDoc()["roleRef"])
+)
+
+func bindingColumnsOf(kind, roleRefDoc string) []metav1.TableColumnDefinition {
+	return []metav1.TableColumnDefinition{
+		nameColumn,
+		column("Role", "string", roleRefDoc, 0),
+		ageColumn,
+		column("Users", "string", "Users in the "+kind, 1),
+		column("Groups", "string", "Groups in the "+kind, 1),
+		column("ServiceAccounts", "string", "ServiceAccounts in the "+kind, 1),
+	}
 }
 
 func bindingCells(obj events.Object, now time.Time) ([]interface{}, error) {
