@@ -36,13 +36,16 @@ func RulesFor(p Policy, user UserInfo, namespace string) Rules {
 			Verbs: []string{rbacv1.VerbAll}, NonResourceURLs: []string{rbacv1.NonResourceAll}})
 	}
 	rules, err := PolicyRules(p, user, namespace)
+	// As kube-apiserver converts them: a rule shows as a resource rule if
+	// it names resources and as a non-resource rule if it names URLs.
 	for _, r := range rules {
+		if len(r.Resources) > 0 {
+			out.Resource = append(out.Resource, authorizationv1.ResourceRule{Verbs: r.Verbs, APIGroups: r.APIGroups,
+				Resources: r.Resources, ResourceNames: r.ResourceNames})
+		}
 		if len(r.NonResourceURLs) > 0 {
 			out.NonResource = append(out.NonResource, authorizationv1.NonResourceRule{Verbs: r.Verbs, NonResourceURLs: r.NonResourceURLs})
-			continue
 		}
-		out.Resource = append(out.Resource, authorizationv1.ResourceRule{Verbs: r.Verbs, APIGroups: r.APIGroups,
-			Resources: r.Resources, ResourceNames: r.ResourceNames})
 	}
 	if err != nil {
 		out.Incomplete, out.EvaluationError = true, err.Error()
