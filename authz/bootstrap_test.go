@@ -112,7 +112,10 @@ func TestBootstrapServiceIdentities(t *testing.T) {
 		{res(rc, "create", "batch", "jobs", "", "default", ""), true},
 		{res(rc, "patch", "", "nodes", "", "", "n1"), true},
 		{res(rc, "create", "", "services", "", "default", ""), false},
-		{res(rc, "update", "", "endpoints", "", "default", "e"), false},
+		{res(rc, "create", "", "endpoints", "", "default", ""), false},
+		{res(rc, "delete", rbacv1.GroupName, "rolebindings", "", "gone", "b"), true}, // a deleted namespace's objects
+		{res(rc, "patch", "", "services", "", "default", "orphaned"), true},          // dropping owner references
+		{res(rc, "create", rbacv1.GroupName, "rolebindings", "", "default", ""), false},
 
 		{res(ep, "create", "", "endpoints", "", "default", ""), true},
 		{res(ep, "update", "", "services", "status", "default", "s"), true},

@@ -45,9 +45,14 @@ func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 		// garbage collector and node lifecycle: it creates, adopts,
 		// releases and deletes pods and ReplicaSets and Jobs, writes the
 		// workloads' status, finalizers (foreground and orphan deletion)
-		// and Deployment annotations, and taints and evicts on nodes.
+		// and Deployment annotations, and taints and evicts on nodes. As
+		// garbage collector it deletes dependents of any kind and
+		// everything in a deleted namespace, and edits their owner
+		// references and finalizers: Kubernetes' generic-garbage-collector
+		// rule, over the groups Jetplane serves.
 		{ReplicaControllerUser, user(ReplicaControllerUser), []rbacv1.PolicyRule{
-			rule(readVerbs, coreGroup, "namespaces"),
+			{Verbs: []string{"get", "list", "watch", "patch", "update", "delete"}, APIGroups: servedGroups,
+				Resources: []string{rbacv1.ResourceAll}},
 			rule(readWriteVerbs, coreGroup, "pods", "replicationcontrollers"),
 			rule([]string{"update", "patch"}, coreGroup, "pods/status", "replicationcontrollers/status",
 				"replicationcontrollers/finalizers"),
