@@ -16,6 +16,7 @@ const module = "github.com/jetplane/jetplane/"
 var pure = []string{
 	"apirequest",
 	"authn",
+	"authz",
 	"defaulting",
 	"endpointslices",
 	"events",
@@ -152,6 +153,21 @@ func TestClientLinksNotTheGateway(t *testing.T) {
 		for _, d := range p.Deps {
 			if d == module+"gateway" {
 				t.Errorf("%s links %s: use gateway/jetplaneapi", strings.TrimPrefix(p.ImportPath, module), d)
+			}
+		}
+	}
+}
+
+// TestAuthzImportsOnlyKubernetesTypes keeps the authorizer a pure function
+// of Kubernetes' API types: no Jetplane package (it must not depend on
+// how the policy is stored) and nothing but k8s.io/api, k8s.io/apimachinery
+// and the standard library.
+func TestAuthzImportsOnlyKubernetesTypes(t *testing.T) {
+	for _, p := range goList(t, "-deps=false", "./authz") {
+		for _, imp := range p.Imports {
+			std := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".")
+			if !std && !strings.HasPrefix(imp, "k8s.io/api/") && !strings.HasPrefix(imp, "k8s.io/apimachinery/") {
+				t.Errorf("authz imports %s", imp)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -102,6 +103,18 @@ var registry = []Resource{
 	{Name: "ingresses", Singular: "ingress", Kind: "Ingress", ListKind: "IngressList", Group: "networking.k8s.io", Version: "v1",
 		Namespaced: true, ShortNames: []string{"ing"}, Subresources: []string{"status"},
 		New: func() Object { return &networkingv1.Ingress{} }, NewList: func() runtime.Object { return &networkingv1.IngressList{} }},
+	// RBAC policy objects (rbac.authorization.k8s.io/v1), stored like any
+	// other kind so the authorizer (authz/) can fold them from the log.
+	{Name: "roles", Singular: "role", Kind: "Role", ListKind: "RoleList", Group: rbacv1.GroupName, Version: "v1", Namespaced: true,
+		New: func() Object { return &rbacv1.Role{} }, NewList: func() runtime.Object { return &rbacv1.RoleList{} }},
+	{Name: "rolebindings", Singular: "rolebinding", Kind: "RoleBinding", ListKind: "RoleBindingList", Group: rbacv1.GroupName, Version: "v1",
+		Namespaced: true,
+		New:        func() Object { return &rbacv1.RoleBinding{} }, NewList: func() runtime.Object { return &rbacv1.RoleBindingList{} }},
+	{Name: "clusterroles", Singular: "clusterrole", Kind: "ClusterRole", ListKind: "ClusterRoleList", Group: rbacv1.GroupName, Version: "v1",
+		New: func() Object { return &rbacv1.ClusterRole{} }, NewList: func() runtime.Object { return &rbacv1.ClusterRoleList{} }},
+	{Name: "clusterrolebindings", Singular: "clusterrolebinding", Kind: "ClusterRoleBinding", ListKind: "ClusterRoleBindingList",
+		Group: rbacv1.GroupName, Version: "v1",
+		New: func() Object { return &rbacv1.ClusterRoleBinding{} }, NewList: func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} }},
 	{Name: "endpointslices", Singular: "endpointslice", Kind: "EndpointSlice", ListKind: "EndpointSliceList",
 		Group: "discovery.k8s.io", Version: "v1", Namespaced: true, Derived: true,
 		New: func() Object { return &discoveryv1.EndpointSlice{} }, NewList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} }},

@@ -63,6 +63,7 @@ func Default(res events.Resource, obj events.Object) {
 		}
 	}
 	defaultWorkloads(obj)
+	defaultRBAC(obj)
 }
 
 func defaultDeployment(d *appsv1.Deployment) {

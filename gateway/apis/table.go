@@ -36,6 +36,11 @@ var printers = map[string]printer{
 	"events":         {eventColumns, eventCells},
 	"endpointslices": {endpointSliceColumns, endpointSliceCells},
 	"ingresses":      {ingressColumns, ingressCells},
+
+	"roles":               {roleColumns, roleCells},
+	"clusterroles":        {roleColumns, roleCells},
+	"rolebindings":        {bindingColumns, bindingCells},
+	"clusterrolebindings": {clusterBindingColumns, bindingCells},
 }
 
 // genericPrinter serves kinds without their own layout: NAME and AGE.

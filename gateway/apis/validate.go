@@ -47,6 +47,7 @@ func Validate(res events.Resource, obj events.Object, old events.Object) field.E
 		errs = append(errs, validateIngressSpec(&o.Spec, field.NewPath("spec"))...)
 	}
 	errs = append(errs, validateWorkloads(obj, old)...)
+	errs = append(errs, validateRBAC(obj, old)...)
 	return errs
 }
 
@@ -59,6 +60,9 @@ func nameRule(res events.Resource) apimachineryvalidation.ValidateNameFunc {
 	case "services":
 		// Service names become DNS labels that must start with a letter.
 		return apimachineryvalidation.NameIsDNS1035Label
+	}
+	if isRBACResource(res) {
+		return rbacNameRule
 	}
 	return apimachineryvalidation.NameIsDNSSubdomain
 }

@@ -1,0 +1,94 @@
+package authz
+
+import rbacv1 "k8s.io/api/rbac/v1"
+
+// The identities Jetplane's services act as (events.ServiceOrigin signs
+// their events "system:jetplane:<service>"); node agents are
+// system:node:<name> in the system:nodes group, as kubelets are.
+const (
+	GatewayUser            = "system:jetplane:gateway"
+	SchedulerUser          = "system:jetplane:scheduler"
+	ReplicaControllerUser  = "system:jetplane:replicacontroller"
+	EndpointControllerUser = "system:jetplane:endpointcontroller"
+)
+
+// servedGroups are the API groups Jetplane serves.
+var servedGroups = []string{coreGroup, appsGroup, batchGroup, networkingGroup, discoveryGroup, rbacv1.GroupName}
+
+// readAll reads every kind Jetplane serves; written out per group rather
+// than "*" so that a group added later is not read by default.
+var readAll = rbacv1.PolicyRule{Verbs: readVerbs, APIGroups: servedGroups, Resources: []string{rbacv1.ResourceAll}}
+
+// serviceRoles gives each service the least it needs, from what it
+// writes (services/*): each role is named and bound after its identity.
+func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
+	specs := []struct {
+		name    string
+		subject rbacv1.Subject
+		rules   []rbacv1.PolicyRule
+	}{
+		// The gateway writes as the requesting user; as itself it only
+		// follows the whole log into its projection and creates the
+		// protected namespaces (default, kube-system...) at start.
+		{GatewayUser, user(GatewayUser), []rbacv1.PolicyRule{
+			readAll,
+			rule([]string{"create"}, coreGroup, "namespaces"),
+		}},
+		// The scheduler binds pods to nodes and marks the ones it cannot
+		// place Unschedulable (a status write).
+		{SchedulerUser, user(SchedulerUser), []rbacv1.PolicyRule{
+			rule(readVerbs, coreGroup, "pods", "nodes", "namespaces"),
+			rule([]string{"create"}, coreGroup, "pods/binding", "bindings"),
+			rule([]string{"update", "patch"}, coreGroup, "pods/status"),
+		}},
+		// The replica controller runs every workload controller, the
+		// garbage collector and node lifecycle: it creates, adopts,
+		// releases and deletes pods and ReplicaSets and Jobs, writes the
+		// workloads' status, finalizers (foreground and orphan deletion)
+		// and Deployment annotations, and taints and evicts on nodes. As
+		// garbage collector it deletes dependents of any kind and
+		// everything in a deleted namespace, and edits their owner
+		// references and finalizers: Kubernetes' generic-garbage-collector
+		// rule, over the groups Jetplane serves.
+		{ReplicaControllerUser, user(ReplicaControllerUser), []rbacv1.PolicyRule{
+			{Verbs: []string{"get", "list", "watch", "patch", "update", "delete"}, APIGroups: servedGroups,
+				Resources: []string{rbacv1.ResourceAll}},
+			rule(readWriteVerbs, coreGroup, "pods", "replicationcontrollers"),
+			rule([]string{"update", "patch"}, coreGroup, "pods/status", "replicationcontrollers/status",
+				"replicationcontrollers/finalizers"),
+			rule([]string{"get", "list", "watch", "update", "patch"}, coreGroup, "nodes"),
+			rule([]string{"update", "patch"}, coreGroup, "nodes/status"),
+			rule(readWriteVerbs, appsGroup, "deployments", "replicasets", "daemonsets"),
+			rule([]string{"update", "patch"}, appsGroup, "deployments/status", "replicasets/status", "daemonsets/status",
+				"deployments/finalizers", "replicasets/finalizers", "daemonsets/finalizers"),
+			rule(readWriteVerbs, batchGroup, "jobs", "cronjobs"),
+			rule([]string{"update", "patch"}, batchGroup, "jobs/status", "cronjobs/status", "jobs/finalizers", "cronjobs/finalizers"),
+		}},
+		// The endpoint controller writes Endpoints from Services and pods,
+		// and LoadBalancer Services' status from the Ready nodes.
+		{EndpointControllerUser, user(EndpointControllerUser), []rbacv1.PolicyRule{
+			rule(readVerbs, coreGroup, "services", "pods", "nodes"),
+			rule([]string{"get", "list", "watch", "create", "update", "patch", "delete"}, coreGroup, "endpoints"),
+			rule([]string{"update", "patch"}, coreGroup, "services/status"),
+		}},
+		// Node agents register and heartbeat their Node, run the pods
+		// bound to them, report their status and finally delete them; the
+		// service proxy beside them reads Services, Endpoints and
+		// Ingresses to route.
+		{"system:jetplane:node", group(SystemNodes), []rbacv1.PolicyRule{
+			rule([]string{"get", "list", "watch", "create", "update", "patch"}, coreGroup, "nodes"),
+			rule([]string{"update", "patch"}, coreGroup, "nodes/status"),
+			rule([]string{"get", "list", "watch", "delete"}, coreGroup, "pods"),
+			rule([]string{"update", "patch"}, coreGroup, "pods/status"),
+			rule(readVerbs, coreGroup, "services", "endpoints"),
+			rule(readVerbs, networkingGroup, "ingresses"),
+		}},
+	}
+	roles := make([]rbacv1.ClusterRole, 0, len(specs))
+	bindings := make([]rbacv1.ClusterRoleBinding, 0, len(specs))
+	for _, s := range specs {
+		roles = append(roles, rbacv1.ClusterRole{ObjectMeta: bootstrapMeta(s.name, nil), Rules: s.rules})
+		bindings = append(bindings, binding(s.name, s.name, s.subject))
+	}
+	return roles, bindings
+}
