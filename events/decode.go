@@ -16,7 +16,7 @@ var objectJSON = jsoniter.ConfigCompatibleWithStandardLibrary
 func DecodeObject(r Resource, data []byte) (Object, error) {
 	obj := r.New()
 	if err := objectJSON.Unmarshal(data, obj); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", r.Name, err)
+		return nil, fmt.Errorf("decode %s: %w", r.Kind, err)
 	}
 	return obj, nil
 }

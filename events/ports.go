@@ -25,9 +25,11 @@ type Appender interface {
 	// Write builds the event of w and appends it; the object's
 	// resourceVersion becomes the new sequence.
 	Write(ctx context.Context, o Origin, w Write) (*Event, error)
-	// WriteAtomic lands every write or none, each with its own CAS
-	// expectation. Any number of writes: the adapter splits them into the
-	// largest batches the server takes, each atomic on its own.
+	// WriteAtomic appends writes in atomic batches: every write of a batch
+	// lands, each with its own CAS expectation, or none does. Any number of
+	// writes: the adapter splits them into the largest batches the server
+	// takes; it stops at the first batch that fails, the earlier ones stay
+	// written, and it returns the events written.
 	WriteAtomic(ctx context.Context, o Origin, ws []Write) ([]*Event, error)
 }
 
@@ -96,7 +98,8 @@ type KV interface {
 	// Delete removes a key only at revision rev.
 	Delete(ctx context.Context, key string, rev uint64) error
 	// Watch calls fn with the current value of every key under prefix, then
-	// with each change, until ctx ends or the watch breaks (an error).
+	// with each change, until ctx ends (ctx's error), the server ends the
+	// watch (nil: start another) or it fails.
 	Watch(ctx context.Context, prefix string, fn func(KVEntry)) error
 }
 

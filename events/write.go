@@ -33,11 +33,17 @@ func CauseOf(e *Event) Cause {
 	if e == nil {
 		return Cause{}
 	}
-	corr := e.CorrelationID
-	if corr == "" {
-		corr = e.ID
+	return CauseOfEvent(e.ID, e.CorrelationID)
+}
+
+// CauseOfEvent is CauseOf for an event known by its id and correlation (a
+// projection entry's latest event): a change nobody caused correlates as
+// itself.
+func CauseOfEvent(id, correlationID string) Cause {
+	if correlationID == "" {
+		correlationID = id
 	}
-	return Cause{CorrelationID: corr, CausationID: e.ID}
+	return Cause{CorrelationID: correlationID, CausationID: id}
 }
 
 // Write is one intended change of one object.

@@ -30,13 +30,7 @@ type Entry struct {
 
 // Cause is what events reacting to this entry's latest event carry: its
 // correlation, and that event as their cause.
-func (e *Entry) Cause() events.Cause {
-	corr := e.CorrelationID
-	if corr == "" {
-		corr = e.EventID
-	}
-	return events.Cause{CorrelationID: corr, CausationID: e.EventID}
-}
+func (e *Entry) Cause() events.Cause { return events.CauseOfEvent(e.EventID, e.CorrelationID) }
 
 // Deleted tells whether the entry is a tombstone.
 func (e *Entry) Deleted() bool { return e.Object == nil }

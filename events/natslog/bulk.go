@@ -10,7 +10,9 @@ import (
 
 // What benchmarks and retention tests need of the stream beyond the
 // contract: raw publishes to set figures beside, bulk seeding, and a purge
-// that does what retention would.
+// that does what retention would. None of it is for services: they append
+// through Write/Append (CAS) only; nothing outside tests, benchmarks and the
+// load test's ceiling calls these.
 
 // PublishRaw publishes data on subject of the event stream with no
 // envelope, and with expectEmpty only if the subject has no message yet:

@@ -48,7 +48,7 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		MaxPayload: 8 << 20,
 	}
 	if o.ClusterName != "" {
-		h, p, err := SplitHostPort(o.ClusterListen)
+		h, p, err := SplitHostPort("cluster listen", o.ClusterListen)
 		if err != nil {
 			return nil, err
 		}

@@ -52,7 +52,7 @@ func (k kv) Watch(ctx context.Context, prefix string, fn func(events.KVEntry)) e
 			return ctx.Err()
 		case e, ok := <-w.Updates():
 			if !ok {
-				return fmt.Errorf("watch %s: ended", prefix)
+				return nil // the server ended the watch: the caller starts another
 			}
 			if e != nil { // nil marks the end of the values stored before the watch
 				fn(entryOf(e))

@@ -7,15 +7,16 @@ import (
 	"strings"
 )
 
-// SplitHostPort reads a host:port listen address.
-func SplitHostPort(hp string) (string, int, error) {
+// SplitHostPort reads a host:port listen address; what names it in errors
+// ("cluster listen", "address").
+func SplitHostPort(what, hp string) (string, int, error) {
 	h, p, err := net.SplitHostPort(hp)
 	if err != nil {
-		return "", 0, fmt.Errorf("address %q: %w", hp, err)
+		return "", 0, fmt.Errorf("%s %q: %w", what, hp, err)
 	}
 	port, err := strconv.Atoi(p)
 	if err != nil {
-		return "", 0, fmt.Errorf("address %q: port: %w", hp, err)
+		return "", 0, fmt.Errorf("%s %q: port: %w", what, hp, err)
 	}
 	return h, port, nil
 }

@@ -82,7 +82,7 @@ func (l *Loop) Run(ctx context.Context) error {
 
 func (l *Loop) work(ctx context.Context, service string) {
 	log := logrus.WithField("service", l.Name)
-	for {
+	for ctx.Err() == nil { // a term that ended stops reconciling, queue or not
 		key, ok := l.Queue.Get(ctx)
 		if !ok {
 			return

@@ -136,7 +136,7 @@ func (s *Service) Run(ctx context.Context) error {
 		kv:       s.Log.Leases(),
 		key:      LeaderKey(s.Name),
 		holder:   s.origin.Source + "#" + uuid.NewString()[:8], // unique even if instance names clash
-		duration: cmpDuration(s.LeaseDuration, 15*time.Second),
+		duration: Positive(s.LeaseDuration, 15*time.Second),
 		now:      s.Now,
 		log:      s.logger,
 	}
@@ -188,11 +188,4 @@ func (p *Service) runPart(ctx context.Context) {
 	}
 	p.enqueueAll()
 	_ = p.loop.Run(ctx)
-}
-
-func cmpDuration(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }

@@ -2,6 +2,7 @@ package endpointcontroller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type endpointController struct {
 
 // Run keeps every Service's Endpoints up to date until ctx ends.
 func Run(ctx context.Context, cfg Config) error {
+	if cfg.Log == nil {
+		return errors.New("endpointcontroller: no log")
+	}
 	cfg.Workers, cfg.Resync = controller.Positive(cfg.Workers, 1), controller.Positive(cfg.Resync, 5*time.Minute)
 	if cfg.Now == nil {
 		cfg.Now = time.Now

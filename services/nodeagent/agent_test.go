@@ -179,7 +179,12 @@ func logLinesOf(t *testing.T, l *natslog.Log, pod, container, out, s string) int
 		if run.PodUID == "" {
 			t.Fatalf("log run %+v", run.LogAttempt)
 		}
+		read := uint64(0)
 		err := l.ReadLogs(ctx, run.LogAttempt, 1, run.Last.Seq, func(rec *events.LogRecord) error {
+			read++
+			if rec.PodUID == "" {
+				t.Errorf("log record %+v", rec)
+			}
 			if rec.Stream == out && strings.Contains(string(rec.Data), s) {
 				n++
 			}
@@ -187,6 +192,11 @@ func logLinesOf(t *testing.T, l *natslog.Log, pod, container, out, s string) int
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// ReadLogs passes over what does not decode: every record must (the
+		// run may have grown between the count and the read, never shrunk).
+		if read < run.Records {
+			t.Fatalf("only %d of the run's %d log records decode", read, run.Records)
 		}
 	}
 	return n

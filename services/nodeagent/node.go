@@ -33,7 +33,7 @@ func (a *agent) register(ctx context.Context) error {
 	conflict := func(err error) bool { return errors.Is(err, events.ErrConflict) }
 	if err := registerRetry.Retry(ctx, conflict, a.syncNode); err != nil {
 		if conflict(err) {
-			return fmt.Errorf("node %s: too many conflicts: %w", a.cfg.NodeName, err)
+			return fmt.Errorf("node %s: too many conflicts", a.cfg.NodeName)
 		}
 		return err
 	}

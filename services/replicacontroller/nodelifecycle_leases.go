@@ -1,10 +1,7 @@
 package replicacontroller
 
 import (
-	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -15,23 +12,22 @@ import (
 
 // watch follows the node heartbeat keys of the leases bucket until ctx ends,
 // recording each renewal and queueing its node. A node whose lease is
-// renewed while it is Unknown gets decided again at once. A watch that
-// ends is started again after a second.
+// renewed while it is Unknown gets decided again at once. A watch the
+// server ends is started again at once; one that fails, after a second.
 func (h *heartbeats) watch(ctx context.Context, kv events.KV, now func() time.Time, queue func(string), log *logrus.Entry) {
 	prefix := events.NodeLeasePrefix
-	_ = controller.Backoff{Base: time.Second}.Retry(ctx, nil, func(ctx context.Context) error {
+	retry := controller.Backoff{Base: time.Second}
+	for ctx.Err() == nil {
 		err := kv.Watch(ctx, prefix, func(entry events.KVEntry) {
 			node := strings.TrimPrefix(entry.Key, prefix)
 			if h.saw(node, entry.Revision, now()) {
 				queue(node)
 			}
 		})
-		if ctx.Err() != nil {
-			return nil
+		if err == nil || ctx.Err() != nil {
+			continue
 		}
 		log.WithError(err).Warn("watching node heartbeats; retrying")
-		return fmt.Errorf("watch node heartbeats: %w", cmp.Or(err, errWatchEnded))
-	})
+		retry.Wait(ctx, 0)
+	}
 }
-
-var errWatchEnded = errors.New("watch ended")

@@ -2,6 +2,7 @@ package replicacontroller
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,9 @@ type replicaController struct {
 
 // Run keeps Deployments, ReplicaSets and owned objects converging until ctx ends.
 func Run(ctx context.Context, cfg Config) error {
+	if cfg.Log == nil {
+		return errors.New("replicacontroller: no log")
+	}
 	cfg.Workers, cfg.Resync = controller.Positive(cfg.Workers, 2), controller.Positive(cfg.Resync, 30*time.Second)
 	if cfg.Now == nil {
 		cfg.Now = time.Now

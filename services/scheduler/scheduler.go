@@ -19,9 +19,6 @@ const Name = "scheduler"
 // ChangeUnschedulable is the pod change recorded when no node fits.
 const ChangeUnschedulable = "unschedulable"
 
-// leaseKey is the scheduler's leader election key in the leases bucket.
-var leaseKey = controller.LeaderKey(Name)
-
 var podsResource = events.MustLookup("pods")
 
 // Config configures one scheduler instance.

@@ -212,16 +212,16 @@ func TestKeepsLeadingAfterARenewalThatLandedLate(t *testing.T) {
 
 	// The late renewal: the same record, one revision on.
 	kv := log.Leases()
-	cur, err := kv.Get(context.Background(), leaseKey)
+	cur, err := kv.Get(context.Background(), controller.LeaderKey(Name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	late, err := kv.Put(context.Background(), leaseKey, cur.Value)
+	late, err := kv.Put(context.Background(), controller.LeaderKey(Name), cur.Value)
 	if err != nil {
 		t.Fatal(err)
 	}
 	eventstest.Eventually(t, 10*time.Second, func() error {
-		e, err := kv.Get(context.Background(), leaseKey)
+		e, err := kv.Get(context.Background(), controller.LeaderKey(Name))
 		if err != nil {
 			return err
 		}
