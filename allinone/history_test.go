@@ -64,6 +64,14 @@ func TestHistoryAuditTimeTravelRestore(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = c.Stop() })
 	const deploys = "/apis/apps/v1/namespaces/default/deployments"
+	// alice and bob may do anything: this is a test of what history shows.
+	if code, body := api(t, c, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", []byte(`{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "history-users"},
+		"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+		"subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"},
+			{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "bob"}]}`)); code != 201 {
+		t.Fatalf("bind alice and bob: %d %s", code, body)
+	}
 
 	manifest, err := os.ReadFile("../examples/hello.yaml")
 	if err != nil {

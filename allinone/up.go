@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jetplane/jetplane/authn"
+	"github.com/jetplane/jetplane/authz"
 	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway"
@@ -48,8 +50,12 @@ type Options struct {
 	// be built, else process.
 	Runtime  string
 	NodeName string // default: the host name
-	// Tokens adds users: bearer token → user name, beside the admin.
+	// Tokens adds users: bearer token → user name, beside the admin (who is
+	// in system:masters); RBAC decides what they may do.
 	Tokens map[string]string
+	// AnonymousAuth lets requests without credentials in as
+	// system:anonymous, subject to RBAC (off: a 401 but for health and version).
+	AnonymousAuth bool
 	// ServiceCIDR: where cluster IPs come from (default 10.96.0.0/12).
 	ServiceCIDR string
 	// IngressAddr serves Ingress rules over HTTP (default 127.0.0.1:8081;
@@ -176,6 +182,10 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 		return nil, err
 	}
 	c.CAPEM = certs.CAPEM
+	clientCAs, err := authn.CAPool(certs.CAPEM)
+	if err != nil {
+		return nil, fmt.Errorf("pki: %w", err)
+	}
 	ln, err := net.Listen("tcp", o.GatewayAddr)
 	if err != nil {
 		return nil, fmt.Errorf("gateway listen %s: %w", o.GatewayAddr, err)
@@ -187,13 +197,17 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 		return nil, err
 	}
 	gw, err := gateway.New(ctx, gateway.Config{Log: gwLog, Instance: o.NodeName, Listener: ln,
-		Tokens: o.tokens(c.Token), ServiceCIDR: o.ServiceCIDR})
+		Tokens: o.tokens(c.Token), Groups: map[string][]string{"admin": {authz.SystemMasters}},
+		ClientCAs: clientCAs, Anonymous: o.AnonymousAuth, ServiceCIDR: o.ServiceCIDR})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	httpSrv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{certs.Cert}, MinVersion: tls.VersionTLS12}}
+		// Client certificates are asked for, not checked here: a bad one is a
+		// 401 from the gateway, not a failed handshake.
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{certs.Cert}, MinVersion: tls.VersionTLS12,
+			ClientAuth: tls.RequestClientCert}}
 	c.goRun("gateway", func() error {
 		stop := context.AfterFunc(ctx, func() {
 			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -25,11 +25,13 @@ import (
 // the server's certificate the way `jetplane up` writes them.
 func serve(t *testing.T, users ...string) map[string]*client.Client {
 	t.Helper()
-	tokens := map[string]string{}
+	tokens, groups := map[string]string{}, map[string][]string{}
 	for _, u := range users {
-		tokens["tok-"+u] = u
+		// The verbs' users administer the cluster: these are tests of the
+		// verbs, not of RBAC.
+		tokens["tok-"+u], groups[u] = u, []string{"system:masters"}
 	}
-	g, err := gateway.New(t.Context(), gateway.Config{Log: eventstest.Log(t), Instance: "test", Tokens: tokens})
+	g, err := gateway.New(t.Context(), gateway.Config{Log: eventstest.Log(t), Instance: "test", Tokens: tokens, Groups: groups})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,17 +87,17 @@ func TestTwoGatewaysNeverHandOutOneAddressTwice(t *testing.T) {
 	t.Parallel()
 	a := startGateway(t, nil)
 	// A range of 14 addresses: racing creates collide often.
-	second, err := New(t.Context(), Config{Log: a.log, Instance: "b", ServiceCIDR: "10.0.0.0/28"})
+	second, err := New(t.Context(), withAdmin(Config{Log: a.log, Instance: "b", ServiceCIDR: "10.0.0.0/28"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := New(t.Context(), Config{Log: a.log, Instance: "a", ServiceCIDR: "10.0.0.0/28"})
+	first, err := New(t.Context(), withAdmin(Config{Log: a.log, Instance: "a", ServiceCIDR: "10.0.0.0/28"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	gws := []*testGateway{
-		{t: t, log: a.log, server: first, http: httptest.NewServer(first.Handler())},
-		{t: t, log: a.log, server: second, http: httptest.NewServer(second.Handler())},
+		{t: t, log: a.log, server: first, http: httptest.NewServer(first.Handler()), token: adminToken},
+		{t: t, log: a.log, server: second, http: httptest.NewServer(second.Handler()), token: adminToken},
 	}
 	for _, g := range gws {
 		t.Cleanup(g.http.Close)

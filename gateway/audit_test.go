@@ -109,7 +109,7 @@ func sseRead(t *testing.T, g *testGateway, query, lastID string, n int) (ids []s
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	resp, err := g.http.Client().Do(req)
+	resp, err := g.client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func BenchmarkGateway(b *testing.B) {
 	}
 	b.Run("http-create-pod", func(b *testing.B) {
 		g := startGateway(b, nil)
-		c := g.http.Client()
+		c := g.client()
 		for i := 0; b.Loop(); i++ {
 			send(b, c, "POST", g.http.URL+podsPath("default"), podJSON(i), http.StatusCreated)
 		}
@@ -58,7 +58,7 @@ func BenchmarkGateway(b *testing.B) {
 	})
 	b.Run("http-get-pod", func(b *testing.B) {
 		g := startGateway(b, nil)
-		c := g.http.Client()
+		c := g.client()
 		send(b, c, "POST", g.http.URL+podsPath("default"), podJSON(0), http.StatusCreated)
 		for b.Loop() {
 			send(b, c, "GET", g.http.URL+podsPath("default")+"/bench-0", nil, http.StatusOK)
@@ -68,7 +68,7 @@ func BenchmarkGateway(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("http-list-%d-pods", n), func(b *testing.B) {
 			g := startGateway(b, nil)
-			c := g.http.Client()
+			c := g.client()
 			for i := range n {
 				send(b, c, "POST", g.http.URL+podsPath("default"), podJSON(i), http.StatusCreated)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/eventstest"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -29,7 +30,7 @@ func TestDefaultNamespacesExist(t *testing.T) {
 		t.Fatalf("reason %s", st.Reason)
 	}
 	// A second gateway on the same log finds them and does not fail.
-	if _, err := New(t.Context(), Config{Log: g.log, Instance: "second"}); err != nil {
+	if _, err := New(t.Context(), withAdmin(Config{Log: g.log, Instance: "second"})); err != nil {
 		t.Fatalf("second gateway: %v", err)
 	}
 }
@@ -380,11 +381,46 @@ func TestTokenUserIsTheActor(t *testing.T) {
 	if st := g.must(http.StatusUnauthorized, "GET", podsPath("default"), nil).status(t); st.Reason != metav1.StatusReasonUnauthorized {
 		t.Fatalf("unauthorized: %+v", st)
 	}
+	// No credentials: anonymous requests are off, so a 401 but for the
+	// health and version endpoints.
 	g.token = ""
-	g.must(http.StatusCreated, "POST", podsPath("default"), pod("anon", nil, "")).into(t, &p)
-	if ev := getEvent(t, g, p.ResourceVersion); ev.Actor != Anonymous {
+	g.must(http.StatusUnauthorized, "POST", podsPath("default"), pod("anon", nil, ""))
+	g.must(http.StatusOK, "GET", "/healthz", nil)
+	g.must(http.StatusOK, "GET", "/version", nil)
+}
+
+// With anonymous requests on, system:anonymous is a user like any other:
+// RBAC refuses it what nobody granted, and its writes are attributed to it.
+func TestAnonymousIsSubjectToRBAC(t *testing.T) {
+	t.Parallel()
+	l := eventstest.Log(t)
+	cfg := withAdmin(Config{Log: l, Instance: "test"})
+	cfg.Anonymous = true
+	s, err := New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(hs.Close)
+	admin := &testGateway{t: t, log: l, server: s, http: hs, token: adminToken}
+	anon := &testGateway{t: t, log: l, server: s, http: hs}
+	st := anon.must(http.StatusForbidden, "POST", podsPath("default"), pod("anon", nil, "")).status(t)
+	want := `pods is forbidden: User "system:anonymous" cannot create resource "pods" in API group "" in the namespace "default"`
+	if st.Message != want {
+		t.Fatalf("forbidden: %q, want %q", st.Message, want)
+	}
+	admin.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+		"metadata": map[string]any{"name": "anonymous-edits"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+		"subjects": []map[string]any{{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "system:anonymous"}}})
+	var p corev1.Pod
+	anon.must(http.StatusCreated, "POST", podsPath("default"), pod("anon", nil, "")).into(t, &p)
+	if ev := getEvent(t, admin, p.ResourceVersion); ev.Actor != Anonymous {
 		t.Fatalf("anonymous actor %q", ev.Actor)
 	}
+	// The binding is in default only.
+	anon.must(http.StatusForbidden, "GET", podsPath("kube-system"), nil)
 }
 
 func TestDiscoveryVersionHealthMetrics(t *testing.T) {
@@ -412,11 +448,11 @@ func TestDiscoveryVersionHealthMetrics(t *testing.T) {
 func TestTwoGatewaysOnOneLog(t *testing.T) {
 	t.Parallel()
 	a := startGateway(t, nil)
-	second, err := New(t.Context(), Config{Log: a.log, Instance: "b"})
+	second, err := New(t.Context(), withAdmin(Config{Log: a.log, Instance: "b"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &testGateway{t: t, log: a.log, server: second, http: httptest.NewServer(second.Handler())}
+	b := &testGateway{t: t, log: a.log, server: second, http: httptest.NewServer(second.Handler()), token: adminToken}
 	t.Cleanup(b.http.Close)
 	for i := range 10 {
 		name := fmt.Sprintf("shared-%d", i)

@@ -24,16 +24,81 @@ type testGateway struct {
 	token  string
 }
 
+// adminToken is the test gateway's administrator (system:masters), whose
+// token every request carries unless it sets its own Authorization.
+const adminToken = "tok-test-admin"
+
+// startGateway starts a gateway knowing the admin and tokens' users; the
+// users tokens name are bound to cluster-admin, so that tests of what they
+// do (history, attribution) are not tests of RBAC.
 func startGateway(t testing.TB, tokens map[string]string) *testGateway {
 	t.Helper()
+	g := startGatewayUnbound(t, tokens)
+	var users []string
+	for _, user := range tokens {
+		users = append(users, user)
+	}
+	if len(users) > 0 {
+		g.bindClusterAdmin(users...)
+	}
+	return g
+}
+
+// startGatewayUnbound is startGateway with tokens' users bound to nothing:
+// RBAC gives them what every authenticated user has.
+func startGatewayUnbound(t testing.TB, tokens map[string]string) *testGateway {
+	t.Helper()
 	l := eventstest.Log(t)
-	s, err := New(t.Context(), Config{Log: l, Instance: "test", Tokens: tokens})
+	cfg := withAdmin(Config{Log: l, Instance: "test"})
+	for tok, user := range tokens {
+		cfg.Tokens[tok] = user
+	}
+	s, err := New(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
-	return &testGateway{t: t, log: l, server: s, http: hs}
+	return &testGateway{t: t, log: l, server: s, http: hs, token: adminToken}
+}
+
+// withAdmin adds the test admin (adminToken, system:masters) to cfg.
+func withAdmin(cfg Config) Config {
+	cfg.Tokens = map[string]string{adminToken: "test-admin"}
+	cfg.Groups = map[string][]string{"test-admin": {"system:masters"}}
+	return cfg
+}
+
+// asAdmin sends requests with the admin's token unless they carry one.
+type asAdmin struct{ next http.RoundTripper }
+
+func (a asAdmin) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+adminToken)
+	}
+	return a.next.RoundTrip(r)
+}
+
+// client is the test server's client, as the admin.
+func (g *testGateway) client() *http.Client {
+	c := *g.http.Client()
+	c.Transport = asAdmin{c.Transport}
+	return &c
+}
+
+// bindClusterAdmin lets users do anything, through a ClusterRoleBinding.
+func (g *testGateway) bindClusterAdmin(users ...string) {
+	g.t.Helper()
+	var subjects []map[string]any
+	for _, u := range users {
+		subjects = append(subjects, map[string]any{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": u})
+	}
+	g.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+		"metadata": map[string]any{"name": "test-users-are-admins"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+		"subjects": subjects})
 }
 
 // response is what a request got back.

@@ -128,7 +128,7 @@ func follow(t *testing.T, g *testGateway, path string) <-chan string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := g.http.Client().Do(req)
+	resp, err := g.client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jetplane/jetplane/events"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
@@ -21,6 +23,10 @@ var protobufSerializer = func() *protobuf.Serializer {
 	for _, r := range events.Resources() {
 		scheme.AddKnownTypes(r.GVK().GroupVersion(), r.New())
 	}
+	// The reviews (reviews.go) are asked, never stored.
+	scheme.AddKnownTypes(authorizationv1.SchemeGroupVersion, &authorizationv1.SelfSubjectAccessReview{},
+		&authorizationv1.SelfSubjectRulesReview{}, &authorizationv1.SubjectAccessReview{})
+	scheme.AddKnownTypes(authenticationv1.SchemeGroupVersion, &authenticationv1.SelfSubjectReview{})
 	return protobuf.NewSerializer(scheme, scheme)
 }()
 

@@ -44,7 +44,7 @@ func TestServiceProxyRoundRobinsOverReadyEndpoints(t *testing.T) {
 
 	seen := map[string]int{}
 	for _, name := range []string{"hello", "hello:http", "http:hello:80", "hello"} {
-		r := g.do("GET", "/api/v1/namespaces/default/services/"+name+"/proxy/hi/you?x=1", nil, "Authorization", "Bearer secret")
+		r := g.do("GET", "/api/v1/namespaces/default/services/"+name+"/proxy/hi/you?x=1", nil, "Authorization", "Bearer "+adminToken)
 		body := string(r.body)
 		if r.code != http.StatusOK || !strings.Contains(body, "saw /hi/you?x=1") || !strings.Contains(body, `auth=""`) {
 			t.Fatalf("proxy via %s: %d %s", name, r.code, body)

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -16,16 +15,6 @@ type target struct {
 	namespace   string // "" for cluster-scoped resources or all namespaces
 	name        string // "" for a collection
 	subresource string // "status", or ""
-}
-
-type userKey struct{}
-
-// userOf is the authenticated user of a request's context.
-func userOf(ctx context.Context) string {
-	if u, ok := ctx.Value(userKey{}).(string); ok {
-		return u
-	}
-	return Anonymous
 }
 
 func (s *Server) routes() http.Handler {
@@ -46,25 +35,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))
 	})
-	return withWarnings(s.authenticate(mux))
-}
-
-// authenticate maps a bearer token to a user. A token that is not known is
-// refused when tokens are configured; no token at all is anonymous.
-func (s *Server) authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user := Anonymous
-		if h := r.Header.Get("Authorization"); h != "" {
-			token, ok := strings.CutPrefix(h, "Bearer ")
-			if u, known := s.cfg.Tokens[strings.TrimSpace(token)]; ok && known {
-				user = u
-			} else if len(s.cfg.Tokens) > 0 {
-				writeError(w, apierrors.NewUnauthorized("Unauthorized"))
-				return
-			}
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, user)))
-	})
+	return withWarnings(s.guard(mux))
 }
 
 // serveAPI handles discovery documents and every resource path under /api
@@ -93,6 +64,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(rest) == 0 {
 		s.discoveryResources(w, r, gv)
+		return
+	}
+	if reviewGroups[gv] && len(rest) == 1 && s.serveReview(w, r, gv, rest[0]) {
 		return
 	}
 	if gv == "v1" && len(rest) >= 5 && rest[0] == "namespaces" && rest[2] == "services" && rest[4] == "proxy" {

@@ -21,7 +21,7 @@ func TestRunServesUntilCancelledAndEndsWatches(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, Config{Log: l, Instance: "run", Listener: ln}) }()
+	go func() { done <- Run(ctx, withAdmin(Config{Log: l, Instance: "run", Listener: ln})) }()
 	url := "http://" + ln.Addr().String()
 
 	eventstest.Eventually(t, 10*time.Second, func() error {
@@ -32,7 +32,12 @@ func TestRunServesUntilCancelledAndEndsWatches(t *testing.T) {
 		resp.Body.Close()
 		return nil
 	})
-	resp, err := http.Get(url + "/api/v1/namespaces/default/pods?watch=true")
+	req, err := http.NewRequest("GET", url+"/api/v1/namespaces/default/pods?watch=true", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

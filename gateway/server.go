@@ -3,12 +3,15 @@ package gateway
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/jetplane/jetplane/authn"
+	"github.com/jetplane/jetplane/authz"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway/apis"
@@ -24,9 +27,18 @@ type Config struct {
 	Instance string       // for the event source "jetplane/gateway/<instance>"
 	Addr     string       // listen address, default "127.0.0.1:8080"
 	Listener net.Listener // optional; if set, used instead of Addr (tests)
-	// Tokens maps a bearer token to a user name. A request without a token
-	// acts as "system:anonymous".
+	// Tokens maps a bearer token to a user name (static tokens, as
+	// kube-apiserver's token file); Groups are those users' groups (the
+	// admin's: system:masters).
 	Tokens map[string]string
+	Groups map[string][]string
+	// ClientCAs verifies client certificates: the subject's common name is
+	// the user, its organizations the groups. Nil accepts none.
+	ClientCAs *x509.CertPool
+	// Anonymous lets a request without credentials in as system:anonymous
+	// (group system:unauthenticated), subject to RBAC. Off, only the health
+	// and version endpoints answer it; everything else is a 401.
+	Anonymous bool
 	// TLS, if set, makes Run serve https (kubectl sends bearer tokens only
 	// to an https server).
 	TLS *tls.Config
@@ -34,8 +46,8 @@ type Config struct {
 	ServiceCIDR string
 }
 
-// Anonymous is the identity of requests that present no token.
-const Anonymous = "system:anonymous"
+// Anonymous is the identity of requests that present no credentials.
+const Anonymous = authn.Anonymous
 
 // protectedNamespaces exist from the start and may not be deleted.
 var protectedNamespaces = []string{"default", "kube-system", "kube-public"}
@@ -92,6 +104,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.ensureNamespaces(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.ensurePolicy(ctx); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -99,22 +114,59 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // ensureNamespaces creates the built-in namespaces; a conflict means one
 // already exists (or existed), which is fine.
 func (s *Server) ensureNamespaces(ctx context.Context) error {
-	res := events.MustLookup("namespaces")
-	var last uint64
+	var objs []events.Object
 	for _, name := range protectedNamespaces {
-		if s.proj.State().Get("namespaces", "", name) != nil {
-			continue
+		if s.proj.State().Get("namespaces", "", name) == nil {
+			objs = append(objs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
 		}
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		apis.Default(res, ns)
-		events.PrepareCreate(ns, time.Now())
+	}
+	return s.ensure(ctx, events.MustLookup("namespaces"), objs)
+}
+
+// ensurePolicy writes the bootstrap RBAC policy (authz.Bootstrap: the
+// default cluster roles and bindings, and those of Jetplane's services)
+// where it is missing, as kube-apiserver does at every start: as events, so
+// it has a history like everything else. An existing object, changed by an
+// administrator, is left as it is.
+func (s *Server) ensurePolicy(ctx context.Context) error {
+	roles, bindings := authz.Bootstrap()
+	var objs []events.Object
+	for i := range roles {
+		if s.proj.State().Live("clusterroles", "", roles[i].Name) == nil {
+			objs = append(objs, &roles[i])
+		}
+	}
+	if err := s.ensure(ctx, events.MustLookup("clusterroles"), objs); err != nil {
+		return err
+	}
+	objs = objs[:0]
+	for i := range bindings {
+		if s.proj.State().Live("clusterrolebindings", "", bindings[i].Name) == nil {
+			objs = append(objs, &bindings[i])
+		}
+	}
+	return s.ensure(ctx, events.MustLookup("clusterrolebindings"), objs)
+}
+
+// ensure creates objects of res as the gateway, each expecting the last
+// sequence of its name (0, or a tombstone's); a conflict means another
+// gateway was first, which is fine. It waits until its projection has them.
+func (s *Server) ensure(ctx context.Context, res events.Resource, objs []events.Object) error {
+	var last uint64
+	for _, obj := range objs {
+		var expected uint64
+		if e := s.proj.State().Get(res.Name, obj.GetNamespace(), obj.GetName()); e != nil {
+			expected = e.Seq
+		}
+		apis.Default(res, obj)
+		events.PrepareCreate(obj, time.Now())
 		ev, err := s.log.Write(ctx, events.ServiceOrigin("gateway", s.cfg.Instance),
-			events.Write{Resource: res, Change: events.Created, Object: ns})
+			events.Write{Resource: res, Change: events.Created, Object: obj, Expected: expected})
 		if errors.Is(err, events.ErrConflict) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("gateway: create namespace %s: %w", name, err)
+			return fmt.Errorf("gateway: create %s %s: %w", res.Singular, obj.GetName(), err)
 		}
 		last = ev.Seq
 	}

@@ -33,7 +33,7 @@ func (g *testGateway) watch(path string, header ...string) *watchStream {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := g.http.Client().Do(req)
+	resp, err := g.client().Do(req)
 	if err != nil {
 		cancel()
 		g.t.Fatalf("watch %s: %v", path, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jetplane/jetplane/allinone"
+	"github.com/jetplane/jetplane/authn"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/jetplane/jetplane/services/endpointcontroller"
@@ -74,11 +75,15 @@ func ignoreCanceled(err error) error {
 
 func gatewayCommand() *cobra.Command {
 	var listen string
-	var tokens []string
-	var certFile, keyFile, serviceCIDR string
+	var tokens, groups []string
+	var certFile, keyFile, serviceCIDR, clientCAFile string
+	var anonymous bool
 	return serviceCommand("gateway", "Serve the Kubernetes-style HTTP API", func(c *cobra.Command) {
 		c.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address of the HTTP API")
 		c.Flags().StringSliceVar(&tokens, "token", nil, "accepted bearer token as token=user (repeatable)")
+		c.Flags().StringArrayVar(&groups, "group", nil, "a token user's group as user=group (repeatable; system:masters may do anything)")
+		c.Flags().StringVar(&clientCAFile, "client-ca-file", "", "accept client certificates signed by this CA (CN = user, O = groups)")
+		c.Flags().BoolVar(&anonymous, "anonymous-auth", false, "let requests without credentials in as system:anonymous, subject to RBAC")
 		c.Flags().StringVar(&serviceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 		c.Flags().StringVar(&certFile, "tls-cert-file", "", "serve https with this certificate (kubectl sends tokens only over https)")
 		c.Flags().StringVar(&keyFile, "tls-private-key-file", "", "private key of --tls-cert-file")
@@ -91,13 +96,34 @@ func gatewayCommand() *cobra.Command {
 			}
 			tm[tok] = user
 		}
-		cfg := gateway.Config{Log: l, Instance: instance, Addr: listen, Tokens: tm, ServiceCIDR: serviceCIDR}
+		gm := map[string][]string{}
+		for _, g := range groups {
+			user, group, ok := strings.Cut(g, "=")
+			if !ok || user == "" || group == "" {
+				return fmt.Errorf("--group %q: want user=group", g)
+			}
+			gm[user] = append(gm[user], group)
+		}
+		cfg := gateway.Config{Log: l, Instance: instance, Addr: listen, Tokens: tm, Groups: gm, Anonymous: anonymous,
+			ServiceCIDR: serviceCIDR}
+		if clientCAFile != "" {
+			pem, err := os.ReadFile(clientCAFile)
+			if err != nil {
+				return fmt.Errorf("--client-ca-file: %w", err)
+			}
+			if cfg.ClientCAs, err = authn.CAPool(pem); err != nil {
+				return fmt.Errorf("--client-ca-file: %w", err)
+			}
+		}
 		if certFile != "" || keyFile != "" {
 			cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 			if err != nil {
 				return fmt.Errorf("--tls-cert-file/--tls-private-key-file: %w", err)
 			}
-			cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			// Client certificates are asked for, not checked here: a bad one is
+			// a 401 from the gateway, not a failed handshake.
+			cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+				ClientAuth: tls.RequestClientCert}
 		}
 		return gateway.Run(ctx, cfg)
 	})
@@ -225,7 +251,8 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.NodeName, "node", "", "name of the local node (default: host name)")
 	cmd.Flags().StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 	cmd.Flags().StringVar(&o.IngressAddr, "ingress-listen", "127.0.0.1:8081", "where Ingress rules are served over HTTP (- for nowhere)")
-	cmd.Flags().StringToStringVar(&o.Tokens, "token", nil, "more users, as token=user (repeatable); the admin's token is in <data>/admin-token")
+	cmd.Flags().StringToStringVar(&o.Tokens, "token", nil, "more users, as token=user (repeatable; RBAC decides what they may do); the admin's token is in <data>/admin-token")
+	cmd.Flags().BoolVar(&o.AnonymousAuth, "anonymous-auth", false, "let requests without credentials in as system:anonymous, subject to RBAC")
 	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", allinone.DefaultSnapshotEvery, "projections snapshot after this many events")
 	cmd.Flags().DurationVar(&o.Events.SnapshotInterval, "snapshot-interval", allinone.DefaultSnapshotInterval, "and at least this often while events come")
 	cmd.Flags().DurationVar(&o.Events.MaxAge, "retention-max-age", 0, "drop events older than this (0 keeps all: the time-travel horizon is unlimited)")

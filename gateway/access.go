@@ -1,0 +1,141 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/jetplane/jetplane/apirequest"
+	"github.com/jetplane/jetplane/authn"
+	"github.com/jetplane/jetplane/authz"
+	"github.com/jetplane/jetplane/projections"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Every request is authenticated (authn: client certificate, then bearer
+// token, then anonymous only when enabled) and authorized by RBAC over the
+// gateway's own projection before any handler runs.
+
+// publicPaths answer without credentials even when anonymous requests are
+// off, as kube-apiserver's health and version endpoints do; RBAC still
+// decides (system:public-info-viewer grants them to everyone).
+var publicPaths = []string{"/healthz", "/livez", "/readyz", "/version"}
+
+type requestUserKey struct{}
+
+// requestUser is the authenticated user of a request's context.
+func requestUser(ctx context.Context) (authn.User, bool) {
+	u, ok := ctx.Value(requestUserKey{}).(authn.User)
+	return u, ok
+}
+
+// userOf is the name of a request's user: the actor of what it writes.
+func userOf(ctx context.Context) string {
+	if u, ok := requestUser(ctx); ok {
+		return u.Name
+	}
+	return Anonymous
+}
+
+// authenticator is the chain of Config: client certificates of ClientCAs,
+// then the static Tokens (with their users' Groups), then anonymous.
+func (c Config) authenticator() authn.Chain {
+	var chain authn.Chain
+	if c.ClientCAs != nil {
+		chain.Authenticators = append(chain.Authenticators, authn.X509{Roots: c.ClientCAs})
+	}
+	if len(c.Tokens) > 0 {
+		static := authn.StaticTokens{}
+		for token, name := range c.Tokens {
+			static[token] = authn.User{Name: name, Groups: slices.Clone(c.Groups[name])}
+		}
+		chain.Authenticators = append(chain.Authenticators, authn.Bearer{Tokens: []authn.TokenAuthenticator{static}})
+	}
+	chain.Anonymous = c.Anonymous
+	return chain
+}
+
+// guard authenticates and authorizes every request, then serves it as its user.
+func (s *Server) guard(next http.Handler) http.Handler {
+	chain := s.cfg.authenticator()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, err := chain.Authenticate(r)
+		if errors.Is(err, authn.ErrNoCredentials) && slices.Contains(publicPaths, r.URL.Path) {
+			user, err = authn.AnonymousUser(), nil
+		}
+		if err != nil {
+			s.logger.WithError(err).WithField("path", r.URL.Path).Debug("unauthenticated")
+			writeError(w, apierrors.NewUnauthorized(authn.StatusMessage))
+			return
+		}
+		info, err := apirequest.FromRequest(r)
+		if err != nil {
+			writeError(w, apierrors.NewBadRequest(err.Error()))
+			return
+		}
+		attrs := attributesOf(user, info)
+		if d := authz.Authorize(s.policy(), attrs); !d.Allowed {
+			writeError(w, authz.Forbidden(attrs, d))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestUserKey{}, user)))
+	})
+}
+
+func attributesOf(u authn.User, info apirequest.Info) authz.Attributes {
+	return authz.Attributes{
+		User: userInfo(u),
+		Verb: info.Verb, APIGroup: info.APIGroup, Resource: info.Resource, Subresource: info.Subresource,
+		Namespace: info.Namespace, Name: info.Name, ResourceRequest: info.ResourceRequest, Path: info.Path,
+	}
+}
+
+// policy is the RBAC state of the gateway's projection now.
+func (s *Server) policy() authz.Policy { return statePolicy{s.proj.State()} }
+
+// statePolicy reads RBAC objects from a projection's state.
+type statePolicy struct{ st *projections.State }
+
+func (p statePolicy) GetRole(namespace, name string) (*rbacv1.Role, bool) {
+	e := p.st.Live("roles", namespace, name)
+	if e == nil {
+		return nil, false
+	}
+	r, ok := e.Object.(*rbacv1.Role)
+	return r, ok
+}
+
+func (p statePolicy) GetClusterRole(name string) (*rbacv1.ClusterRole, bool) {
+	e := p.st.Live("clusterroles", "", name)
+	if e == nil {
+		return nil, false
+	}
+	r, ok := e.Object.(*rbacv1.ClusterRole)
+	return r, ok
+}
+
+func (p statePolicy) ListClusterRoles() []*rbacv1.ClusterRole {
+	return rbacObjects[*rbacv1.ClusterRole](p.st, "clusterroles", "")
+}
+
+func (p statePolicy) ListRoleBindings(namespace string) []*rbacv1.RoleBinding {
+	return rbacObjects[*rbacv1.RoleBinding](p.st, "rolebindings", namespace)
+}
+
+func (p statePolicy) ListClusterRoleBindings() []*rbacv1.ClusterRoleBinding {
+	return rbacObjects[*rbacv1.ClusterRoleBinding](p.st, "clusterrolebindings", "")
+}
+
+func rbacObjects[T any](st *projections.State, resource, namespace string) []T {
+	entries := st.List(resource, namespace, labels.Everything())
+	out := make([]T, 0, len(entries))
+	for _, e := range entries {
+		if o, ok := e.Object.(T); ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}

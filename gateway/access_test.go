@@ -1,0 +1,56 @@
+package gateway
+
+import (
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// A user bound to edit in one namespace, driven through a real kubectl:
+// who they are, what they may do there and elsewhere, and the messages
+// kube-apiserver gives.
+func TestKubectlAuthWithRBAC(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		t.Fatalf("kubectl is installed on every project machine: %v", err)
+	}
+	g := startGatewayUnbound(t, map[string]string{"tok-bob": "bob"})
+	g.must(http.StatusCreated, "POST", "/api/v1/namespaces", map[string]any{"metadata": map[string]any{"name": "dev"}})
+	g.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/dev/rolebindings", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+		"metadata": map[string]any{"name": "bob-edits"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+		"subjects": []map[string]any{{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "bob"}}})
+	bob := newKubectl(t, g, "tok-bob")
+
+	if out := bob.must("", "auth", "whoami"); !strings.Contains(out, "bob") || !strings.Contains(out, "system:authenticated") {
+		t.Fatalf("whoami:\n%s", out)
+	}
+	if out := bob.must("", "auth", "can-i", "create", "deployments", "-n", "dev"); strings.TrimSpace(out) != "yes" {
+		t.Fatalf("can-i create deployments in dev: %q", out)
+	}
+	if out, err := bob.run("", "auth", "can-i", "create", "deployments", "-n", "default"); err == nil || strings.TrimSpace(out) != "no" {
+		t.Fatalf("can-i create deployments in default: %q %v", out, err)
+	}
+	bob.must("", "create", "deployment", "web", "--image=jetplane/hello:1", "-n", "dev")
+	out, err := bob.run("", "create", "deployment", "web", "--image=jetplane/hello:1", "-n", "default")
+	want := `deployments.apps is forbidden: User "bob" cannot create resource "deployments" in API group "apps" in the namespace "default"`
+	if err == nil || !strings.Contains(out, want) {
+		t.Fatalf("create in default: %v\n%s", err, out)
+	}
+	out, err = bob.run("", "create", "clusterrolebinding", "bob-admin", "--clusterrole=cluster-admin", "--user=bob")
+	if err == nil || !strings.Contains(out, `User "bob" cannot create resource "clusterrolebindings" in API group "rbac.authorization.k8s.io" at the cluster scope`) {
+		t.Fatalf("create clusterrolebinding: %v\n%s", err, out)
+	}
+	list := bob.must("", "auth", "can-i", "--list", "-n", "dev")
+	if !strings.Contains(list, "deployments.apps") || !strings.Contains(list, "selfsubjectaccessreviews.authorization.k8s.io") {
+		t.Fatalf("can-i --list:\n%s", list)
+	}
+	// Without credentials a request is anonymous, which is off: 401.
+	anon := *g
+	anon.token = ""
+	if st := anon.must(http.StatusUnauthorized, "GET", podsPath("dev"), nil).status(t); st.Message != "Unauthorized" {
+		t.Fatalf("anonymous: %+v", st)
+	}
+}
