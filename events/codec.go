@@ -18,6 +18,7 @@ const (
 	HeaderSubject       = "ce-subject"
 	HeaderTime          = "ce-time"
 	HeaderActor         = "ce-actor"
+	HeaderImpersonator  = "ce-impersonator"
 	HeaderCorrelationID = "ce-correlationid"
 	HeaderCausationID   = "ce-causationid"
 	HeaderContentType   = "content-type"
@@ -57,6 +58,9 @@ func Encode(e *Event) (*Message, error) {
 	h[HeaderTime] = []string{e.Time.UTC().Format(time.RFC3339Nano)}
 	h[HeaderContentType] = []string{ContentType}
 	h[HeaderSchemaVersion] = []string{schemaVersionText}
+	if e.Impersonator != "" {
+		h[HeaderImpersonator] = []string{e.Impersonator}
+	}
 	if e.Actor != "" {
 		h[HeaderActor] = []string{e.Actor}
 	}
@@ -84,6 +88,7 @@ func Decode(subject string, h Header, data []byte, seq uint64) (*Event, error) {
 		Source:        first(h, HeaderSource),
 		Type:          first(h, HeaderType),
 		Actor:         first(h, HeaderActor),
+		Impersonator:  first(h, HeaderImpersonator),
 		CorrelationID: first(h, HeaderCorrelationID),
 		CausationID:   first(h, HeaderCausationID),
 		Resource:      res,
@@ -130,6 +135,9 @@ func (e *Event) ToCloudEvent() (cloudevents.Event, error) {
 	ce.SetType(e.Type)
 	ce.SetSubject(e.CESubject())
 	ce.SetTime(e.Time)
+	if e.Impersonator != "" {
+		ce.SetExtension("impersonator", e.Impersonator)
+	}
 	if e.Actor != "" {
 		ce.SetExtension("actor", e.Actor)
 	}

@@ -31,11 +31,14 @@ const TypePrefix = "dev.jetplane."
 
 // Event is one CloudEvent of the log.
 type Event struct {
-	ID            string
-	Source        string // service and instance, e.g. "jetplane/gateway/host-1"
-	Type          string // dev.jetplane.<singular>.<change>
-	Time          time.Time
-	Actor         string // identity that caused the change
+	ID     string
+	Source string // service and instance, e.g. "jetplane/gateway/host-1"
+	Type   string // dev.jetplane.<singular>.<change>
+	Time   time.Time
+	Actor  string // identity that caused the change
+	// Impersonator is the authenticated user who acted as Actor
+	// (impersonation), as Kubernetes' audit keeps both; empty otherwise.
+	Impersonator  string
 	CorrelationID string
 	CausationID   string
 

@@ -14,6 +14,8 @@ import (
 type Origin struct {
 	Source string // "jetplane/<service>/<instance>"
 	Actor  string // user name or service identity
+	// Impersonator: the authenticated user acting as Actor, if any.
+	Impersonator string
 }
 
 // ServiceOrigin is how a Jetplane service signs its events: source
@@ -82,6 +84,7 @@ func NewEvent(o Origin, w Write, now time.Time) (*Event, error) {
 		Type:          TypeOf(w.Resource, w.Change),
 		Time:          now.UTC(),
 		Actor:         o.Actor,
+		Impersonator:  o.Impersonator,
 		CorrelationID: corr,
 		CausationID:   w.Cause.CausationID,
 		Resource:      w.Resource.Name,

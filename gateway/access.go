@@ -26,6 +26,10 @@ var publicPaths = []string{"/healthz", "/livez", "/readyz", "/version"}
 
 type requestUserKey struct{}
 
+// impersonatorKey holds the authenticated user of a request that acts as
+// another (impersonation): events record it beside the actor.
+type impersonatorKey struct{}
+
 // requestUser is the authenticated user of a request's context.
 func requestUser(ctx context.Context) (authn.User, bool) {
 	u, ok := ctx.Value(requestUserKey{}).(authn.User)
@@ -71,6 +75,10 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			writeError(w, apierrors.NewUnauthorized(authn.StatusMessage))
 			return
 		}
+		user, impersonator, ok := s.impersonate(w, r, user)
+		if !ok {
+			return
+		}
 		info, err := apirequest.FromRequest(r)
 		if err != nil {
 			writeError(w, apierrors.NewBadRequest(err.Error()))
@@ -81,8 +89,48 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			writeError(w, authz.Forbidden(attrs, d))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestUserKey{}, user)))
+		ctx := context.WithValue(r.Context(), requestUserKey{}, user)
+		if impersonator != "" {
+			ctx = context.WithValue(ctx, impersonatorKey{}, impersonator)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// impersonate turns a request with Impersonate-* headers (kubectl --as,
+// --as-group) into one of the user it asks for, once RBAC allows the
+// authenticated user each "impersonate" check, as kube-apiserver does; the
+// headers are dropped so that nothing downstream sees them. It answers the
+// request itself (ok false) when that is refused.
+func (s *Server) impersonate(w http.ResponseWriter, r *http.Request, user authn.User) (acting authn.User, impersonator string, ok bool) {
+	imp, err := authn.ParseImpersonation(r.Header)
+	if err != nil {
+		writeError(w, apierrors.NewInternalError(err))
+		return user, "", false
+	}
+	if imp == nil {
+		return user, "", true
+	}
+	for _, c := range imp.Checks {
+		a := authz.Attributes{User: userInfo(user), Verb: c.Verb, APIGroup: c.APIGroup, Resource: c.Resource,
+			Subresource: c.Subresource, Namespace: c.Namespace, Name: c.Name, ResourceRequest: true}
+		if d := authz.Authorize(s.policy(), a); !d.Allowed {
+			writeError(w, authz.Forbidden(a, d))
+			return user, "", false
+		}
+	}
+	for k := range r.Header {
+		if authn.ImpersonationHeader(k) {
+			r.Header.Del(k)
+		}
+	}
+	return imp.User, user.Name, true
+}
+
+// impersonatorOf is the real user behind an impersonated request, or "".
+func impersonatorOf(ctx context.Context) string {
+	name, _ := ctx.Value(impersonatorKey{}).(string)
+	return name
 }
 
 func attributesOf(u authn.User, info apirequest.Info) authz.Attributes {

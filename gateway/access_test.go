@@ -47,6 +47,32 @@ func TestKubectlAuthWithRBAC(t *testing.T) {
 	if !strings.Contains(list, "deployments.apps") || !strings.Contains(list, "selfsubjectaccessreviews.authorization.k8s.io") {
 		t.Fatalf("can-i --list:\n%s", list)
 	}
+	// The admin acting as bob (kubectl --as) gets bob's answers, and what
+	// it writes is bob's, with the admin kept beside him.
+	admin := newKubectl(t, g, adminToken)
+	if out, err := admin.run("", "auth", "can-i", "create", "deployments", "-n", "default", "--as=bob"); err == nil || strings.TrimSpace(out) != "no" {
+		t.Fatalf("can-i as bob in default: %q %v", out, err)
+	}
+	if out := admin.must("", "auth", "can-i", "create", "deployments", "-n", "dev", "--as=bob"); strings.TrimSpace(out) != "yes" {
+		t.Fatalf("can-i as bob in dev: %q", out)
+	}
+	if out := admin.must("", "auth", "whoami", "--as=bob", "--as-group=dev-team"); !strings.Contains(out, "bob") || !strings.Contains(out, "dev-team") {
+		t.Fatalf("whoami as bob:\n%s", out)
+	}
+	admin.must("", "create", "deployment", "api", "--image=jetplane/hello:1", "-n", "dev", "--as=bob")
+	var d struct {
+		Metadata struct{ ResourceVersion string } `json:"metadata"`
+	}
+	g.must(http.StatusOK, "GET", "/apis/apps/v1/namespaces/dev/deployments/api", nil).into(t, &d)
+	if ev := getEvent(t, g, d.Metadata.ResourceVersion); ev.Actor != "bob" || ev.Impersonator != "test-admin" {
+		t.Fatalf("impersonated write: actor %q impersonator %q", ev.Actor, ev.Impersonator)
+	}
+	// bob may not impersonate anyone.
+	out, err = bob.run("", "get", "pods", "-n", "dev", "--as=test-admin")
+	if err == nil || !strings.Contains(out, `users "test-admin" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope`) {
+		t.Fatalf("bob impersonating: %v\n%s", err, out)
+	}
+
 	// Without credentials a request is anonymous, which is off: 401.
 	anon := *g
 	anon.token = ""
