@@ -149,6 +149,9 @@ func (s *Server) prepareCreate(r *http.Request, t target) (events.Object, error)
 	if errs := apis.Validate(t.res, obj, nil); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(t.res.GVK().GroupKind(), obj.GetName(), errs)
 	}
+	if err := s.admit(r, t.res, nil, obj); err != nil {
+		return nil, err
+	}
 	return obj, nil
 }
 
@@ -237,6 +240,9 @@ func (s *Server) commit(r *http.Request, t target, cur *projections.Entry, desir
 	apis.Default(t.res, next)
 	if errs := apis.Validate(t.res, next, old); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(t.res.GVK().GroupKind(), t.name, errs)
+	}
+	if err := s.admit(r, t.res, old, next); err != nil {
+		return nil, err
 	}
 	next.SetResourceVersion(curRV)
 	oldM, err := toMap(old)
