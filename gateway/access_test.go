@@ -80,3 +80,43 @@ func TestKubectlAuthWithRBAC(t *testing.T) {
 		t.Fatalf("anonymous: %+v", st)
 	}
 }
+
+// A namespace admin may hand out what they hold there, never more: the
+// escalate and bind checks of kube-apiserver's RBAC storage.
+func TestRBACEscalationPrevention(t *testing.T) {
+	t.Parallel()
+	g := startGatewayUnbound(t, map[string]string{"tok-carol": "carol"})
+	g.must(http.StatusCreated, "POST", "/api/v1/namespaces", map[string]any{"metadata": map[string]any{"name": "dev"}})
+	binding := func(name, kind, role, user string) map[string]any {
+		return map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+			"metadata": map[string]any{"name": name},
+			"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role},
+			"subjects": []map[string]any{{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user}}}
+	}
+	const bindings = "/apis/rbac.authorization.k8s.io/v1/namespaces/dev/rolebindings"
+	const roles = "/apis/rbac.authorization.k8s.io/v1/namespaces/dev/roles"
+	g.must(http.StatusCreated, "POST", bindings, binding("carol-admin", "ClusterRole", "admin", "carol"))
+	carol := *g
+	carol.token = "tok-carol"
+
+	// What admin holds in dev, carol may grant there.
+	carol.must(http.StatusCreated, "POST", bindings, binding("dave-edits", "ClusterRole", "edit", "dave"))
+	carol.must(http.StatusCreated, "POST", roles, map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+		"metadata": map[string]any{"name": "pod-reader"},
+		"rules":    []map[string]any{{"apiGroups": []string{""}, "resources": []string{"pods"}, "verbs": []string{"get", "list"}}}})
+	// Not what she does not hold.
+	st := carol.must(http.StatusForbidden, "POST", bindings, binding("dave-everything", "ClusterRole", "cluster-admin", "dave")).status(t)
+	if !strings.Contains(st.Message, `user "carol"`) || !strings.Contains(st.Message, "is attempting to grant RBAC permissions not currently held") {
+		t.Fatalf("binding cluster-admin: %s", st.Message)
+	}
+	st = carol.must(http.StatusForbidden, "POST", roles, map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+		"metadata": map[string]any{"name": "nodes-too"},
+		"rules":    []map[string]any{{"apiGroups": []string{"*"}, "resources": []string{"*"}, "verbs": []string{"*"}}}}).status(t)
+	if !strings.Contains(st.Message, "is attempting to grant RBAC permissions not currently held") {
+		t.Fatalf("role with every right: %s", st.Message)
+	}
+	// A binding to a role that does not exist cannot be shown to grant
+	// nothing more: refused, and nothing is stored.
+	carol.must(http.StatusForbidden, "POST", bindings, binding("ghost", "Role", "no-such-role", "dave"))
+	g.must(http.StatusNotFound, "GET", bindings+"/ghost", nil)
+}
