@@ -15,25 +15,39 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/jetplane/jetplane/authn"
+	"github.com/jetplane/jetplane/client"
 )
 
 // pki is the all-in-one's self-signed certificate authority and the serving
 // certificate it signed. kubectl sends a bearer token only over https, so the
 // gateway of `jetplane up` serves TLS, and the kubeconfig trusts this CA.
 type pki struct {
-	CAPEM []byte
-	Cert  tls.Certificate
+	CAPEM    []byte
+	CAKeyPEM []byte // signs client certificates (jetplane user add, the admin's)
+	Cert     tls.Certificate
 }
+
+// CAKeyFile is the CA's private key in <data>/pki (0600): whoever reads it
+// can mint any user's certificate, system:masters included.
+const CAKeyFile = "ca.key"
+
+// CACertFile is the CA's certificate in <data>/pki.
+const CACertFile = "ca.crt"
 
 // loadPKI reads the CA and the serving certificate from dir, creating them on
 // first start so that a kubeconfig stays valid across restarts. The serving
 // certificate names localhost, 127.0.0.1, ::1, the host name and host.
 func loadPKI(dir, host string) (*pki, error) {
 	caPath, certPath, keyPath := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+	caKeyPath := filepath.Join(dir, CAKeyFile)
 	caPEM, errCA := os.ReadFile(caPath)
+	caKeyPEM, errCAKey := os.ReadFile(caKeyPath)
 	cert, errCert := tls.LoadX509KeyPair(certPath, keyPath)
-	if errCA == nil && errCert == nil && coversHost(cert, host) {
-		return &pki{CAPEM: caPEM, Cert: cert}, nil
+	// A directory from before client certificates has no CA key: made anew.
+	if errCA == nil && errCAKey == nil && errCert == nil && coversHost(cert, host) {
+		return &pki{CAPEM: caPEM, CAKeyPEM: caKeyPEM, Cert: cert}, nil
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("pki: %w", err)
@@ -88,7 +102,12 @@ func loadPKI(dir, host string) (*pki, error) {
 	caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER})
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-	for path, data := range map[string][]byte{caPath: caPEM, certPath: certPEM, keyPath: keyPEM} {
+	caKeyDER, err := x509.MarshalECPrivateKey(caKey)
+	if err != nil {
+		return nil, fmt.Errorf("pki: %w", err)
+	}
+	caKeyPEM = pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: caKeyDER})
+	for path, data := range map[string][]byte{caPath: caPEM, caKeyPath: caKeyPEM, certPath: certPEM, keyPath: keyPEM} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			return nil, fmt.Errorf("pki: %w", err)
 		}
@@ -96,7 +115,7 @@ func loadPKI(dir, host string) (*pki, error) {
 	if cert, err = tls.X509KeyPair(certPEM, keyPEM); err != nil {
 		return nil, fmt.Errorf("pki: %w", err)
 	}
-	return &pki{CAPEM: caPEM, Cert: cert}, nil
+	return &pki{CAPEM: caPEM, CAKeyPEM: caKeyPEM, Cert: cert}, nil
 }
 
 // coversHost tells whether a stored serving certificate is still usable for
@@ -121,4 +140,32 @@ func serial() *big.Int {
 		panic(errors.Join(errors.New("pki: no randomness"), err))
 	}
 	return n
+}
+
+// AddUser writes a kubeconfig at out for user in groups: a client
+// certificate signed by the CA of the data directory dataDir, valid for
+// lifetime, and the server and CA of the admin kubeconfig there.
+func AddUser(dataDir, user string, groups []string, lifetime time.Duration, out string) error {
+	if user == "" {
+		return fmt.Errorf("user add: a name is required")
+	}
+	dir := filepath.Join(dataDir, "pki")
+	caPEM, err := os.ReadFile(filepath.Join(dir, CACertFile))
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	caKeyPEM, err := os.ReadFile(filepath.Join(dir, CAKeyFile))
+	if err != nil {
+		return fmt.Errorf("user add: the CA key (start jetplane up once with this data directory): %w", err)
+	}
+	admin, err := client.FromKubeconfig(filepath.Join(dataDir, "kubeconfig"))
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	certPEM, keyPEM, err := authn.IssueClientCertificate(caPEM, caKeyPEM, authn.ClientCertRequest{
+		User: user, Groups: groups, NotBefore: time.Now(), Lifetime: lifetime})
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	return client.WriteKubeconfig(out, admin.Server, caPEM, user, client.Credentials{ClientCertPEM: certPEM, ClientKeyPEM: keyPEM})
 }

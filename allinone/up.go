@@ -66,6 +66,10 @@ type Options struct {
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
 }
 
+// AdminCertLifetime is how long the admin's client certificate, issued anew
+// at every start, is valid.
+const AdminCertLifetime = 365 * 24 * time.Hour
+
 // Cluster is a running all-in-one control plane.
 type Cluster struct {
 	GatewayURL string
@@ -77,6 +81,7 @@ type Cluster struct {
 	CAPEM []byte
 	Log   *natslog.Log // a client connection of the caller's own, for tests and tools
 
+	admin    client.Credentials // what the admin kubeconfig presents
 	nats     *natslog.Embedded
 	cancel   context.CancelFunc
 	services sync.WaitGroup
@@ -111,7 +116,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return fail(err)
 	}
 	c.Kubeconfig = filepath.Join(o.DataDir, "kubeconfig")
-	if err := client.WriteKubeconfig(c.Kubeconfig, c.GatewayURL, c.CAPEM, "admin", c.Token); err != nil {
+	if err := client.WriteKubeconfig(c.Kubeconfig, c.GatewayURL, c.CAPEM, "admin", c.admin); err != nil {
 		return fail(err)
 	}
 	if err := c.startServices(ctx, o); err != nil {
@@ -182,6 +187,14 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 		return nil, err
 	}
 	c.CAPEM = certs.CAPEM
+	// The admin's kubeconfig presents a client certificate in
+	// system:masters (kubectl), and the admin token (Jetplane's client verbs).
+	certPEM, keyPEM, err := authn.IssueClientCertificate(certs.CAPEM, certs.CAKeyPEM, authn.ClientCertRequest{
+		User: "admin", Groups: []string{authz.SystemMasters}, NotBefore: time.Now(), Lifetime: AdminCertLifetime})
+	if err != nil {
+		return nil, fmt.Errorf("pki: admin certificate: %w", err)
+	}
+	c.admin = client.Credentials{Token: c.Token, ClientCertPEM: certPEM, ClientKeyPEM: keyPEM}
 	clientCAs, err := authn.CAPool(certs.CAPEM)
 	if err != nil {
 		return nil, fmt.Errorf("pki: %w", err)

@@ -83,8 +83,16 @@ func FromKubeconfig(path string) (*Client, error) {
 		return nil, fmt.Errorf("kubeconfig %s: cluster %q has no server", path, clusterName)
 	}
 	for _, u := range kc.Users {
-		if u.Name == userName {
-			c.token = u.User.Token
+		if u.Name != userName {
+			continue
+		}
+		c.token = u.User.Token
+		if len(u.User.ClientCertificateData) > 0 {
+			cert, err := tls.X509KeyPair(u.User.ClientCertificateData, u.User.ClientKeyData)
+			if err != nil {
+				return nil, fmt.Errorf("kubeconfig %s: client certificate of %s: %w", path, userName, err)
+			}
+			tlsConfig.Certificates = []tls.Certificate{cert}
 		}
 	}
 	// Many idle connections: a load generator sends hundreds of requests

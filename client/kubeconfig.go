@@ -32,7 +32,9 @@ type namedCluster struct {
 type namedUser struct {
 	Name string `json:"name"`
 	User struct {
-		Token string `json:"token"`
+		Token                 string `json:"token,omitempty"`
+		ClientCertificateData []byte `json:"client-certificate-data,omitempty"`
+		ClientKeyData         []byte `json:"client-key-data,omitempty"`
 	} `json:"user"`
 }
 
@@ -45,14 +47,22 @@ type namedContext struct {
 	} `json:"context"`
 }
 
-// WriteKubeconfig writes a kubeconfig that points kubectl at server with a
-// bearer token, trusting the PEM certificate authority caPEM.
-func WriteKubeconfig(path, server string, caPEM []byte, user, token string) error {
+// Credentials are what a kubeconfig's user presents: a bearer token, a
+// client certificate (PEM) and its key, or both.
+type Credentials struct {
+	Token                      string
+	ClientCertPEM, ClientKeyPEM []byte
+}
+
+// WriteKubeconfig writes a kubeconfig that points kubectl at server as user
+// with cred, trusting the PEM certificate authority caPEM.
+func WriteKubeconfig(path, server string, caPEM []byte, user string, cred Credentials) error {
 	kc := kubeconfig{APIVersion: "v1", Kind: "Config", CurrentContext: "jetplane", Preferences: map[string]string{}}
 	var c namedCluster
 	c.Name, c.Cluster.Server, c.Cluster.CertificateAuthorityData = "jetplane", server, caPEM
 	var u namedUser
-	u.Name, u.User.Token = user, token
+	u.Name, u.User.Token = user, cred.Token
+	u.User.ClientCertificateData, u.User.ClientKeyData = cred.ClientCertPEM, cred.ClientKeyPEM
 	var x namedContext
 	x.Name, x.Context.Cluster, x.Context.User, x.Context.Namespace = "jetplane", "jetplane", user, "default"
 	kc.Clusters, kc.Users, kc.Contexts = []namedCluster{c}, []namedUser{u}, []namedContext{x}

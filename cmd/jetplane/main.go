@@ -45,7 +45,7 @@ func rootCommand() *cobra.Command {
 		endpointsCommand(), agentCommand(), versionCommand())
 	root.AddCommand(historyCommand(), restoreCommand(), getCommand(), proxyCommand())
 	root.AddCommand(logsCommand())
-	root.AddCommand(rolloutCommand(), loadtestCommand())
+	root.AddCommand(rolloutCommand(), loadtestCommand(), userCommand())
 	return root
 }
 
