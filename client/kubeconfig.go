@@ -50,7 +50,7 @@ type namedContext struct {
 // Credentials are what a kubeconfig's user presents: a bearer token, a
 // client certificate (PEM) and its key, or both.
 type Credentials struct {
-	Token                      string
+	Token                       string
 	ClientCertPEM, ClientKeyPEM []byte
 }
 
