@@ -10,6 +10,8 @@ import (
 	"github.com/jetplane/jetplane/events"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/yaml"
 )
 
 // maxBody bounds request bodies (Kubernetes allows about 3 MiB objects).
@@ -52,6 +54,10 @@ func decodeBody(r *http.Request, data []byte, v any, d decoding) error {
 	if d.optional && len(data) == 0 {
 		return nil
 	}
+	data, err := asJSON(r, data, d.object != nil)
+	if err != nil {
+		return err
+	}
 	if d.object == nil {
 		if err := json.Unmarshal(data, v); err != nil {
 			return apierrors.NewBadRequest(fmt.Sprintf("%s: %v", d.what, err))
@@ -59,8 +65,7 @@ func decodeBody(r *http.Request, data []byte, v any, d decoding) error {
 		return nil
 	}
 	res := *d.object
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == protobufMediaType {
-		var err error
+	if mediaType(r) == protobufMediaType {
 		if data, err = protobufAsJSON(res, data); err != nil {
 			return err
 		}
@@ -88,4 +93,39 @@ func decodeObject(r *http.Request, res events.Resource, data []byte) (events.Obj
 	}
 	res.SetTypeMeta(obj)
 	return obj, nil
+}
+
+// bodyTypes are the Content-Types a body may have, as kube-apiserver
+// accepts them: JSON (also what a patch produced: its request's type is the
+// patch's), YAML, and protobuf for objects.
+var bodyTypes = map[string]bool{"": true, "application/json": true, "application/yaml": true,
+	string(types.JSONPatchType): true, string(types.MergePatchType): true, string(types.StrategicMergePatchType): true,
+	string(types.ApplyYAMLPatchType): true}
+
+func mediaType(r *http.Request) string {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt
+}
+
+// asJSON is a body as JSON: YAML is converted, protobuf left to the object
+// path; any other type is a 415.
+func asJSON(r *http.Request, data []byte, object bool) ([]byte, error) {
+	switch mt := mediaType(r); {
+	case mt == "application/yaml":
+		out, err := yaml.YAMLToJSON(data)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("the body of the request was in an unknown format: %v", err))
+		}
+		return out, nil
+	case mt == protobufMediaType && object, bodyTypes[mt]:
+		return data, nil
+	default:
+		return nil, unsupportedMediaType(r.Header.Get("Content-Type"))
+	}
+}
+
+// unsupportedMediaType is kube-apiserver's 415 for a body it cannot read.
+func unsupportedMediaType(contentType string) error {
+	return unsupportedMedia(fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: "+
+		"application/json, application/yaml, application/vnd.kubernetes.protobuf (got %q)", contentType))
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -141,13 +142,41 @@ func withName(t target, rest []string) (target, bool) {
 }
 
 // serveResource dispatches a resource request by method and shape.
-func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, t target) {
+// isWatch reads ?watch= as Kubernetes does (and apirequest, so RBAC sees
+// the same verb): present and neither "0" nor "false".
+func isWatch(r *http.Request) bool {
+	v, ok := r.URL.Query()["watch"]
+	return ok && len(v) > 0 && v[0] != "0" && !strings.EqualFold(v[0], "false")
+}
+
+// checkReadQuery refuses what a read cannot mean, as kube-apiserver does: a
+// resourceVersion that is no sequence, a continue token this server never
+// issued (it does not paginate: every list is whole).
+func checkReadQuery(r *http.Request) error {
 	q := r.URL.Query()
-	watching := q.Get("watch") == "true" || q.Get("watch") == "1"
+	if rv := q.Get("resourceVersion"); rv != "" {
+		if _, err := events.ParseRV(rv); err != nil {
+			return apierrors.NewBadRequest(fmt.Sprintf("invalid resource version: %v", err))
+		}
+	}
+	if q.Get("continue") != "" {
+		return apierrors.NewBadRequest("continue key is not valid: this server never issues continue tokens")
+	}
+	return nil
+}
+
+func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, t target) {
+	watching := isWatch(r)
 	verb := verbOf(r.Method, t, watching)
 	rec := s.metrics.start(w, verb, t.res.Name)
 	defer rec.done()
 	w = rec
+	if r.Method == http.MethodGet {
+		if err := checkReadQuery(r); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
 	switch {
 	case t.res.Derived && (r.Method != http.MethodGet || watching || t.subresource != ""):
 		// Derived from the log, never written; not watchable yet.
