@@ -13,4 +13,11 @@
 // horizon, restore; their wire types are in gateway/jetplaneapi). Reads of
 // the past (timeTravel) serve both: get and list at a past revision, and
 // the state a restore returns to.
+//
+// Every request passes guard (access.go) first: authentication (package
+// authn: client certificates of the cluster CA, static tokens, anonymous
+// only when enabled), impersonation, and RBAC authorization (package authz
+// over this projection, attributes from package apirequest). Writes then
+// pass the admission chain (admit.go) after validation. The access reviews
+// (reviews.go) are answered, never stored.
 package gateway
