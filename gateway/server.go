@@ -107,6 +107,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.ensurePolicy(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.ensureServiceAccounts(ctx); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -122,6 +125,23 @@ func (s *Server) ensureNamespaces(ctx context.Context) error {
 	}
 	return s.ensure(ctx, events.MustLookup("namespaces"), objs)
 }
+
+// ensureServiceAccounts gives the built-in namespaces their default
+// ServiceAccount at start, so that they have it before any controller runs
+// (a gateway alone, as in the gateway's tests); the replica controller's
+// ServiceAccount loop keeps it in every namespace afterwards.
+func (s *Server) ensureServiceAccounts(ctx context.Context) error {
+	var objs []events.Object
+	for _, ns := range protectedNamespaces {
+		if s.proj.State().Live("serviceaccounts", ns, defaultServiceAccount) == nil {
+			objs = append(objs, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: defaultServiceAccount, Namespace: ns}})
+		}
+	}
+	return s.ensure(ctx, events.MustLookup("serviceaccounts"), objs)
+}
+
+// defaultServiceAccount is the ServiceAccount every namespace has.
+const defaultServiceAccount = "default"
 
 // ensurePolicy writes the bootstrap RBAC policy (authz.Bootstrap: the
 // default cluster roles and bindings, and those of Jetplane's services)
