@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -44,6 +45,21 @@ type Config struct {
 	TLS *tls.Config
 	// ServiceCIDR is the range cluster IPs come from (default 10.96.0.0/12).
 	ServiceCIDR string
+
+	// ServiceAccountKey signs the tokens of the TokenRequest API and
+	// verifies them (kube-apiserver's --service-account-signing-key-file);
+	// nil: no token subresource. ServiceAccountPublicKeys verify tokens too
+	// (those signed before a key rotation).
+	ServiceAccountKey        crypto.Signer
+	ServiceAccountPublicKeys []crypto.PublicKey
+	// ServiceAccountIssuer is the iss claim of the tokens signed and
+	// accepted (default DefaultServiceAccountIssuer); APIAudiences are the
+	// audiences a token must name (default: the issuer).
+	ServiceAccountIssuer string
+	APIAudiences         []string
+	// Now is the clock ServiceAccount tokens are judged by; time.Now when
+	// nil (tests expire tokens with it).
+	Now func() time.Time
 }
 
 // Anonymous is the identity of requests that present no credentials.
