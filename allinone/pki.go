@@ -1,6 +1,7 @@
 package allinone
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,11 +11,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/jetplane/jetplane/authn"
 )
 
 // pki is the all-in-one's self-signed certificate authority and the serving
@@ -121,4 +125,30 @@ func serial() *big.Int {
 		panic(errors.Join(errors.New("pki: no randomness"), err))
 	}
 	return n
+}
+
+// loadServiceAccountKey reads the key that signs and verifies ServiceAccount
+// tokens from dir/sa.key, generating it (0600) on first start: a token
+// handed out before a restart stays valid after it, as long as the key file
+// is kept.
+func loadServiceAccountKey(dir string) (crypto.Signer, error) {
+	path := filepath.Join(dir, "sa.key")
+	existing, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("service account key: %w", err)
+	}
+	key, keyPEM, generated, err := authn.LoadOrGenerateKey(existing, authn.KeyECDSA)
+	if err != nil {
+		return nil, fmt.Errorf("service account key %s: %w", path, err)
+	}
+	if !generated {
+		return key, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("service account key: %w", err)
+	}
+	if err := os.WriteFile(path, keyPEM, 0o600); err != nil {
+		return nil, fmt.Errorf("service account key: %w", err)
+	}
+	return key, nil
 }
