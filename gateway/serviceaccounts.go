@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"crypto"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -117,4 +118,37 @@ func (s *Server) serviceAccountToken(w http.ResponseWriter, r *http.Request, t t
 	req.Name, req.Namespace = t.name, t.namespace
 	req.Status = authenticationv1.TokenRequestStatus{Token: token, ExpirationTimestamp: metav1.NewTime(expires)}
 	writeJSON(w, http.StatusCreated, &req)
+}
+
+// issuerDiscovery serves the service account issuer's OpenID configuration
+// and keys (RBAC: system:service-account-issuer-discovery, which every
+// ServiceAccount has); without ServiceAccount keys there is nothing to
+// discover.
+func (s *Server) issuerDiscovery(w http.ResponseWriter, r *http.Request) {
+	keys := s.cfg.serviceAccountKeys()
+	if len(keys) == 0 {
+		writeError(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))
+		return
+	}
+	if r.Method != http.MethodGet {
+		writeError(w, apierrors.NewMethodNotSupported(schema.GroupResource{}, r.Method))
+		return
+	}
+	set, err := authn.PublicJWKS(keys)
+	if err != nil {
+		writeError(w, apierrors.NewInternalError(err))
+		return
+	}
+	if r.URL.Path != authn.JWKSPath {
+		writeJSON(w, http.StatusOK, authn.Discovery(s.cfg.serviceAccountIssuer(), set))
+		return
+	}
+	data, err := json.Marshal(set)
+	if err != nil {
+		writeError(w, apierrors.NewInternalError(fmt.Errorf("encode keys: %w", err)))
+		return
+	}
+	// kube-apiserver's media type for the key set.
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	_, _ = w.Write(append(data, '\n'))
 }

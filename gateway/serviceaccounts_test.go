@@ -63,6 +63,18 @@ func TestKubectlServiceAccountTokens(t *testing.T) {
 			t.Fatalf("whoami lacks %q:\n%s", want, who)
 		}
 	}
+	// Every ServiceAccount may discover the issuer and its keys.
+	if out := bot.must("", "get", "--raw", "/.well-known/openid-configuration"); !strings.Contains(out,
+		`"jwks_uri":"`+DefaultServiceAccountIssuer+`/openid/v1/jwks"`) {
+		t.Fatalf("openid configuration:\n%s", out)
+	}
+	kid, err := authn.KeyID(key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := bot.must("", "get", "--raw", "/openid/v1/jwks"); !strings.Contains(out, `"kid":"`+kid+`"`) {
+		t.Fatalf("jwks lacks the signing key %s:\n%s", kid, out)
+	}
 	out, err := bot.run("", "get", "pods", "-n", "dev")
 	if want := `pods is forbidden: User "system:serviceaccount:dev:bot" cannot list resource "pods" in API group "" in the namespace "dev"`; err == nil || !strings.Contains(out, want) {
 		t.Fatalf("unbound service account: %v\n%s", err, out)
