@@ -1,6 +1,7 @@
 package allinone
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net"
 	"os"
@@ -168,4 +170,30 @@ func AddUser(dataDir, user string, groups []string, lifetime time.Duration, out 
 		return fmt.Errorf("user add: %w", err)
 	}
 	return client.WriteKubeconfig(out, admin.Server, caPEM, user, client.Credentials{ClientCertPEM: certPEM, ClientKeyPEM: keyPEM})
+}
+
+// loadServiceAccountKey reads the key that signs and verifies ServiceAccount
+// tokens from dir/sa.key, generating it (0600) on first start: a token
+// handed out before a restart stays valid after it, as long as the key file
+// is kept.
+func loadServiceAccountKey(dir string) (crypto.Signer, error) {
+	path := filepath.Join(dir, "sa.key")
+	existing, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("service account key: %w", err)
+	}
+	key, keyPEM, generated, err := authn.LoadOrGenerateKey(existing, authn.KeyECDSA)
+	if err != nil {
+		return nil, fmt.Errorf("service account key %s: %w", path, err)
+	}
+	if !generated {
+		return key, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("service account key: %w", err)
+	}
+	if err := os.WriteFile(path, keyPEM, 0o600); err != nil {
+		return nil, fmt.Errorf("service account key: %w", err)
+	}
+	return key, nil
 }

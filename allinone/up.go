@@ -186,6 +186,10 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	if err != nil {
 		return nil, err
 	}
+	saKey, err := loadServiceAccountKey(filepath.Join(o.DataDir, "pki"))
+	if err != nil {
+		return nil, err
+	}
 	c.CAPEM = certs.CAPEM
 	// The admin's kubeconfig presents a client certificate in
 	// system:masters (kubectl), and the admin token (Jetplane's client verbs).
@@ -211,7 +215,7 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	}
 	gw, err := gateway.New(ctx, gateway.Config{Log: gwLog, Instance: o.NodeName, Listener: ln,
 		Tokens: o.tokens(c.Token), Groups: map[string][]string{"admin": {authz.SystemMasters}},
-		ClientCAs: clientCAs, Anonymous: o.AnonymousAuth, ServiceCIDR: o.ServiceCIDR})
+		ClientCAs: clientCAs, Anonymous: o.AnonymousAuth, ServiceCIDR: o.ServiceCIDR, ServiceAccountKey: saKey})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("gateway: %w", err)

@@ -35,6 +35,7 @@ var pure = []string{
 	"services/replicacontroller/nodelifecycle",
 	"services/replicacontroller/replication",
 	"services/replicacontroller/rollout",
+	"services/replicacontroller/serviceaccounts",
 	"services/replicacontroller/workload",
 	"services/scheduler/placement",
 }

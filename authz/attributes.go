@@ -17,6 +17,8 @@ const (
 	SystemAuthenticated   = "system:authenticated"
 	SystemUnauthenticated = "system:unauthenticated"
 	SystemNodes           = "system:nodes"
+	// SystemServiceAccounts holds every ServiceAccount.
+	SystemServiceAccounts = "system:serviceaccounts"
 	// serviceAccountPrefix starts a service account's user name:
 	// system:serviceaccount:<namespace>:<name>.
 	serviceAccountPrefix = "system:serviceaccount:"

@@ -80,6 +80,12 @@ func Bootstrap() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 			rule([]string{"create"}, authzGroup, "selfsubjectaccessreviews", "selfsubjectrulesreviews"),
 			rule([]string{"create"}, authnGroup, "selfsubjectreviews"),
 		}},
+		// Service account issuer discovery: where a relying party finds
+		// the keys that verify ServiceAccount tokens.
+		{ObjectMeta: bootstrapMeta("system:service-account-issuer-discovery", nil), Rules: []rbacv1.PolicyRule{
+			urlRule([]string{"get"}, "/.well-known/openid-configuration", "/.well-known/openid-configuration/",
+				"/openid/v1/jwks", "/openid/v1/jwks/"),
+		}},
 		// The user-facing roles are empty shells filled by aggregation, so
 		// that a new kind's rules are added by labelling a ClusterRole.
 		{ObjectMeta: bootstrapMeta("admin", nil), AggregationRule: aggregated(AggregateToAdmin)},
@@ -94,6 +100,7 @@ func Bootstrap() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 		binding("system:discovery", "system:discovery", group(SystemAuthenticated)),
 		binding("system:basic-user", "system:basic-user", group(SystemAuthenticated)),
 		binding("system:public-info-viewer", "system:public-info-viewer", group(SystemAuthenticated), group(SystemUnauthenticated)),
+		binding("system:service-account-issuer-discovery", "system:service-account-issuer-discovery", group(SystemServiceAccounts)),
 	}
 	sr, sb := serviceRoles()
 	return append(roles, sr...), append(bindings, sb...)

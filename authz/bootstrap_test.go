@@ -73,6 +73,12 @@ func TestBootstrapUserRoles(t *testing.T) {
 		{"edit", res(u, "create", "", "pods", "portforward", "ns", "p"), true},
 		{"edit", res(u, "update", "", "replicationcontrollers", "scale", "ns", "rc"), true},
 		{"edit", res(u, "create", rbacv1.GroupName, "rolebindings", "", "ns", ""), false},
+		{"view", res(u, "list", "", "serviceaccounts", "", "ns", ""), true},
+		{"view", res(u, "create", "", "serviceaccounts", "token", "ns", "sa"), false},
+		{"edit", res(u, "create", "", "serviceaccounts", "", "ns", ""), true},
+		{"edit", res(u, "get", "", "serviceaccounts", "", "ns", "sa"), true},
+		{"edit", res(u, "create", "", "serviceaccounts", "token", "ns", "sa"), true},
+		{"admin", res(u, "delete", "", "serviceaccounts", "", "ns", "sa"), true},
 		{"admin", res(u, "create", rbacv1.GroupName, "rolebindings", "", "ns", ""), true},
 		{"admin", res(u, "list", rbacv1.GroupName, "roles", "", "ns", ""), true},
 		{"admin", res(u, "create", rbacv1.GroupName, "clusterroles", "", "", ""), false},
@@ -82,6 +88,32 @@ func TestBootstrapUserRoles(t *testing.T) {
 	} {
 		if d := Authorize(bound(tt.role, "ns", u), tt.attrs); d.Allowed != tt.allow {
 			t.Errorf("%s: %s: allowed %v, want %v", tt.role, ForbiddenMessage(tt.attrs), d.Allowed, tt.allow)
+		}
+	}
+}
+
+// A ServiceAccount bound to nothing has what Kubernetes gives every
+// ServiceAccount: what authenticated users have, and issuer discovery.
+func TestBootstrapServiceAccounts(t *testing.T) {
+	p := BootstrapPolicy()
+	sa := UserInfo{Name: ServiceAccountUser("dev", "bot"),
+		Groups: []string{SystemServiceAccounts, SystemServiceAccounts + ":dev", SystemAuthenticated}}
+	alice := UserInfo{Name: "alice", Groups: []string{SystemAuthenticated}}
+	for _, tt := range []struct {
+		attrs Attributes
+		allow bool
+	}{
+		{path(sa, "get", "/.well-known/openid-configuration"), true},
+		{path(sa, "get", "/openid/v1/jwks"), true},
+		{path(alice, "get", "/openid/v1/jwks"), false},
+		{path(sa, "get", "/apis/apps/v1"), true},
+		{res(sa, "create", "authorization.k8s.io", "selfsubjectaccessreviews", "", "", ""), true},
+		{res(sa, "list", "", "pods", "", "dev", ""), false},
+		{res(sa, "get", "", "serviceaccounts", "", "dev", "bot"), false},
+		{res(sa, "create", "", "serviceaccounts", "token", "dev", "bot"), false},
+	} {
+		if d := Authorize(p, tt.attrs); d.Allowed != tt.allow {
+			t.Errorf("%s: allowed %v, want %v", ForbiddenMessage(tt.attrs), d.Allowed, tt.allow)
 		}
 	}
 }
@@ -99,6 +131,8 @@ func TestBootstrapServiceIdentities(t *testing.T) {
 		{res(gw, "list", rbacv1.GroupName, "clusterrolebindings", "", "", ""), true},
 		{res(gw, "create", "", "namespaces", "", "", ""), true},
 		{res(gw, "delete", "", "pods", "", "default", "p"), false},
+		{res(gw, "create", "", "serviceaccounts", "", "kube-system", ""), true},
+		{res(rc, "create", "", "serviceaccounts", "", "dev", ""), true},
 
 		{res(sched, "create", "", "pods", "binding", "default", "p"), true},
 		{res(sched, "patch", "", "pods", "status", "default", "p"), true},

@@ -29,10 +29,11 @@ func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 	}{
 		// The gateway writes as the requesting user; as itself it only
 		// follows the whole log into its projection and creates the
-		// protected namespaces (default, kube-system...) at start.
+		// protected namespaces (default, kube-system...) and their default
+		// ServiceAccounts at start.
 		{GatewayUser, user(GatewayUser), []rbacv1.PolicyRule{
 			readAll,
-			rule([]string{"create"}, coreGroup, "namespaces"),
+			rule([]string{"create"}, coreGroup, "namespaces", "serviceaccounts"),
 		}},
 		// The scheduler binds pods to nodes and marks the ones it cannot
 		// place Unschedulable (a status write).
@@ -49,11 +50,13 @@ func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 		// garbage collector it deletes dependents of any kind and
 		// everything in a deleted namespace, and edits their owner
 		// references and finalizers: Kubernetes' generic-garbage-collector
-		// rule, over the groups Jetplane serves.
+		// rule, over the groups Jetplane serves. As ServiceAccount
+		// controller it creates every namespace's default ServiceAccount.
 		{ReplicaControllerUser, user(ReplicaControllerUser), []rbacv1.PolicyRule{
 			{Verbs: []string{"get", "list", "watch", "patch", "update", "delete"}, APIGroups: servedGroups,
 				Resources: []string{rbacv1.ResourceAll}},
 			rule(readWriteVerbs, coreGroup, "pods", "replicationcontrollers"),
+			rule([]string{"create"}, coreGroup, "serviceaccounts"),
 			rule([]string{"update", "patch"}, coreGroup, "pods/status", "replicationcontrollers/status",
 				"replicationcontrollers/finalizers"),
 			rule([]string{"get", "list", "watch", "update", "patch"}, coreGroup, "nodes"),

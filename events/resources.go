@@ -82,6 +82,11 @@ var registry = []Resource{
 	{Name: "endpoints", Singular: "endpoints", Kind: "Endpoints", ListKind: "EndpointsList", Version: "v1", Namespaced: true,
 		ShortNames: []string{"ep"},
 		New:        func() Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} }},
+	// ServiceAccounts are identities for processes; their token subresource
+	// is the TokenRequest API (a POST that signs a token, stores nothing).
+	{Name: "serviceaccounts", Singular: "serviceaccount", Kind: "ServiceAccount", ListKind: "ServiceAccountList", Version: "v1",
+		Namespaced: true, ShortNames: []string{"sa"}, Subresources: []string{"token"},
+		New: func() Object { return &corev1.ServiceAccount{} }, NewList: func() runtime.Object { return &corev1.ServiceAccountList{} }},
 	{Name: "deployments", Singular: "deployment", Kind: "Deployment", ListKind: "DeploymentList", Group: "apps", Version: "v1", Namespaced: true,
 		ShortNames: []string{"deploy"}, Subresources: []string{"status", "scale"},
 		New: func() Object { return &appsv1.Deployment{} }, NewList: func() runtime.Object { return &appsv1.DeploymentList{} }},

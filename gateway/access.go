@@ -45,18 +45,28 @@ func userOf(ctx context.Context) string {
 }
 
 // authenticator is the chain of Config: client certificates of ClientCAs,
-// then the static Tokens (with their users' Groups), then anonymous.
-func (c Config) authenticator() authn.Chain {
+// then the bearer tokens: static Tokens (with their users' Groups) and
+// ServiceAccount tokens of the configured keys, whose ServiceAccounts
+// lookup finds; then anonymous.
+func (c Config) authenticator(lookup func(namespace, name string) (uid string, ok bool)) authn.Chain {
 	var chain authn.Chain
 	if c.ClientCAs != nil {
 		chain.Authenticators = append(chain.Authenticators, authn.X509{Roots: c.ClientCAs})
 	}
+	var tokens []authn.TokenAuthenticator
 	if len(c.Tokens) > 0 {
 		static := authn.StaticTokens{}
 		for token, name := range c.Tokens {
 			static[token] = authn.User{Name: name, Groups: slices.Clone(c.Groups[name])}
 		}
-		chain.Authenticators = append(chain.Authenticators, authn.Bearer{Tokens: []authn.TokenAuthenticator{static}})
+		tokens = append(tokens, static)
+	}
+	if keys := c.serviceAccountKeys(); len(keys) > 0 {
+		tokens = append(tokens, authn.ServiceAccountTokens{Issuers: []string{c.serviceAccountIssuer()}, Keys: keys,
+			Audiences: c.apiAudiences(), Lookup: lookup, Now: c.Now})
+	}
+	if len(tokens) > 0 {
+		chain.Authenticators = append(chain.Authenticators, authn.Bearer{Tokens: tokens})
 	}
 	chain.Anonymous = c.Anonymous
 	return chain
@@ -64,7 +74,7 @@ func (c Config) authenticator() authn.Chain {
 
 // guard authenticates and authorizes every request, then serves it as its user.
 func (s *Server) guard(next http.Handler) http.Handler {
-	chain := s.cfg.authenticator()
+	chain := s.cfg.authenticator(s.serviceAccountUID)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, err := chain.Authenticate(r)
 		if errors.Is(err, authn.ErrNoCredentials) && slices.Contains(publicPaths, r.URL.Path) {

@@ -48,10 +48,20 @@ func startGateway(t testing.TB, tokens map[string]string) *testGateway {
 // RBAC gives them what every authenticated user has.
 func startGatewayUnbound(t testing.TB, tokens map[string]string) *testGateway {
 	t.Helper()
+	return startGatewayWith(t, tokens, nil)
+}
+
+// startGatewayWith is startGatewayUnbound with the Config changed by
+// configure (when not nil) before the gateway starts.
+func startGatewayWith(t testing.TB, tokens map[string]string, configure func(*Config)) *testGateway {
+	t.Helper()
 	l := eventstest.Log(t)
 	cfg := withAdmin(Config{Log: l, Instance: "test"})
 	for tok, user := range tokens {
 		cfg.Tokens[tok] = user
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	s, err := New(t.Context(), cfg)
 	if err != nil {

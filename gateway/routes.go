@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/jetplane/jetplane/authn"
 	"github.com/jetplane/jetplane/events"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -26,6 +27,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/version", s.version)
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/openapi/", s.openAPI)
+	mux.HandleFunc(authn.OpenIDConfigurationPath, s.issuerDiscovery)
+	mux.HandleFunc(authn.JWKSPath, s.issuerDiscovery)
 	jp := &jetplaneAPI{log: s.log, proj: s.proj, travel: s.travel, write: s.write, catchUpLog: s.catchUpLog,
 		running: s.running, logger: s.logger}
 	jp.register(mux)
@@ -185,6 +188,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, t target)
 		s.serveScale(w, r, t)
 	case t.subresource == "log":
 		s.podLog(w, r, t)
+	case t.subresource == "token":
+		s.serviceAccountToken(w, r, t)
 	case r.Method == http.MethodGet && watching:
 		s.watch(w, r, t)
 	case r.Method == http.MethodGet && t.name == "":

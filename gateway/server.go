@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -44,6 +45,21 @@ type Config struct {
 	TLS *tls.Config
 	// ServiceCIDR is the range cluster IPs come from (default 10.96.0.0/12).
 	ServiceCIDR string
+
+	// ServiceAccountKey signs the tokens of the TokenRequest API and
+	// verifies them (kube-apiserver's --service-account-signing-key-file);
+	// nil: no token subresource. ServiceAccountPublicKeys verify tokens too
+	// (those signed before a key rotation).
+	ServiceAccountKey        crypto.Signer
+	ServiceAccountPublicKeys []crypto.PublicKey
+	// ServiceAccountIssuer is the iss claim of the tokens signed and
+	// accepted (default DefaultServiceAccountIssuer); APIAudiences are the
+	// audiences a token must name (default: the issuer).
+	ServiceAccountIssuer string
+	APIAudiences         []string
+	// Now is the clock ServiceAccount tokens are judged by; time.Now when
+	// nil (tests expire tokens with it).
+	Now func() time.Time
 }
 
 // Anonymous is the identity of requests that present no credentials.
@@ -107,6 +123,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.ensurePolicy(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.ensureServiceAccounts(ctx); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -122,6 +141,23 @@ func (s *Server) ensureNamespaces(ctx context.Context) error {
 	}
 	return s.ensure(ctx, events.MustLookup("namespaces"), objs)
 }
+
+// ensureServiceAccounts gives the built-in namespaces their default
+// ServiceAccount at start, so that they have it before any controller runs
+// (a gateway alone, as in the gateway's tests); the replica controller's
+// ServiceAccount loop keeps it in every namespace afterwards.
+func (s *Server) ensureServiceAccounts(ctx context.Context) error {
+	var objs []events.Object
+	for _, ns := range protectedNamespaces {
+		if s.proj.State().Live("serviceaccounts", ns, defaultServiceAccount) == nil {
+			objs = append(objs, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: defaultServiceAccount, Namespace: ns}})
+		}
+	}
+	return s.ensure(ctx, events.MustLookup("serviceaccounts"), objs)
+}
+
+// defaultServiceAccount is the ServiceAccount every namespace has.
+const defaultServiceAccount = "default"
 
 // ensurePolicy writes the bootstrap RBAC policy (authz.Bootstrap: the
 // default cluster roles and bindings, and those of Jetplane's services)

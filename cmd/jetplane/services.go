@@ -76,7 +76,7 @@ func ignoreCanceled(err error) error {
 func gatewayCommand() *cobra.Command {
 	var listen string
 	var tokens, groups []string
-	var certFile, keyFile, serviceCIDR, clientCAFile string
+	var certFile, keyFile, serviceCIDR, clientCAFile, saKeyFile, saIssuer string
 	var anonymous bool
 	return serviceCommand("gateway", "Serve the Kubernetes-style HTTP API", func(c *cobra.Command) {
 		c.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address of the HTTP API")
@@ -87,6 +87,10 @@ func gatewayCommand() *cobra.Command {
 		c.Flags().StringVar(&serviceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 		c.Flags().StringVar(&certFile, "tls-cert-file", "", "serve https with this certificate (kubectl sends tokens only over https)")
 		c.Flags().StringVar(&keyFile, "tls-private-key-file", "", "private key of --tls-cert-file")
+		c.Flags().StringVar(&saKeyFile, "service-account-key-file", "",
+			"PEM private key (ECDSA P-256 or RSA) that signs and verifies ServiceAccount tokens; without it, no TokenRequest API")
+		c.Flags().StringVar(&saIssuer, "service-account-issuer", gateway.DefaultServiceAccountIssuer,
+			"iss claim of the ServiceAccount tokens signed and accepted")
 	}, func(ctx context.Context, l *natslog.Log, instance string) error {
 		tm := map[string]string{}
 		for _, t := range tokens {
@@ -105,7 +109,7 @@ func gatewayCommand() *cobra.Command {
 			gm[user] = append(gm[user], group)
 		}
 		cfg := gateway.Config{Log: l, Instance: instance, Addr: listen, Tokens: tm, Groups: gm, Anonymous: anonymous,
-			ServiceCIDR: serviceCIDR}
+			ServiceCIDR: serviceCIDR, ServiceAccountIssuer: saIssuer}
 		if clientCAFile != "" {
 			pem, err := os.ReadFile(clientCAFile)
 			if err != nil {
@@ -113,6 +117,15 @@ func gatewayCommand() *cobra.Command {
 			}
 			if cfg.ClientCAs, err = authn.CAPool(pem); err != nil {
 				return fmt.Errorf("--client-ca-file: %w", err)
+			}
+		}
+		if saKeyFile != "" {
+			pem, err := os.ReadFile(saKeyFile)
+			if err != nil {
+				return fmt.Errorf("--service-account-key-file: %w", err)
+			}
+			if cfg.ServiceAccountKey, err = authn.ParsePrivateKey(pem); err != nil {
+				return fmt.Errorf("--service-account-key-file: %w", err)
 			}
 		}
 		if certFile != "" || keyFile != "" {

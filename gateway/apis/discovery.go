@@ -21,6 +21,7 @@ var subresourceVerbs = map[string][]string{
 	"log":     {"get"},
 	"exec":    {"create", "get"},
 	"binding": {"create"},
+	"token":   {"create"},
 }
 
 var writableSubresourceVerbs = []string{"get", "patch", "update"}

@@ -26,16 +26,17 @@ type printer struct {
 
 // printers maps resource names to the layout kube-apiserver serves for them.
 var printers = map[string]printer{
-	"pods":           {podColumns, podCells},
-	"deployments":    {deploymentColumns, deploymentCells},
-	"replicasets":    {replicaSetColumns, replicaSetCells},
-	"services":       {serviceColumns, serviceCells},
-	"endpoints":      {endpointsColumns, endpointsCells},
-	"nodes":          {nodeColumns, nodeCells},
-	"namespaces":     {namespaceColumns, namespaceCells},
-	"events":         {eventColumns, eventCells},
-	"endpointslices": {endpointSliceColumns, endpointSliceCells},
-	"ingresses":      {ingressColumns, ingressCells},
+	"pods":            {podColumns, podCells},
+	"deployments":     {deploymentColumns, deploymentCells},
+	"replicasets":     {replicaSetColumns, replicaSetCells},
+	"services":        {serviceColumns, serviceCells},
+	"endpoints":       {endpointsColumns, endpointsCells},
+	"nodes":           {nodeColumns, nodeCells},
+	"namespaces":      {namespaceColumns, namespaceCells},
+	"events":          {eventColumns, eventCells},
+	"endpointslices":  {endpointSliceColumns, endpointSliceCells},
+	"ingresses":       {ingressColumns, ingressCells},
+	"serviceaccounts": {serviceAccountColumns, serviceAccountCells},
 
 	"roles":               {roleColumns, roleCells},
 	"clusterroles":        {roleColumns, roleCells},

@@ -64,7 +64,7 @@ func Run(ctx context.Context, cfg Config) error {
 	svc := &controller.Service{Name: Name, Instance: cfg.Instance, Log: cfg.Log, Workers: cfg.Workers,
 		Resync: cfg.Resync, Keys: c.keys, OnApply: c.onApply, Reconcile: c.reconcile}
 	c.proj, c.queue, c.writer, c.log = svc.Projection(), svc.Queue(), svc.Writer(), svc.Logger()
-	svc.Parts = []*controller.Service{c.nodeLifecycle()}
+	svc.Parts = []*controller.Service{c.nodeLifecycle(), c.serviceAccounts()}
 	return svc.Run(ctx)
 }
 
