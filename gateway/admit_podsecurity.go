@@ -31,13 +31,20 @@ var ignoredPodSubresources = map[string]bool{
 // the audit log as an annotation, while Jetplane's log records every change
 // with its actor already and has no per-request audit annotations.
 func (s *Server) admitPodSecurity(r *http.Request, res events.Resource, old, obj events.Object) error {
-	meta, spec, ok := podsecurity.PodSpecOf(obj)
-	if !ok {
-		return nil
-	}
 	info, err := apirequest.FromRequest(r)
 	if err != nil {
 		return apierrors.NewBadRequest(err.Error())
+	}
+	if ns, ok := obj.(*corev1.Namespace); ok {
+		if info.Subresource != "" {
+			return nil
+		}
+		oldNS, _ := old.(*corev1.Namespace)
+		return s.admitNamespacePodSecurity(r, ns, oldNS)
+	}
+	meta, spec, ok := podsecurity.PodSpecOf(obj)
+	if !ok {
+		return nil
 	}
 	pod, isPod := obj.(*corev1.Pod)
 	switch {

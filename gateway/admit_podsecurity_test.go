@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,8 +42,15 @@ func TestPodSecurityEnforce(t *testing.T) {
 	// Elsewhere the same pod is admitted; once the namespace enforces,
 	// relabelling the running pod is not checked again, a new image is.
 	g.must(http.StatusCreated, "POST", podsPath("default"), privilegedPod("old"))
-	g.must(http.StatusOK, "PATCH", "/api/v1/namespaces/default", `{"metadata":{"labels":{"pod-security.kubernetes.io/enforce":"baseline"}}}`,
+	g.must(http.StatusCreated, "POST", podsPath("default"), privilegedPod("older"))
+	r := g.must(http.StatusOK, "PATCH", "/api/v1/namespaces/default", `{"metadata":{"labels":{"pod-security.kubernetes.io/enforce":"baseline"}}}`,
 		"Content-Type", "application/merge-patch+json")
+	if got, want := warningsOf(t, r), []string{
+		`existing pods in namespace "default" violate the new PodSecurity enforce level "baseline:latest"`,
+		`old (and 1 other pod): privileged`,
+	}; !slices.Equal(got, want) {
+		t.Fatalf("namespace update warnings %q, want %q", got, want)
+	}
 	g.must(http.StatusOK, "PATCH", podsPath("default")+"/old", `{"metadata":{"labels":{"a":"b"}}}`, "Content-Type", "application/merge-patch+json")
 	st = g.must(http.StatusForbidden, "PATCH", podsPath("default")+"/old", `{"spec":{"containers":[{"name":"c","image":"jetplane/hello:2"}]}}`,
 		"Content-Type", "application/strategic-merge-patch+json").status(t)
@@ -52,11 +60,31 @@ func TestPodSecurityEnforce(t *testing.T) {
 
 	d := deployment("web", 1)
 	d["spec"].(map[string]any)["template"].(map[string]any)["spec"] = privilegedPod("")["spec"]
-	r := g.must(http.StatusCreated, "POST", "/apis/apps/v1/namespaces/locked/deployments", d)
-	w, err := strconv.Unquote(strings.TrimPrefix(r.header.Get("Warning"), "299 - "))
-	if err != nil || w != `would violate PodSecurity "baseline:latest": privileged (container "c" must not set securityContext.privileged=true)` {
-		t.Fatalf("deployment Warning %q: %v", r.header.Get("Warning"), err)
+	r = g.must(http.StatusCreated, "POST", "/apis/apps/v1/namespaces/locked/deployments", d)
+	if got, want := warningsOf(t, r), []string{`would violate PodSecurity "baseline:latest": privileged (container "c" must not set securityContext.privileged=true)`}; !slices.Equal(got, want) {
+		t.Fatalf("deployment warnings %q, want %q", got, want)
 	}
+
+	// Policy labels must be readable.
+	st = g.must(http.StatusUnprocessableEntity, "POST", "/api/v1/namespaces", map[string]any{"metadata": map[string]any{"name": "typo",
+		"labels": map[string]any{"pod-security.kubernetes.io/enforce": "strict"}}}).status(t)
+	if want := `Namespace "typo" is invalid: metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted`; st.Message != want {
+		t.Fatalf("invalid label: %s", st.Message)
+	}
+}
+
+// warningsOf are a response's Warning headers' texts.
+func warningsOf(t *testing.T, r response) []string {
+	t.Helper()
+	var out []string
+	for _, h := range r.header.Values("Warning") {
+		w, err := strconv.Unquote(strings.TrimPrefix(h, "299 - "))
+		if err != nil {
+			t.Fatalf("Warning %q: %v", h, err)
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // A restricted warn level admits with a Warning that kubectl prints; an

@@ -203,3 +203,13 @@ func windows(spec *corev1.PodSpec, minor int) bool {
 }
 
 func isTrue(b *bool) bool { return b != nil && *b }
+
+// Reasons is the violations' reasons alone, joined: how the plugin names
+// what existing pods violate.
+func Reasons(vs []Violation) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = v.Reason
+	}
+	return strings.Join(parts, ", ")
+}

@@ -143,6 +143,10 @@ func TestMessages(t *testing.T) {
 	if got := Denial(baselineLatest, vs); got != want {
 		t.Errorf("Denial = %s", got)
 	}
+	p.Spec.HostIPC = true
+	if got := Reasons(Evaluate(baselineLatest, &p.ObjectMeta, &p.Spec)); got != "host namespaces, privileged" {
+		t.Errorf("Reasons = %s", got)
+	}
 	if got := Warning(LevelVersion{Baseline, Version{Minor: 30}}, vs); !strings.HasPrefix(got, `would violate PodSecurity "baseline:v1.30": privileged (`) {
 		t.Errorf("Warning = %s", got)
 	}
