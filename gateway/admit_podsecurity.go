@@ -24,27 +24,31 @@ var ignoredPodSubresources = map[string]bool{
 // A pod that violates the enforce level is refused (403, `pods "x" is
 // forbidden: violates PodSecurity "baseline:latest": ...`); one that
 // violates the warn level gets a Warning. A workload with a pod template
-// is never refused — its pods are — but is warned about at the warn level,
-// which follows a stricter enforce level unless labelled itself.
+// is never refused but is warned about at the warn level, which follows a
+// stricter enforce level unless labelled itself. (kube-apiserver then
+// refuses the pods its controller creates; Jetplane's controllers append
+// their pods to the log themselves, past this chain, so they are not.)
+// Namespaces' own writes are checked by admitNamespacePodSecurity.
 //
 // The audit level annotates nothing: kube-apiserver writes its verdict into
 // the audit log as an annotation, while Jetplane's log records every change
 // with its actor already and has no per-request audit annotations.
 func (s *Server) admitPodSecurity(r *http.Request, res events.Resource, old, obj events.Object) error {
+	ns, isNamespace := obj.(*corev1.Namespace)
+	meta, spec, hasPodSpec := podsecurity.PodSpecOf(obj)
+	if !isNamespace && !hasPodSpec {
+		return nil
+	}
 	info, err := apirequest.FromRequest(r)
 	if err != nil {
 		return apierrors.NewBadRequest(err.Error())
 	}
-	if ns, ok := obj.(*corev1.Namespace); ok {
+	if isNamespace {
 		if info.Subresource != "" {
 			return nil
 		}
 		oldNS, _ := old.(*corev1.Namespace)
 		return s.admitNamespacePodSecurity(r, ns, oldNS)
-	}
-	meta, spec, ok := podsecurity.PodSpecOf(obj)
-	if !ok {
-		return nil
 	}
 	pod, isPod := obj.(*corev1.Pod)
 	switch {
@@ -53,13 +57,13 @@ func (s *Server) admitPodSecurity(r *http.Request, res events.Resource, old, obj
 	case !isPod && info.Subresource != "":
 		return nil
 	}
-	ns := s.proj.State().Live("namespaces", "", obj.GetNamespace())
-	if ns == nil || ns.Object == nil {
+	e := s.proj.State().Live("namespaces", "", obj.GetNamespace())
+	if e == nil || e.Object == nil {
 		return nil // creates refuse a missing namespace before admission
 	}
 	// Invalid labels still give a policy (enforce fails closed); the
 	// namespace's own writes are where they are refused.
-	policy, _ := podsecurity.PolicyOf(ns.Object.GetLabels())
+	policy, _ := podsecurity.PolicyOf(e.Object.GetLabels())
 	if policy.FullyPrivileged() {
 		return nil
 	}
