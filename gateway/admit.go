@@ -17,7 +17,7 @@ type admitter func(r *http.Request, res events.Resource, old, obj events.Object)
 
 // admitters are the gateway's admission chain, in order.
 func (s *Server) admitters() []admitter {
-	return []admitter{s.admitRBAC}
+	return []admitter{s.admitRBAC, s.admitPodSecurity}
 }
 
 // admit runs the admission chain on a change.

@@ -10,6 +10,7 @@ import (
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/events/natslog"
+	"github.com/jetplane/jetplane/services/nodeagent/runtime/runtimetest"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -123,3 +124,7 @@ func mainStatus(p *corev1.Pod) (corev1.ContainerStatus, error) {
 	}
 	return corev1.ContainerStatus{}, fmt.Errorf("no status of container main yet: phase %s", p.Status.Phase)
 }
+
+// podDir is a temporary directory the test's pods may write to (they run
+// as nobody).
+func podDir(t *testing.T) string { return runtimetest.SharedDir(t) }

@@ -20,7 +20,7 @@ import (
 func TestAgentExecProbesStartupGatesReadiness(t *testing.T) {
 	l := eventstest.Log(t)
 	startAgent(t, l)
-	dir := t.TempDir()
+	dir := podDir(t)
 	started, readyFile := filepath.Join(dir, "started"), filepath.Join(dir, "ready")
 	if err := os.WriteFile(readyFile, nil, 0o644); err != nil {
 		t.Fatal(err)

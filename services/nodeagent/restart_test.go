@@ -66,7 +66,7 @@ func TestAgentRestartBackoff(t *testing.T) {
 	l := eventstest.Log(t)
 	clock := &skewedClock{}
 	startAgentOn(t, l, newRuntime(t), func(c *Config) { c.Now = clock.Now })
-	marker := filepath.Join(t.TempDir(), "tried")
+	marker := filepath.Join(podDir(t), "tried")
 	// Fails the first time, succeeds the second: a Job's retry.
 	retry := create(t, l, shPod("retry", "if [ -f "+marker+" ]; then exit 0; fi; touch "+marker+"; exit 1", policy(corev1.RestartPolicyOnFailure)))
 	crash := create(t, l, shPod("crash", "exit 1"))

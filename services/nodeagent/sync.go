@@ -178,12 +178,30 @@ func containerOf(pod *corev1.Pod, name string) *corev1.Container {
 	return nil
 }
 
+// identityOf is who a container runs as: runAsUser and runAsGroup of its
+// securityContext over the pod's, and the pod's supplemental groups.
+func identityOf(pod *corev1.Pod, c *corev1.Container) (user, group *int64, groups []int64) {
+	if psc := pod.Spec.SecurityContext; psc != nil {
+		user, group, groups = psc.RunAsUser, psc.RunAsGroup, psc.SupplementalGroups
+	}
+	if sc := c.SecurityContext; sc != nil {
+		if sc.RunAsUser != nil {
+			user = sc.RunAsUser
+		}
+		if sc.RunAsGroup != nil {
+			group = sc.RunAsGroup
+		}
+	}
+	return user, group, groups
+}
+
 // specOf is the runtime's view of one container: plain env values and the
 // few downward-API fields that are known here.
 func specOf(pod *corev1.Pod, c *corev1.Container, ip string, attempt int) runtime.ContainerSpec {
 	s := runtime.ContainerSpec{PodUID: string(pod.UID), Namespace: pod.Namespace, PodName: pod.Name, Name: c.Name,
 		Image: c.Image, Command: c.Command, Args: c.Args, PodIP: ip, Attempt: attempt,
 		CPUMilli: c.Resources.Limits.Cpu().MilliValue(), MemoryBytes: c.Resources.Limits.Memory().Value()}
+	s.RunAsUser, s.RunAsGroup, s.SupplementalGroups = identityOf(pod, c)
 	for _, p := range c.Ports {
 		s.Ports = append(s.Ports, runtime.Port{Name: p.Name, ContainerPort: p.ContainerPort, Protocol: string(p.Protocol)})
 	}

@@ -19,7 +19,7 @@ import (
 func TestAgentGracefulTermination(t *testing.T) {
 	l := eventstest.Log(t)
 	startAgent(t, l)
-	bye := filepath.Join(t.TempDir(), "bye")
+	bye := filepath.Join(podDir(t), "bye")
 	grace := int64(2)
 	// Ignores SIGTERM: only SIGKILL ends it, after the grace period.
 	create(t, l, shPod("stubborn", "trap 'echo got TERM' TERM; while :; do sleep 0.2; done", func(p *corev1.Pod) {

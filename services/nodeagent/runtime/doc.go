@@ -4,7 +4,10 @@
 //
 //   - process runs an image as a local executable
 //     (<imagesDir>/<repo>/<name>/<tag>/entrypoint) in its own process
-//     group and gives each pod its own loopback address 127.x.y.z.
+//     group and gives each pod its own loopback address 127.x.y.z. A
+//     root agent runs it as the pod's runAsUser/runAsGroup, else as nobody
+//     (65534); an agent that is not root cannot switch users and runs every
+//     container as itself (Process.RunsAs tells which).
 //   - docker runs containers on a Docker engine from local images (never
 //     pulled). Each pod gets a sandbox, a pause container holding the pod's
 //     network namespace and its bridge address; the pod's containers join

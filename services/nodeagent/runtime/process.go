@@ -26,6 +26,12 @@ type ProcessConfig struct {
 	// (default 1..254). Agents on one machine but in different OS processes
 	// should get disjoint ranges.
 	SecondOctetMin, SecondOctetMax int
+	// DefaultRunAsUser and DefaultRunAsGroup are who a container runs as
+	// when its pod's securityContext sets no runAsUser (runAsGroup): nil is
+	// 65534 (nobody). Root only when a pod asks for runAsUser: 0. Switching
+	// users needs a root agent; an unprivileged agent runs every container
+	// as itself (see RunsAs).
+	DefaultRunAsUser, DefaultRunAsGroup *int64
 }
 
 // Process runs images as local executables, one process group per container.
@@ -56,6 +62,9 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		return nil, fmt.Errorf("process runtime: images %q: %w", abs, err)
 	}
 	cfg.ImagesDir = abs
+	if err := shareImages(abs); err != nil {
+		return nil, fmt.Errorf("process runtime: %w", err)
+	}
 	r := loopbackRange{lo: cfg.SecondOctetMin, hi: cfg.SecondOctetMax}
 	if r.lo < 1 || r.lo > 254 {
 		r.lo = 1
@@ -77,7 +86,8 @@ func (p *Process) Name() string    { return "process" }
 func (p *Process) Version() string { return "1" }
 
 // Start runs the image's entrypoint (or the spec's command) in the image
-// directory with POD_IP and the spec's env.
+// directory with POD_IP and the spec's env, as the spec's user (see
+// credential).
 func (p *Process) Start(ctx context.Context, spec ContainerSpec) (ContainerID, error) {
 	entry, err := ImagePath(p.cfg.ImagesDir, spec.Image)
 	if err != nil {
@@ -96,10 +106,14 @@ func (p *Process) Start(ctx context.Context, spec ContainerSpec) (ContainerID, e
 			return "", &StartError{Reason: "RunContainerError", Message: err.Error(), Err: err}
 		}
 	}
+	cred, err := p.credential(spec)
+	if err != nil {
+		return "", &StartError{Reason: "CreateContainerConfigError", Message: err.Error(), Err: err}
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = containerEnv(spec)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Stop signals the whole group
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred} // Stop signals the whole group
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		return "", fmt.Errorf("start %s: %w", spec.Name, err)

@@ -18,7 +18,7 @@ const maxExecOutput = 10 << 10
 
 // Exec runs cmd as the container would see it: in the image directory, with
 // the container's environment. The process runtime has no isolation, so
-// the command is a host process.
+// the command is a host process, run as the container's user.
 func (p *Process) Exec(ctx context.Context, id ContainerID, cmd []string) (ExecResult, error) {
 	if len(cmd) == 0 {
 		return ExecResult{}, errors.New("exec: empty command")
@@ -47,10 +47,15 @@ func (p *Process) Exec(ctx context.Context, id ContainerID, cmd []string) (ExecR
 		// failure, reported as an error of the probe.
 		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
 	}
+	cred, err := p.credential(info.Spec)
+	if err != nil {
+		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
+	}
 	c := exec.CommandContext(ctx, path, cmd[1:]...)
 	c.Dir = dir
 	c.Env = containerEnv(info.Spec)
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// As the container's user: a probe sees what the container sees.
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	// The timeout ends the command's whole group, and Run does not wait on
 	// descendants that hold its output open.
 	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/services/nodeagent/runtime/runtimetest"
 )
 
 func TestProcessExec(t *testing.T) {
@@ -75,7 +76,7 @@ func TestProcessExec(t *testing.T) {
 		t.Fatalf("hanging command: %v", err)
 	}
 	// ...and its children, which hold its output open.
-	pidFile := filepath.Join(t.TempDir(), "child")
+	pidFile := filepath.Join(runtimetest.SharedDir(t), "child")
 	tctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	done := make(chan error, 1)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/examples/hello/helloimage"
+	"github.com/jetplane/jetplane/services/nodeagent/runtime/runtimetest"
 )
 
 func TestImagePath(t *testing.T) {
@@ -217,7 +218,7 @@ func TestProcessExitCodesAndGroupKill(t *testing.T) {
 		return nil
 	})
 	// A child that ignores SIGTERM dies with its group at the end of grace.
-	pidFile := filepath.Join(t.TempDir(), "child")
+	pidFile := filepath.Join(runtimetest.SharedDir(t), "child")
 	id, err = rt.Start(ctx, ContainerSpec{Name: "stubborn", Image: "jetplane/hello:1", Command: []string{"sh", "-c"},
 		Args: []string{"trap '' TERM; sleep 300 & echo $! > " + pidFile + "; wait"}})
 	if err != nil {

@@ -52,6 +52,11 @@ type ContainerSpec struct {
 	// Limits from resources.limits: 0 means none.
 	CPUMilli    int64
 	MemoryBytes int64
+	// RunAsUser and RunAsGroup are the securityContext's (the container's
+	// over the pod's); nil leaves them to the runtime's default.
+	// SupplementalGroups are the pod's.
+	RunAsUser, RunAsGroup *int64
+	SupplementalGroups    []int64
 }
 
 // Port is one declared container port.
