@@ -122,6 +122,13 @@ func (c *replicaController) apply(ctx context.Context, key string, cause events.
 		if !ok {
 			return fmt.Errorf("change of unknown resource %q", ch.Resource)
 		}
+		if pod, ok := ch.Object.(*corev1.Pod); ok && ch.Action == rollout.Create {
+			if msg := podSecurityDenial(st, pod); msg != "" {
+				c.log.WithFields(logrus.Fields{"key": key, "pod": pod.Namespace + "/" + pod.Name}).
+					Warnf("FailedCreate: pods %q is forbidden: %s", pod.Name, msg)
+				continue
+			}
+		}
 		ns, name := ch.Object.GetNamespace(), ch.Object.GetName()
 		if !res.Namespaced {
 			ns = ""
