@@ -15,6 +15,7 @@ import (
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/nodeagent"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
+	"github.com/jetplane/jetplane/services/nodeagent/runtime/runtimetest"
 	"github.com/jetplane/jetplane/services/replicacontroller/nodelifecycle"
 	"github.com/jetplane/jetplane/services/scheduler"
 	corev1 "k8s.io/api/core/v1"
@@ -71,7 +72,7 @@ func startAgent(t *testing.T, log *natslog.Log, images, node string, octet int) 
 // six pods run, none twice.
 func TestNodeFailureEvictsAndReplacesPods(t *testing.T) {
 	t.Parallel()
-	images := t.TempDir()
+	images := runtimetest.SharedDir(t) // pods run as nobody: it must reach the images
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := helloimage.Build(ctx, images, "1"); err != nil {
