@@ -25,6 +25,7 @@ var pure = []string{
 	"gateway/kevents",
 	"gateway/restore",
 	"nodes",
+	"quota",
 	"routing",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
