@@ -82,6 +82,14 @@ var registry = []Resource{
 	{Name: "endpoints", Singular: "endpoints", Kind: "Endpoints", ListKind: "EndpointsList", Version: "v1", Namespaced: true,
 		ShortNames: []string{"ep"},
 		New:        func() Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} }},
+	// Policy of a namespace's consumption, enforced by the gateway's
+	// admission (quota/): ResourceQuota's status is derived at read time.
+	{Name: "resourcequotas", Singular: "resourcequota", Kind: "ResourceQuota", ListKind: "ResourceQuotaList", Version: "v1",
+		Namespaced: true, ShortNames: []string{"quota"}, Subresources: []string{"status"},
+		New: func() Object { return &corev1.ResourceQuota{} }, NewList: func() runtime.Object { return &corev1.ResourceQuotaList{} }},
+	{Name: "limitranges", Singular: "limitrange", Kind: "LimitRange", ListKind: "LimitRangeList", Version: "v1",
+		Namespaced: true, ShortNames: []string{"limits"},
+		New: func() Object { return &corev1.LimitRange{} }, NewList: func() runtime.Object { return &corev1.LimitRangeList{} }},
 	{Name: "deployments", Singular: "deployment", Kind: "Deployment", ListKind: "DeploymentList", Group: "apps", Version: "v1", Namespaced: true,
 		ShortNames: []string{"deploy"}, Subresources: []string{"status", "scale"},
 		New: func() Object { return &appsv1.Deployment{} }, NewList: func() runtime.Object { return &appsv1.DeploymentList{} }},
