@@ -36,6 +36,8 @@ var printers = map[string]printer{
 	"events":         {eventColumns, eventCells},
 	"endpointslices": {endpointSliceColumns, endpointSliceCells},
 	"ingresses":      {ingressColumns, ingressCells},
+	"resourcequotas": {resourceQuotaColumns, resourceQuotaCells},
+	"limitranges":    {limitRangeColumns, limitRangeCells},
 
 	"roles":               {roleColumns, roleCells},
 	"clusterroles":        {roleColumns, roleCells},
