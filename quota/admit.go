@@ -13,6 +13,20 @@ import (
 // ErrQuota marks a refusal by a quota; the gateway answers it as a 403.
 var ErrQuota = errors.New("quota")
 
+// refusal is an admission refusal: its message is Kubernetes' alone, and
+// it matches its plugin's sentinel with errors.Is.
+type refusal struct {
+	plugin error
+	msg    string
+}
+
+func (e *refusal) Error() string        { return e.msg }
+func (e *refusal) Is(target error) bool { return target == e.plugin }
+
+func refuse(plugin error, format string, args ...any) error {
+	return &refusal{plugin: plugin, msg: fmt.Sprintf(format, args...)}
+}
+
 // Namespace is a quota with the objects of its namespace, the current
 // object excluded (on an update, old is passed to Admit instead).
 type Namespace struct {
@@ -42,7 +56,7 @@ func admitOne(n Namespace, old *Object, obj Object) error {
 	// quota on limits.cpu alone must refuse a pod that states none.
 	if pod, ok := obj.Object.(*corev1.Pod); ok && old == nil {
 		if err := constraints(pod, q.Spec.Hard); err != nil {
-			return fmt.Errorf("%w: failed quota: %s: %w", ErrQuota, q.Name, err)
+			return refuse(ErrQuota, "failed quota: %s: %v", q.Name, err)
 		}
 	}
 	requested := mask(Usage(obj), q.Spec.Hard)
@@ -64,7 +78,7 @@ func admitOne(n Namespace, old *Object, obj Object) error {
 	if len(exceeded) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: exceeded quota: %s, requested: %s, used: %s, limited: %s", ErrQuota, q.Name,
+	return refuse(ErrQuota, "exceeded quota: %s, requested: %s, used: %s, limited: %s", q.Name,
 		pretty(requested, exceeded), pretty(used, exceeded), pretty(q.Spec.Hard, exceeded))
 }
 

@@ -115,7 +115,7 @@ func Check(pod *corev1.Pod, ranges []*corev1.LimitRange) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %w", ErrLimitRange, utilerrors.NewAggregate(errs))
+	return refuse(ErrLimitRange, "%s", utilerrors.NewAggregate(errs).Error())
 }
 
 func checkItem(item corev1.LimitRangeItem, kind string, req, lim corev1.ResourceList) []error {

@@ -54,15 +54,15 @@ func TestCheck(t *testing.T) {
 	}{
 		{"within", corev1.LimitRangeItem{Type: ctr, Min: list("cpu", "100m"), Max: list("cpu", "1")}, list("cpu", "200m"), list("cpu", "500m"), ""},
 		{"below min", corev1.LimitRangeItem{Type: ctr, Min: list("cpu", "100m")}, list("cpu", "50m"), nil,
-			"limit range: minimum cpu usage per Container is 100m, but request is 50m"},
+			"minimum cpu usage per Container is 100m, but request is 50m"},
 		{"no request under min", corev1.LimitRangeItem{Type: ctr, Min: list("memory", "64Mi")}, nil, nil,
-			"limit range: minimum memory usage per Container is 64Mi.  No request is specified"},
+			"minimum memory usage per Container is 64Mi.  No request is specified"},
 		{"above max", corev1.LimitRangeItem{Type: ctr, Max: list("memory", "1Gi")}, nil, list("memory", "2Gi"),
-			"limit range: maximum memory usage per Container is 1Gi, but limit is 2Gi"},
+			"maximum memory usage per Container is 1Gi, but limit is 2Gi"},
 		{"ratio", corev1.LimitRangeItem{Type: ctr, MaxLimitRequestRatio: list("cpu", "2")}, list("cpu", "100m"), list("cpu", "500m"),
-			"limit range: cpu max limit to request ratio per Container is 2, but provided ratio is 5.000000"},
+			"cpu max limit to request ratio per Container is 2, but provided ratio is 5.000000"},
 		{"pod max", corev1.LimitRangeItem{Type: corev1.LimitTypePod, Max: list("cpu", "400m")}, list("cpu", "100m"), list("cpu", "500m"),
-			"limit range: maximum cpu usage per Pod is 400m, but limit is 500m"},
+			"maximum cpu usage per Pod is 400m, but limit is 500m"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := pod("p", tc.req, tc.lim).Object.(*corev1.Pod)
