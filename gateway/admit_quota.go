@@ -48,8 +48,8 @@ func (s *Server) admitLimitRange(_ *http.Request, res events.Resource, old, obj 
 
 // admitQuota is kube-apiserver's ResourceQuota plugin: an object must fit
 // every quota of its namespace, counted from the gateway's projection.
-// Unlike Kubernetes, nothing serialises two gateways admitting at once:
-// both may fit one last slot (ARCHITECTURE.md, "Admission").
+// A create is serialised with other admissions by writeCreate's CAS on the
+// quotas it charges (quota_write.go); an update is not.
 func (s *Server) admitQuota(_ *http.Request, res events.Resource, old, obj events.Object) error {
 	if !res.Namespaced {
 		return nil

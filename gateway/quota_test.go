@@ -3,7 +3,9 @@ package gateway
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -146,5 +148,49 @@ func TestKubectlQuota(t *testing.T) {
 	}
 	if out := k.must("", "get", "limits"); !strings.Contains(out, "CREATED AT") || !strings.Contains(out, "limits") {
 		t.Errorf("get limits:\n%s", out)
+	}
+}
+
+// TestQuotaSerialisesGateways: two gateways over one log, creating pods at
+// once, fit no more than the quota allows, as the quota's CAS serialises
+// them.
+func TestQuotaSerialisesGateways(t *testing.T) {
+	g := startGateway(t, nil)
+	s2, err := New(t.Context(), withAdmin(Config{Log: g.log, Instance: "test-2"}))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	hs := httptest.NewServer(s2.Handler())
+	t.Cleanup(hs.Close)
+	g2 := &testGateway{t: t, log: g.log, server: s2, http: hs, token: adminToken}
+	newNamespace(g, "team")
+	g.must(http.StatusCreated, "POST", "/api/v1/namespaces/team/resourcequotas", resourceQuota("compute", map[string]string{"pods": "3"}))
+	g2.server.catchUpLog(t.Context())
+
+	var wg sync.WaitGroup
+	codes := make(chan int, 16)
+	for i := range 16 {
+		gw := []*testGateway{g, g2}[i%2]
+		wg.Go(func() {
+			codes <- gw.do("POST", podsPath("team"), pod(fmt.Sprintf("p%d", i), nil, "")).code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	created := 0
+	for c := range codes {
+		switch c {
+		case http.StatusCreated:
+			created++
+		case http.StatusForbidden:
+		default:
+			t.Errorf("unexpected answer %d", c)
+		}
+	}
+	var pods corev1.PodList
+	g.server.catchUpLog(t.Context())
+	g.must(http.StatusOK, "GET", podsPath("team"), nil).into(t, &pods)
+	if created != 3 || len(pods.Items) != 3 {
+		t.Fatalf("%d created, %d stored; the quota allows 3", created, len(pods.Items))
 	}
 }

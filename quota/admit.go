@@ -47,6 +47,23 @@ func Admit(quotas []Namespace, old *Object, obj Object) error {
 	return nil
 }
 
+// Charged is the usage obj adds to q's tracked names, none when q's
+// scopes exclude it: a quota an object charges nothing need not be
+// serialised with it.
+func Charged(q *corev1.ResourceQuota, old *Object, obj Object) corev1.ResourceList {
+	if !matchesScopes(q, obj) {
+		return corev1.ResourceList{}
+	}
+	requested := mask(Usage(obj), q.Spec.Hard)
+	if old != nil && matchesScopes(q, *old) {
+		requested = subtractNonNegative(requested, Usage(*old))
+	}
+	if isZero(requested) {
+		return corev1.ResourceList{}
+	}
+	return requested
+}
+
 func admitOne(n Namespace, old *Object, obj Object) error {
 	q := n.Quota
 	if !matchesScopes(q, obj) {
@@ -59,11 +76,8 @@ func admitOne(n Namespace, old *Object, obj Object) error {
 			return refuse(ErrQuota, "failed quota: %s: %v", q.Name, err)
 		}
 	}
-	requested := mask(Usage(obj), q.Spec.Hard)
-	if old != nil && matchesScopes(q, *old) {
-		requested = subtractNonNegative(requested, Usage(*old))
-	}
-	if isZero(requested) {
+	requested := Charged(q, old, obj)
+	if len(requested) == 0 {
 		return nil
 	}
 	used := Used(q, n.Objects)

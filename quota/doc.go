@@ -16,9 +16,10 @@
 // specify limits.cpu for: c"). Pods that have Succeeded or Failed charge
 // nothing, as in Kubernetes.
 //
-// Unlike kube-apiserver, the gateway does not serialise quota through a
-// compare-and-swap on the quota's status: two gateways admitting at the
-// same moment may both fit one last slot (see ARCHITECTURE.md). Scopes
+// The package decides for one object against one state; serialising two
+// admissions (kube-apiserver's CAS on the quota's status) is the gateway's:
+// it appends a status change of each charged quota with the object in one
+// atomic batch (see ARCHITECTURE.md). Scopes
 // Terminating, NotTerminating, BestEffort and NotBestEffort are matched;
 // a quota with any other scope (PriorityClass, CrossNamespacePodAffinity)
 // matches no object.
