@@ -26,6 +26,7 @@ var pure = []string{
 	"gateway/restore",
 	"nodes",
 	"podsecurity",
+	"quota",
 	"routing",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",

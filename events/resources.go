@@ -87,6 +87,14 @@ var registry = []Resource{
 	{Name: "serviceaccounts", Singular: "serviceaccount", Kind: "ServiceAccount", ListKind: "ServiceAccountList", Version: "v1",
 		Namespaced: true, ShortNames: []string{"sa"}, Subresources: []string{"token"},
 		New: func() Object { return &corev1.ServiceAccount{} }, NewList: func() runtime.Object { return &corev1.ServiceAccountList{} }},
+	// Policy of a namespace's consumption, enforced by the gateway's
+	// admission (quota/): ResourceQuota's status is derived at read time.
+	{Name: "resourcequotas", Singular: "resourcequota", Kind: "ResourceQuota", ListKind: "ResourceQuotaList", Version: "v1",
+		Namespaced: true, ShortNames: []string{"quota"}, Subresources: []string{"status"},
+		New: func() Object { return &corev1.ResourceQuota{} }, NewList: func() runtime.Object { return &corev1.ResourceQuotaList{} }},
+	{Name: "limitranges", Singular: "limitrange", Kind: "LimitRange", ListKind: "LimitRangeList", Version: "v1",
+		Namespaced: true, ShortNames: []string{"limits"},
+		New: func() Object { return &corev1.LimitRange{} }, NewList: func() runtime.Object { return &corev1.LimitRangeList{} }},
 	{Name: "deployments", Singular: "deployment", Kind: "Deployment", ListKind: "DeploymentList", Group: "apps", Version: "v1", Namespaced: true,
 		ShortNames: []string{"deploy"}, Subresources: []string{"status", "scale"},
 		New: func() Object { return &appsv1.Deployment{} }, NewList: func() runtime.Object { return &appsv1.DeploymentList{} }},

@@ -15,9 +15,10 @@ import (
 // admitter is one admission plugin.
 type admitter func(r *http.Request, res events.Resource, old, obj events.Object) error
 
-// admitters are the gateway's admission chain, in order.
+// admitters are the gateway's admission chain, in order: LimitRange
+// before ResourceQuota, since the defaults it fills are what quota counts.
 func (s *Server) admitters() []admitter {
-	return []admitter{s.admitRBAC, s.admitPodSecurity}
+	return []admitter{s.admitRBAC, s.admitLimitRange, s.admitPodSecurity, s.admitQuota}
 }
 
 // admit runs the admission chain on a change.

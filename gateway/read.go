@@ -112,7 +112,9 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, apierrors.NewNotFound(t.res.GroupResource(), t.name))
 		return
 	}
-	writeObject(w, r, http.StatusOK, t.res, copyOf(t.res, e.Object))
+	obj := copyOf(t.res, e.Object)
+	withQuotaStatus(st, obj)
+	writeObject(w, r, http.StatusOK, t.res, obj)
 }
 
 // matching returns copies of the live objects a request selects and the
@@ -138,7 +140,9 @@ func (s *Server) matching(r *http.Request, t target) ([]events.Object, uint64, e
 	objs := make([]events.Object, 0, len(entries))
 	for _, e := range entries {
 		if sel.matches(t.res, e.Object) {
-			objs = append(objs, copyOf(t.res, e.Object))
+			obj := copyOf(t.res, e.Object)
+			withQuotaStatus(st, obj)
+			objs = append(objs, obj)
 		}
 	}
 	return objs, last, nil

@@ -65,13 +65,13 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, t target) {
 			}
 		}()
 	}
-	_, err = s.write(r, events.Write{Resource: t.res, Change: events.Created, Object: obj, Expected: expected})
+	err = s.writeCreate(r, t.res, obj, expected)
 	if errors.Is(err, events.ErrConflict) {
 		// The projection may lag another writer: the log itself says whether
 		// the name is taken or was deleted since.
 		last, lerr := s.log.LastFor(r.Context(), t.res.Name, obj.GetNamespace(), obj.GetName())
 		if lerr == nil && last != nil && last.IsDelete() && last.Seq != expected {
-			_, err = s.write(r, events.Write{Resource: t.res, Change: events.Created, Object: obj, Expected: last.Seq})
+			err = s.writeCreate(r, t.res, obj, last.Seq)
 		}
 	}
 	if errors.Is(err, events.ErrConflict) {

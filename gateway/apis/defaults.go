@@ -3,6 +3,7 @@ package apis
 import (
 	"github.com/jetplane/jetplane/defaulting"
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/quota"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -57,6 +58,8 @@ func Default(res events.Resource, obj events.Object) {
 			}
 			o.Labels[namespaceNameLabel] = o.Name
 		}
+	case *corev1.LimitRange:
+		quota.DefaultLimitRange(o)
 	case *corev1.Node:
 		if o.Status.Allocatable == nil && o.Status.Capacity != nil {
 			o.Status.Allocatable = o.Status.Capacity.DeepCopy()

@@ -37,6 +37,8 @@ var printers = map[string]printer{
 	"endpointslices":  {endpointSliceColumns, endpointSliceCells},
 	"ingresses":       {ingressColumns, ingressCells},
 	"serviceaccounts": {serviceAccountColumns, serviceAccountCells},
+	"resourcequotas":  {resourceQuotaColumns, resourceQuotaCells},
+	"limitranges":     {limitRangeColumns, limitRangeCells},
 
 	"roles":               {roleColumns, roleCells},
 	"clusterroles":        {roleColumns, roleCells},

@@ -45,6 +45,10 @@ func Validate(res events.Resource, obj events.Object, old events.Object) field.E
 		errs = append(errs, validateEndpointSubsets(o.Subsets, field.NewPath("subsets"))...)
 	case *networkingv1.Ingress:
 		errs = append(errs, validateIngressSpec(&o.Spec, field.NewPath("spec"))...)
+	case *corev1.ResourceQuota:
+		errs = append(errs, validateResourceQuota(o)...)
+	case *corev1.LimitRange:
+		errs = append(errs, validateLimitRange(o)...)
 	}
 	errs = append(errs, validateWorkloads(obj, old)...)
 	errs = append(errs, validateRBAC(obj, old)...)

@@ -32,12 +32,20 @@ const podUpdateMessage = "pod updates may not change fields other than `spec.con
 	"`spec.tolerations` (only additions to existing tolerations)," +
 	"`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
 
+// MaxContainers bounds a pod's containers and init containers together.
+const MaxContainers = 100
+
 // validatePodSpec checks a pod's spec, or a pod template's at path.
 func validatePodSpec(spec *corev1.PodSpec, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	names := sets.New[string]()
 	if len(spec.Containers) == 0 {
 		errs = append(errs, field.Required(path.Child("containers"), ""))
+	}
+	// A bound Kubernetes leaves to etcd's object size: one pod of thousands
+	// of containers would cost every node agent and the scheduler dearly.
+	if n := len(spec.Containers) + len(spec.InitContainers); n > MaxContainers {
+		errs = append(errs, field.TooMany(path.Child("containers"), n, MaxContainers))
 	}
 	errs = append(errs, validateContainers(spec.InitContainers, names, path.Child("initContainers"))...)
 	errs = append(errs, validateContainers(spec.Containers, names, path.Child("containers"))...)
