@@ -35,8 +35,8 @@ func (l *Log) AppendAtomic(ctx context.Context, evs []*events.Event, expected []
 	if len(evs) == 0 {
 		return nil, nil
 	}
-	if len(evs) > MaxAtomicBatch {
-		return nil, fmt.Errorf("append atomic: %d events, at most %d in one batch", len(evs), MaxAtomicBatch)
+	if len(evs) > ServerAtomicLimit {
+		return nil, fmt.Errorf("append atomic: %d events, the server takes at most %d in one batch", len(evs), ServerAtomicLimit)
 	}
 	batch := uuid.NewString()
 	last := len(evs) - 1
@@ -76,7 +76,14 @@ func (l *Log) AppendAtomic(ctx context.Context, evs []*events.Event, expected []
 	return nil, nil // not reached: the last event commits
 }
 
-// MaxAtomicBatch bounds one atomic batch (the server's limit is 1,000).
+// ServerAtomicLimit is the most messages the server takes in one atomic
+// batch (JetStream's default). AppendAtomic refuses more: a caller whose
+// change must land whole (the scheduler's binds and their ledger entry)
+// sizes it below this.
+const ServerAtomicLimit = 1000
+
+// MaxAtomicBatch is how many writes WriteAtomic puts in one batch: smaller
+// than the server allows, so one round trip stays short.
 const MaxAtomicBatch = 200
 
 // WriteAtomic is Write for several changes at once: atomic batches of at

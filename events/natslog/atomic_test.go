@@ -3,11 +3,13 @@ package natslog_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -52,5 +54,39 @@ func TestAppendAtomic(t *testing.T) {
 	_, last, err := l.Bounds(ctx)
 	if err != nil || last != seqs[2] {
 		t.Fatalf("stream at %d (%v), want %d", last, err, seqs[2])
+	}
+}
+
+// A change larger than WriteAtomic's batches still lands whole through
+// AppendAtomic (the scheduler binds up to 400 pods and a ledger entry at
+// once); only the server's own limit refuses, before anything is sent.
+func TestAppendAtomicUpToTheServerLimit(t *testing.T) {
+	t.Parallel()
+	l := eventstest.Log(t)
+	ctx := context.Background()
+	pods := events.MustLookup("pods")
+	batch := func(n int, prefix string) ([]*events.Event, []uint64) {
+		evs := make([]*events.Event, n)
+		for i := range evs {
+			p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", prefix, i), Namespace: "default"}}
+			ev, err := events.NewEvent(origin, events.Write{Resource: pods, Change: events.Created, Object: p}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs[i] = ev
+		}
+		return evs, make([]uint64, n)
+	}
+	evs, expected := batch(natslog.MaxAtomicBatch+101, "big")
+	seqs, err := l.AppendAtomic(ctx, evs, expected)
+	if err != nil || len(seqs) != len(evs) {
+		t.Fatalf("batch of %d: %d sequences, %v", len(evs), len(seqs), err)
+	}
+	evs, expected = batch(natslog.ServerAtomicLimit+1, "too-big")
+	if _, err := l.AppendAtomic(ctx, evs, expected); err == nil {
+		t.Fatalf("a batch over the server's limit was taken")
+	}
+	if ev, err := l.LastFor(ctx, "pods", "default", "too-big-0"); err != nil || ev != nil {
+		t.Fatalf("part of a refused batch was stored: %v %v", ev, err)
 	}
 }
