@@ -74,72 +74,100 @@ func ignoreCanceled(err error) error {
 }
 
 func gatewayCommand() *cobra.Command {
-	var listen string
-	var tokens, groups []string
-	var certFile, keyFile, serviceCIDR, clientCAFile, saKeyFile, saIssuer string
-	var anonymous bool
-	return serviceCommand("gateway", "Serve the Kubernetes-style HTTP API", func(c *cobra.Command) {
-		c.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address of the HTTP API")
-		c.Flags().StringSliceVar(&tokens, "token", nil, "accepted bearer token as token=user (repeatable)")
-		c.Flags().StringArrayVar(&groups, "group", nil, "a token user's group as user=group (repeatable; system:masters may do anything)")
-		c.Flags().StringVar(&clientCAFile, "client-ca-file", "", "accept client certificates signed by this CA (CN = user, O = groups)")
-		c.Flags().BoolVar(&anonymous, "anonymous-auth", false, "let requests without credentials in as system:anonymous, subject to RBAC")
-		c.Flags().StringVar(&serviceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
-		c.Flags().StringVar(&certFile, "tls-cert-file", "", "serve https with this certificate (kubectl sends tokens only over https)")
-		c.Flags().StringVar(&keyFile, "tls-private-key-file", "", "private key of --tls-cert-file")
-		c.Flags().StringVar(&saKeyFile, "service-account-key-file", "",
-			"PEM private key (ECDSA P-256 or RSA) that signs and verifies ServiceAccount tokens; without it, no TokenRequest API")
-		c.Flags().StringVar(&saIssuer, "service-account-issuer", gateway.DefaultServiceAccountIssuer,
-			"iss claim of the ServiceAccount tokens signed and accepted")
-	}, func(ctx context.Context, l *natslog.Log, instance string) error {
-		tm := map[string]string{}
-		for _, t := range tokens {
-			tok, user, ok := strings.Cut(t, "=")
-			if !ok || tok == "" || user == "" {
-				return fmt.Errorf("--token %q: want token=user", t)
-			}
-			tm[tok] = user
-		}
-		gm := map[string][]string{}
-		for _, g := range groups {
-			user, group, ok := strings.Cut(g, "=")
-			if !ok || user == "" || group == "" {
-				return fmt.Errorf("--group %q: want user=group", g)
-			}
-			gm[user] = append(gm[user], group)
-		}
-		cfg := gateway.Config{Log: l, Instance: instance, Addr: listen, Tokens: tm, Groups: gm, Anonymous: anonymous,
-			ServiceCIDR: serviceCIDR, ServiceAccountIssuer: saIssuer}
-		if clientCAFile != "" {
-			pem, err := os.ReadFile(clientCAFile)
+	var f gatewayFlags
+	return serviceCommand("gateway", "Serve the Kubernetes-style HTTP API", f.register,
+		func(ctx context.Context, l *natslog.Log, instance string) error {
+			cfg, err := f.config(l, instance)
 			if err != nil {
-				return fmt.Errorf("--client-ca-file: %w", err)
+				return err
 			}
-			if cfg.ClientCAs, err = authn.CAPool(pem); err != nil {
-				return fmt.Errorf("--client-ca-file: %w", err)
-			}
+			return gateway.Run(ctx, cfg)
+		})
+}
+
+// gatewayFlags are the gateway's command-line settings.
+type gatewayFlags struct {
+	listen, serviceCIDR             string
+	tokens, groups                  []string
+	certFile, keyFile, clientCAFile string
+	saKeyFile, saIssuer             string
+	anonymous                       bool
+}
+
+func (f *gatewayFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address of the HTTP API")
+	fl.StringSliceVar(&f.tokens, "token", nil, "accepted bearer token as token=user (repeatable)")
+	fl.StringArrayVar(&f.groups, "group", nil, "a token user's group as user=group (repeatable; system:masters may do anything)")
+	fl.StringVar(&f.clientCAFile, "client-ca-file", "", "accept client certificates signed by this CA (CN = user, O = groups)")
+	fl.BoolVar(&f.anonymous, "anonymous-auth", false, "let requests without credentials in as system:anonymous, subject to RBAC")
+	fl.StringVar(&f.serviceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
+	fl.StringVar(&f.certFile, "tls-cert-file", "", "serve https with this certificate (kubectl sends tokens only over https)")
+	fl.StringVar(&f.keyFile, "tls-private-key-file", "", "private key of --tls-cert-file")
+	fl.StringVar(&f.saKeyFile, "service-account-key-file", "",
+		"PEM private key (ECDSA P-256 or RSA) that signs and verifies ServiceAccount tokens; without it, no TokenRequest API")
+	fl.StringVar(&f.saIssuer, "service-account-issuer", gateway.DefaultServiceAccountIssuer,
+		"iss claim of the ServiceAccount tokens signed and accepted")
+}
+
+// pairs reads flag values of the form key=value.
+func pairs(flag, want string, values []string, put func(k, v string)) error {
+	for _, kv := range values {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" || v == "" {
+			return fmt.Errorf("--%s %q: want %s", flag, kv, want)
 		}
-		if saKeyFile != "" {
-			pem, err := os.ReadFile(saKeyFile)
-			if err != nil {
-				return fmt.Errorf("--service-account-key-file: %w", err)
-			}
-			if cfg.ServiceAccountKey, err = authn.ParsePrivateKey(pem); err != nil {
-				return fmt.Errorf("--service-account-key-file: %w", err)
-			}
+		put(k, v)
+	}
+	return nil
+}
+
+// readPEM reads a PEM file a flag names and parses it.
+func readPEM[T any](flag, path string, parse func([]byte) (T, error)) (T, error) {
+	var zero T
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return zero, fmt.Errorf("--%s: %w", flag, err)
+	}
+	v, err := parse(data)
+	if err != nil {
+		return zero, fmt.Errorf("--%s: %w", flag, err)
+	}
+	return v, nil
+}
+
+// config is the gateway's Config from the flags.
+func (f *gatewayFlags) config(l *natslog.Log, instance string) (gateway.Config, error) {
+	cfg := gateway.Config{Log: l, Instance: instance, Addr: f.listen, Tokens: map[string]string{},
+		Groups: map[string][]string{}, Anonymous: f.anonymous, ServiceCIDR: f.serviceCIDR, ServiceAccountIssuer: f.saIssuer}
+	if err := pairs("token", "token=user", f.tokens, func(tok, user string) { cfg.Tokens[tok] = user }); err != nil {
+		return cfg, err
+	}
+	if err := pairs("group", "user=group", f.groups, func(user, g string) { cfg.Groups[user] = append(cfg.Groups[user], g) }); err != nil {
+		return cfg, err
+	}
+	var err error
+	if f.clientCAFile != "" {
+		if cfg.ClientCAs, err = readPEM("client-ca-file", f.clientCAFile, authn.CAPool); err != nil {
+			return cfg, err
 		}
-		if certFile != "" || keyFile != "" {
-			cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-			if err != nil {
-				return fmt.Errorf("--tls-cert-file/--tls-private-key-file: %w", err)
-			}
-			// Client certificates are asked for, not checked here: a bad one is
-			// a 401 from the gateway, not a failed handshake.
-			cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
-				ClientAuth: tls.RequestClientCert}
+	}
+	if f.saKeyFile != "" {
+		if cfg.ServiceAccountKey, err = readPEM("service-account-key-file", f.saKeyFile, authn.ParsePrivateKey); err != nil {
+			return cfg, err
 		}
-		return gateway.Run(ctx, cfg)
-	})
+	}
+	if f.certFile != "" || f.keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(f.certFile, f.keyFile)
+		if err != nil {
+			return cfg, fmt.Errorf("--tls-cert-file/--tls-private-key-file: %w", err)
+		}
+		// Client certificates are asked for, not checked here: a bad one is
+		// a 401 from the gateway, not a failed handshake.
+		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+			ClientAuth: tls.RequestClientCert}
+	}
+	return cfg, nil
 }
 
 func schedulerCommand() *cobra.Command {
