@@ -348,6 +348,13 @@ func (o *Options) tokens(admin string) map[string]string {
 }
 
 func (o *Options) defaults() error {
+	for _, user := range o.Tokens {
+		// Groups are the user's: another token for "admin" would be in
+		// system:masters too.
+		if user == "admin" {
+			return errors.New(`--token: "admin" is the administrator's name; give other users other names`)
+		}
+	}
 	if o.DataDir == "" {
 		o.DataDir = "jetplane-data"
 	}

@@ -143,6 +143,20 @@ func impersonatorOf(ctx context.Context) string {
 	return name
 }
 
+// authorizeAs checks one more action for the request's user (what a
+// request does besides its own verb: each change of a restore).
+func (s *Server) authorizeAs(r *http.Request, a authz.Attributes) error {
+	user, ok := requestUser(r.Context())
+	if !ok {
+		return apierrors.NewUnauthorized(authn.StatusMessage)
+	}
+	a.User = userInfo(user)
+	if d := authz.Authorize(s.policy(), a); !d.Allowed {
+		return authz.Forbidden(a, d)
+	}
+	return nil
+}
+
 func attributesOf(u authn.User, info apirequest.Info) authz.Attributes {
 	return authz.Attributes{
 		User: userInfo(u),

@@ -120,3 +120,29 @@ func TestRBACEscalationPrevention(t *testing.T) {
 	carol.must(http.StatusForbidden, "POST", bindings, binding("ghost", "Role", "no-such-role", "dave"))
 	g.must(http.StatusNotFound, "GET", bindings+"/ghost", nil)
 }
+
+// An aggregationRule makes a ClusterRole whatever it selects: writing one
+// takes the escalate verb, as in kube-apiserver.
+func TestAggregationRuleTakesEscalate(t *testing.T) {
+	t.Parallel()
+	g := startGatewayUnbound(t, map[string]string{"tok-frank": "frank"})
+	g.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": map[string]any{"name": "role-writer"},
+		"rules": []map[string]any{{"apiGroups": []string{"rbac.authorization.k8s.io"}, "resources": []string{"clusterroles"},
+			"verbs": []string{"create", "get", "list"}}}})
+	g.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": map[string]any{"name": "frank-writes-roles"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "role-writer"},
+		"subjects": []map[string]any{{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "frank"}}})
+	frank := *g
+	frank.token = "tok-frank"
+	frank.must(http.StatusForbidden, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": map[string]any{"name": "everything"},
+		"aggregationRule": map[string]any{"clusterRoleSelectors": []map[string]any{{"matchLabels": map[string]string{
+			"kubernetes.io/bootstrapping": "rbac-defaults"}}}}})
+	// A role with rules he holds he may write.
+	frank.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": map[string]any{"name": "role-reader"},
+		"rules": []map[string]any{{"apiGroups": []string{"rbac.authorization.k8s.io"}, "resources": []string{"clusterroles"},
+			"verbs": []string{"get", "list"}}}})
+}

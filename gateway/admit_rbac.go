@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/jetplane/jetplane/authz"
@@ -30,6 +31,12 @@ func (s *Server) admitRBAC(r *http.Request, res events.Resource, _, obj events.O
 	case *rbacv1.ClusterRole:
 		if authz.EscalateAllowed(p, u, "", o.Name) {
 			return nil
+		}
+		if o.AggregationRule != nil {
+			// Its rules are whatever roles it selects, which no check of
+			// its own rules bounds: as kube-apiserver, only with escalate.
+			return apierrors.NewForbidden(res.GroupResource(), obj.GetName(),
+				fmt.Errorf("user %q cannot set an aggregationRule without the escalate verb on clusterroles", u.Name))
 		}
 		rules = o.Rules
 	case *rbacv1.RoleBinding:

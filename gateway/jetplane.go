@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/jetplane/jetplane/authz"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway/jetplaneapi"
@@ -24,6 +25,10 @@ type jetplaneAPI struct {
 	// requesting user and waits for its own writes exactly as any write does.
 	write      func(*http.Request, events.Write) (*events.Event, error)
 	catchUpLog func(context.Context)
+	// authorize and admit are the REST core's too: every change a restore
+	// makes is one the user could have made by hand, or it is refused.
+	authorize func(*http.Request, authz.Attributes) error
+	admit     func(r *http.Request, res events.Resource, old, obj events.Object) error
 	// running ends with the gateway: a followed audit stream ends with it.
 	running context.Context
 	logger  *logrus.Entry

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jetplane/jetplane/authz"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	"github.com/jetplane/jetplane/gateway/restore"
 	"github.com/jetplane/jetplane/projections"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // restore writes the compensating changes that bring the objects back to
@@ -69,6 +71,14 @@ func (a *jetplaneAPI) restore(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, res)
 		return
 	}
+	// Every change is one the user may make and admission lets through, or
+	// nothing is written: a restore is no way around RBAC or PodSecurity.
+	for _, ch := range changes {
+		if err := a.check(r, now, ch); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
 	res.CorrelationID = uuid.NewString()
 	cause := events.Cause{CorrelationID: res.CorrelationID}
 	for _, ch := range changes {
@@ -113,11 +123,35 @@ func restoreInput(past, now *projections.State, namespace string) restore.Input 
 	return in
 }
 
+// check authorizes one change of a restore for the requesting user and runs
+// admission on what it writes.
+func (a *jetplaneAPI) check(r *http.Request, now *projections.State, ch restore.Change) error {
+	res := events.MustLookup(ch.Key.Resource)
+	attrs := authz.Attributes{Verb: string(ch.Action), APIGroup: res.Group, Resource: res.Name,
+		Namespace: ch.Key.Namespace, Name: ch.Key.Name, ResourceRequest: true}
+	if err := a.authorize(r, attrs); err != nil {
+		return err
+	}
+	if ch.Action == restore.Delete {
+		return nil
+	}
+	var old events.Object
+	if cur := now.Live(res.Name, ch.Key.Namespace, ch.Key.Name); cur != nil {
+		old = cur.Object
+	}
+	return a.admit(r, res, old, ch.Object)
+}
+
 func restoreWrite(ch restore.Change, cause events.Cause) events.Write {
 	res := events.MustLookup(ch.Key.Resource)
 	var w events.Write
 	switch ch.Action {
 	case restore.Create:
+		if res.Name == "serviceaccounts" {
+			// A ServiceAccount brought back is a new one: the tokens of the
+			// one deleted, revoked with it, stay revoked (they name its uid).
+			ch.Object.SetUID(types.UID(uuid.NewString()))
+		}
 		w = events.Write{Resource: res, Change: events.Created, Object: ch.Object, Expected: ch.Expected}
 	case restore.Update:
 		w = events.Write{Resource: res, Change: events.Updated, Object: ch.Object, Expected: ch.Expected}

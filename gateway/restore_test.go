@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/jetplane/jetplane/gateway/jetplaneapi"
@@ -88,4 +89,31 @@ func TestRestoreToARevisionAndUndoIt(t *testing.T) {
 	}
 	g.must(http.StatusGatewayTimeout, "POST", jetplaneapi.RestorePath, `{"toRevision":99999}`).status(t)
 	g.must(http.StatusMethodNotAllowed, "GET", jetplaneapi.RestorePath, nil).status(t)
+}
+
+// A restore is no way around RBAC: each change it would make must be one
+// the user may make, or nothing is written.
+func TestRestoreAuthorizesEachChange(t *testing.T) {
+	t.Parallel()
+	g := startGatewayUnbound(t, map[string]string{"tok-eve": "eve"})
+	path := "/apis/apps/v1/namespaces/default/deployments"
+	var before appsv1.DeploymentList
+	g.must(http.StatusOK, "GET", path, nil).into(t, &before)
+	g.must(http.StatusCreated, "POST", path, deployment("late", 1))
+	// eve may restore, and nothing else.
+	g.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": map[string]any{"name": "restorer"},
+		"rules": []map[string]any{{"apiGroups": []string{"jetplane.dev"}, "resources": []string{"restore"}, "verbs": []string{"create"}}}})
+	g.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": map[string]any{"name": "eve-restores"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "restorer"},
+		"subjects": []map[string]any{{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "eve"}}})
+	eve := *g
+	eve.token = "tok-eve"
+	body := fmt.Sprintf(`{"toRevision": %s, "namespace": "default"}`, before.ResourceVersion)
+	st := eve.must(http.StatusForbidden, "POST", jetplaneapi.RestorePath, body).status(t)
+	if want := `User "eve" cannot delete resource "deployments" in API group "apps" in the namespace "default"`; !strings.Contains(st.Message, want) {
+		t.Fatalf("restore by eve: %s", st.Message)
+	}
+	g.must(http.StatusOK, "GET", path+"/late", nil) // nothing was written
 }

@@ -30,7 +30,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(authn.OpenIDConfigurationPath, s.issuerDiscovery)
 	mux.HandleFunc(authn.JWKSPath, s.issuerDiscovery)
 	jp := &jetplaneAPI{log: s.log, proj: s.proj, travel: s.travel, write: s.write, catchUpLog: s.catchUpLog,
-		running: s.running, logger: s.logger}
+		authorize: s.authorizeAs, admit: s.admit, running: s.running, logger: s.logger}
 	jp.register(mux)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
