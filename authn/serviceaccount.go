@@ -160,6 +160,10 @@ type ServiceAccountTokens struct {
 	// Lookup returns the uid of a ServiceAccount that exists now, so that
 	// tokens of a deleted or re-created ServiceAccount stop working.
 	Lookup func(namespace, name string) (uid string, ok bool)
+	// PodLookup returns the uid of a pod that exists and is not being
+	// deleted, so that a token bound to a pod dies with it (nil: a bound
+	// token is refused, since nothing can say its pod still runs).
+	PodLookup func(namespace, name string) (uid string, ok bool)
 	// Now judges exp, nbf and iat; time.Now when nil.
 	Now func() time.Time
 }
@@ -240,6 +244,12 @@ func (v ServiceAccountTokens) Verify(token string) (User, error) {
 		u.Extra = map[string][]string{}
 	}
 	if k.Pod != nil {
+		if v.PodLookup == nil {
+			return User{}, unauthorizedf(ErrTokenInvalidated, "no pod lookup configured for a pod-bound token")
+		}
+		if uid, ok := v.PodLookup(k.Namespace, k.Pod.Name); !ok || uid != k.Pod.UID {
+			return User{}, unauthorizedf(ErrTokenInvalidated, "pod %s/%s (uid %s) the token is bound to is gone", k.Namespace, k.Pod.Name, k.Pod.UID)
+		}
 		u.Extra[ExtraPodName] = []string{k.Pod.Name}
 		u.Extra[ExtraPodUID] = []string{k.Pod.UID}
 	}

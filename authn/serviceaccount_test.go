@@ -26,7 +26,8 @@ func saFixture(t *testing.T) saSetup {
 	return saSetup{
 		issuer: Issuer{Issuer: testIssuer, Key: key, Now: at(t0)},
 		verifier: ServiceAccountTokens{Issuers: []string{testIssuer}, Keys: []crypto.PublicKey{key.Public()},
-			Lookup: lookup(map[string]string{"dev/builder": "uid-1"}), Now: at(t0)},
+			Lookup: lookup(map[string]string{"dev/builder": "uid-1"}), PodLookup: lookup(map[string]string{"dev/web-1": "pod-uid"}),
+			Now: at(t0)},
 	}
 }
 
@@ -81,6 +82,10 @@ func TestServiceAccountTokens(t *testing.T) {
 				t.Errorf("extra %v", u.Extra)
 			}
 		}},
+		{name: "bound pod deleted", signer: base.issuer, req: bound,
+			edit: func(v *ServiceAccountTokens) { v.PodLookup = lookup(nil) }, wantErr: ErrTokenInvalidated},
+		{name: "bound pod re-created", signer: base.issuer, req: bound,
+			edit: func(v *ServiceAccountTokens) { v.PodLookup = lookup(map[string]string{"dev/web-1": "other-uid"}) }, wantErr: ErrTokenInvalidated},
 		{name: "RSA key", signer: Issuer{Issuer: testIssuer, Key: rsaKey, Now: at(t0)}, req: builder,
 			edit: func(v *ServiceAccountTokens) { v.Keys = append(v.Keys, rsaKey.Public()) }},
 		{name: "expired", signer: base.issuer, req: builder,

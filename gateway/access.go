@@ -48,7 +48,7 @@ func userOf(ctx context.Context) string {
 // then the bearer tokens: static Tokens (with their users' Groups) and
 // ServiceAccount tokens of the configured keys, whose ServiceAccounts
 // lookup finds; then anonymous.
-func (c Config) authenticator(lookup func(namespace, name string) (uid string, ok bool)) authn.Chain {
+func (c Config) authenticator(lookup, podLookup func(namespace, name string) (uid string, ok bool)) authn.Chain {
 	var chain authn.Chain
 	if c.ClientCAs != nil {
 		chain.Authenticators = append(chain.Authenticators, authn.X509{Roots: c.ClientCAs})
@@ -63,7 +63,7 @@ func (c Config) authenticator(lookup func(namespace, name string) (uid string, o
 	}
 	if keys := c.serviceAccountKeys(); len(keys) > 0 {
 		tokens = append(tokens, authn.ServiceAccountTokens{Issuers: []string{c.serviceAccountIssuer()}, Keys: keys,
-			Audiences: c.apiAudiences(), Lookup: lookup, Now: c.Now})
+			Audiences: c.apiAudiences(), Lookup: lookup, PodLookup: podLookup, Now: c.Now})
 	}
 	if len(tokens) > 0 {
 		chain.Authenticators = append(chain.Authenticators, authn.Bearer{Tokens: tokens})
@@ -74,7 +74,7 @@ func (c Config) authenticator(lookup func(namespace, name string) (uid string, o
 
 // guard authenticates and authorizes every request, then serves it as its user.
 func (s *Server) guard(next http.Handler) http.Handler {
-	chain := s.cfg.authenticator(s.serviceAccountUID)
+	chain := s.cfg.authenticator(s.serviceAccountUID, s.livePodUID)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, err := chain.Authenticate(r)
 		if errors.Is(err, authn.ErrNoCredentials) && slices.Contains(publicPaths, r.URL.Path) {

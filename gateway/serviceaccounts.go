@@ -63,6 +63,16 @@ func (s *Server) serviceAccountUID(namespace, name string) (string, bool) {
 	return string(e.Object.GetUID()), true
 }
 
+// livePodUID is the uid of a pod that exists and is not being deleted: a
+// token bound to it is valid only while it runs (as in Kubernetes).
+func (s *Server) livePodUID(namespace, name string) (string, bool) {
+	e := s.proj.State().Live("pods", namespace, name)
+	if e == nil || e.Object.GetDeletionTimestamp() != nil {
+		return "", false
+	}
+	return string(e.Object.GetUID()), true
+}
+
 // serviceAccountToken answers POST .../serviceaccounts/{name}/token with
 // the TokenRequest and, in its status, a token signed for the
 // ServiceAccount (bound to a pod when the request names one). Nothing is
