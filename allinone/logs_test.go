@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,26 +18,14 @@ import (
 // jetplaneBinary builds the jetplane command once per test binary, so the
 // client verbs run as a user runs them.
 var jetplaneBinary = func() func(t *testing.T) string {
-	var bin string
-	return func(t *testing.T) string {
-		t.Helper()
-		if bin != "" {
-			return bin
-		}
-		dir, err := os.MkdirTemp("", "jetplane-bin-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		out := filepath.Join(dir, "jetplane")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "github.com/jetplane/jetplane/cmd/jetplane")
+	dir := builtOnce("jetplane-bin-", func(ctx context.Context, dir string) error {
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "jetplane"), "github.com/jetplane/jetplane/cmd/jetplane")
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build jetplane: %v\n%s", err, msg)
+			return fmt.Errorf("go build jetplane: %w\n%s", err, msg)
 		}
-		bin = out
-		return bin
-	}
+		return nil
+	})
+	return func(t *testing.T) string { return filepath.Join(dir(t), "jetplane") }
 }()
 
 // runCLI runs a command against the cluster and returns its output and error.

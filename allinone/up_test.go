@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,27 +22,36 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// imagesDir builds the hello images once per test binary.
-var imagesDir = func() func(t testing.TB) string {
+// builtOnce makes a directory once per test binary, for tests that run in
+// parallel: the first caller builds while the others wait for it.
+func builtOnce(prefix string, build func(ctx context.Context, dir string) error) func(t testing.TB) string {
+	var mu sync.Mutex
 	var dir string
 	return func(t testing.TB) string {
 		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
 		if dir != "" {
 			return dir
 		}
-		d, err := os.MkdirTemp("", "jetplane-images-")
+		d, err := os.MkdirTemp("", prefix)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		if err := helloimage.Build(ctx, d, "1", "2", "broken"); err != nil {
+		if err := build(ctx, d); err != nil {
 			t.Fatal(err)
 		}
 		dir = d
 		return dir
 	}
-}()
+}
+
+// imagesDir builds the hello images once per test binary.
+var imagesDir = builtOnce("jetplane-images-", func(ctx context.Context, dir string) error {
+	return helloimage.Build(ctx, dir, "1", "2", "broken")
+})
 
 func startCluster(t *testing.T, dataDir string) *allinone.Cluster {
 	t.Helper()
