@@ -26,6 +26,7 @@ var pure = []string{
 	"gateway/restore",
 	"nodes",
 	"podsecurity",
+	"admission",
 	"quota",
 	"routing",
 	"services/endpointcontroller/endpoints",

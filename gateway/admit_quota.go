@@ -23,15 +23,9 @@ func (s *Server) admitLimitRange(_ *http.Request, res events.Resource, old, obj 
 	if !ok || old != nil {
 		return nil
 	}
-	entries := s.proj.State().List("limitranges", pod.Namespace, nil)
-	if len(entries) == 0 {
+	ranges := quota.LimitRanges(s.proj.State().Objects, pod.Namespace)
+	if len(ranges) == 0 {
 		return nil
-	}
-	ranges := make([]*corev1.LimitRange, 0, len(entries))
-	for _, e := range entries {
-		if lr, ok := e.Object.(*corev1.LimitRange); ok {
-			ranges = append(ranges, lr)
-		}
 	}
 	if quota.Default(pod, ranges) {
 		pod.Status.QOSClass = ""
@@ -55,15 +49,13 @@ func (s *Server) admitQuota(_ *http.Request, res events.Resource, old, obj event
 		return nil
 	}
 	st := s.proj.State()
-	entries := st.List("resourcequotas", obj.GetNamespace(), nil)
-	if len(entries) == 0 {
+	qs := quota.Quotas(st.Objects, obj.GetNamespace())
+	if len(qs) == 0 {
 		return nil
 	}
-	quotas := make([]quota.Namespace, 0, len(entries))
-	for _, e := range entries {
-		if q, ok := e.Object.(*corev1.ResourceQuota); ok {
-			quotas = append(quotas, quota.Namespace{Quota: q, Objects: counted(st, q, res.Name, obj.GetName())})
-		}
+	quotas := make([]quota.Namespace, 0, len(qs))
+	for _, q := range qs {
+		quotas = append(quotas, quota.Namespace{Quota: q, Objects: counted(st, q, res.Name, obj.GetName())})
 	}
 	var prev *quota.Object
 	if old != nil {
@@ -76,23 +68,9 @@ func (s *Server) admitQuota(_ *http.Request, res events.Resource, old, obj event
 }
 
 // counted are the objects of q's namespace its hard list tracks, except
-// the object being admitted, of resource exceptRes named exceptName: its
-// charge is the admission's own.
+// the object being admitted, of resource exceptRes named exceptName.
 func counted(st *projections.State, q *corev1.ResourceQuota, exceptRes, exceptName string) []quota.Object {
-	var out []quota.Object
-	for _, gr := range quota.Tracked(q.Spec.Hard) {
-		res, ok := events.Lookup(gr.Resource)
-		if !ok || res.Group != gr.Group || res.Derived {
-			continue // not stored here (secrets, configmaps...): nothing to count
-		}
-		for _, e := range st.List(res.Name, q.Namespace, nil) {
-			if res.Name == exceptRes && e.Name == exceptName {
-				continue
-			}
-			out = append(out, quota.Object{Resource: res.GroupResource(), Object: e.Object})
-		}
-	}
-	return out
+	return quota.Counted(q, st.Objects, exceptRes, exceptName)
 }
 
 // forbiddenBy turns a plugin's refusal into kube-apiserver's 403.

@@ -12,6 +12,7 @@ import (
 	"github.com/jetplane/jetplane/authn"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/services/replicacontroller"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // A ServiceAccount's life through a real kubectl: created, given a token
@@ -133,4 +134,25 @@ func TestKubectlServiceAccountTokens(t *testing.T) {
 	if st := forger.must(http.StatusUnauthorized, "GET", podsPath("dev"), nil).status(t); st.Message != "Unauthorized" {
 		t.Fatalf("forged token: %+v", st)
 	}
+}
+
+// The ServiceAccount plugin: a pod runs as "default" unless it names an
+// account, and a named account must exist.
+func TestServiceAccountAdmission(t *testing.T) {
+	g := startGateway(t, nil)
+	var p corev1.Pod
+	g.must(http.StatusCreated, "POST", podsPath("default"), pod("plain", nil, "")).into(t, &p)
+	if p.Spec.ServiceAccountName != "default" || p.Spec.DeprecatedServiceAccount != "default" {
+		t.Fatalf("serviceAccountName %q serviceAccount %q, want default", p.Spec.ServiceAccountName, p.Spec.DeprecatedServiceAccount)
+	}
+	ghost := pod("ghost", nil, "")
+	ghost["spec"].(map[string]any)["serviceAccountName"] = "builder"
+	st := g.must(http.StatusForbidden, "POST", podsPath("default"), ghost).status(t)
+	want := `pods "ghost" is forbidden: error looking up service account default/builder: serviceaccount "builder" not found`
+	if st.Message != want {
+		t.Fatalf("pod of a missing account: %q, want %q", st.Message, want)
+	}
+	g.must(http.StatusCreated, "POST", "/api/v1/namespaces/default/serviceaccounts",
+		map[string]any{"metadata": map[string]any{"name": "builder"}})
+	g.must(http.StatusCreated, "POST", podsPath("default"), ghost)
 }

@@ -246,6 +246,17 @@ func (s *State) List(resource, namespace string, sel labels.Selector) []*Entry {
 	return out
 }
 
+// Objects returns the live objects of a resource in a namespace ("" for
+// all), sorted as List: the shape quota counting and admission read.
+func (s *State) Objects(resource, namespace string) []events.Object {
+	entries := s.List(resource, namespace, nil)
+	out := make([]events.Object, len(entries))
+	for i, e := range entries {
+		out[i] = e.Object
+	}
+	return out
+}
+
 // labelIndexFor narrows a selector to the entries of one equality requirement.
 func (s *State) labelIndexFor(resource string, sel labels.Selector) (map[ref]*Entry, bool) {
 	if sel == nil {

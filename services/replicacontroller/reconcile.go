@@ -117,13 +117,14 @@ func (c *replicaController) apply(ctx context.Context, key string, cause events.
 	var last uint64
 	var batch []events.Write
 	atomic := batchable(changes)
+	admission := newPodAdmission(st)
 	for _, ch := range changes {
 		res, ok := events.Lookup(ch.Resource)
 		if !ok {
 			return fmt.Errorf("change of unknown resource %q", ch.Resource)
 		}
 		if pod, ok := ch.Object.(*corev1.Pod); ok && ch.Action == rollout.Create {
-			if msg := podSecurityDenial(st, pod); msg != "" {
+			if msg := admission.admit(pod); msg != "" {
 				c.log.WithFields(logrus.Fields{"key": key, "pod": pod.Namespace + "/" + pod.Name}).
 					Warnf("FailedCreate: pods %q is forbidden: %s", pod.Name, msg)
 				continue

@@ -191,6 +191,7 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, er
 	if len(spec.Args) > 0 {
 		cfg.Cmd = spec.Args
 	}
+	cfg.User = dockerUser(spec)
 	host := &container.HostConfig{
 		NetworkMode: container.NetworkMode("container:" + sb.id),
 		IpcMode:     container.IpcMode("container:" + sb.id),
@@ -361,4 +362,18 @@ func (d *Docker) notFound(id ContainerID, err error) error {
 		return fmt.Errorf("container %s: %w", id, ErrNotFound)
 	}
 	return err
+}
+
+// dockerUser is Docker's "uid[:gid]" for the securityContext's runAsUser
+// and runAsGroup; "" (the image's user, as Kubernetes runs it) when
+// neither is set. A group without a user is left to the image: Docker
+// takes no group without a user, and the image's uid is not known here.
+func dockerUser(spec ContainerSpec) string {
+	switch {
+	case spec.RunAsUser != nil && spec.RunAsGroup != nil:
+		return fmt.Sprintf("%d:%d", *spec.RunAsUser, *spec.RunAsGroup)
+	case spec.RunAsUser != nil:
+		return fmt.Sprintf("%d", *spec.RunAsUser)
+	}
+	return ""
 }

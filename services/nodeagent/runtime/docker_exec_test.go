@@ -182,3 +182,25 @@ func TestDockerExec(t *testing.T) {
 		t.Fatalf("exec in an ended container: %v", err)
 	}
 }
+
+// The securityContext's runAsUser and runAsGroup are who the container
+// runs as; without them, the image's user (root in a scratch image).
+func TestDockerRunsAsTheSecurityContextUser(t *testing.T) {
+	var out lines
+	rt, _, node := dockerNode(t, out.sink)
+	dockertest.Tool(t)
+	ctx := context.Background()
+	uid, gid := int64(1234), int64(5678)
+	as := toolSpec(node, "as", "id")
+	as.RunAsUser, as.RunAsGroup = &uid, &gid
+	plain := toolSpec(node, "plain", "id")
+	for _, spec := range []runtime.ContainerSpec{as, plain} {
+		id, err := rt.Start(ctx, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exited(t, rt, id)
+	}
+	eventstest.Eventually(t, 10*time.Second, func() error { return out.has("as/tool/0/stdout: uid=1234 gid=5678") })
+	eventstest.Eventually(t, 10*time.Second, func() error { return out.has("plain/tool/0/stdout: uid=0 gid=0") })
+}

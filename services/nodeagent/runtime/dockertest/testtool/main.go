@@ -49,6 +49,8 @@ func main() {
 	case "echo":
 		fmt.Println(strings.Join(args[1:], " "))
 		fmt.Fprintln(os.Stderr, "err: "+strings.Join(args[1:], " "))
+	case "id":
+		fmt.Printf("uid=%d gid=%d\n", os.Getuid(), os.Getgid())
 	case "env":
 		fmt.Print(os.Getenv(args[1]))
 	case "alloc":
