@@ -27,7 +27,7 @@ func seedDataDir(b *testing.B, dir string, n int) {
 		b.Fatal(err)
 	}
 	defer srv.Shutdown()
-	nc, err := srv.Connect("seed")
+	nc, err := srv.Connect("seed", nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,5 +10,5 @@
 // resourceVersion.
 //
 // Container output is not an event: the LOGS stream holds one LogRecord per
-// line on jetplane.logs.<namespace>.<pod>.<container>.<pod uid>.<attempt>.
+// line on jetplane.node.<node>.logs.<namespace>.<pod>.<container>.<pod uid>.<attempt>.
 package events

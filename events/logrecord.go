@@ -11,9 +11,10 @@ import (
 // Container output lives on the LOGS stream, one message per line a
 // container wrote, on the subject of the container run that wrote it:
 //
-//	jetplane.logs.<namespace>.<pod>.<container>.<pod uid>.<attempt>
+//	jetplane.node.<node>.logs.<namespace>.<pod>.<container>.<pod uid>.<attempt>
 //
-// The first five tokens name the container, as DESIGN fixes them; the pod's
+// Under the node's own subjects, so that an agent's NATS permissions let it
+// write the output of its own node's containers only. The pod's
 // uid and the attempt (the restartCount the container started with) make each
 // run a subject of its own, so JetStream filters one run exactly, knows its
 // last line without a scan, and lists the runs of a pod that is gone.
@@ -42,6 +43,7 @@ var ErrBadLogRecord = errors.New("not a valid jetplane log record")
 
 // LogAttempt names one run of one container of one pod.
 type LogAttempt struct {
+	Node      string // the node the pod runs on: its agent writes the run
 	Namespace string
 	Pod       string
 	Container string
@@ -51,31 +53,41 @@ type LogAttempt struct {
 
 // Subject is where the run's output is stored.
 func (a LogAttempt) Subject() string {
-	return LogsRoot + "." + EncodeToken(a.Namespace) + "." + EncodeToken(a.Pod) + "." + EncodeToken(a.Container) +
+	return NodeSubjectPrefix(a.Node) + "." + logsToken + "." + EncodeToken(a.Namespace) + "." + EncodeToken(a.Pod) + "." + EncodeToken(a.Container) +
 		"." + EncodeToken(a.PodUID) + "." + strconv.Itoa(a.Attempt)
 }
 
 // LogPodFilter matches the output of every run of every container of the
 // pods named pod in namespace (all of them, past and present).
 func LogPodFilter(namespace, pod string) string {
-	return LogsRoot + "." + EncodeToken(namespace) + "." + EncodeToken(pod) + ".>"
+	return NodeRoot + ".*." + logsToken + "." + EncodeToken(namespace) + "." + EncodeToken(pod) + ".>"
 }
+
+// logsToken follows the node in a log subject.
+const logsToken = "logs"
+
+// LogsFilter matches every container's output: the LOGS stream's subjects.
+const LogsFilter = NodeRoot + ".*." + logsToken + ".>"
 
 // ParseLogSubject reads a run back from its subject.
 func ParseLogSubject(subj string) (LogAttempt, error) {
-	rest, ok := strings.CutPrefix(subj, LogsRoot+".")
+	rest, ok := strings.CutPrefix(subj, NodeRoot+".")
 	if !ok {
 		return LogAttempt{}, fmt.Errorf("log subject %q: %w", subj, ErrBadSubject)
 	}
-	parts := strings.Split(rest, ".")
-	if len(parts) != 5 || parts[0] == "" || parts[1] == "" || parts[2] == "" || parts[3] == "" {
+	all := strings.Split(rest, ".")
+	if len(all) != 7 || all[0] == "" || all[1] != logsToken {
+		return LogAttempt{}, fmt.Errorf("log subject %q: %w", subj, ErrBadSubject)
+	}
+	node, parts := DecodeToken(all[0]), all[2:]
+	if parts[0] == "" || parts[1] == "" || parts[2] == "" || parts[3] == "" {
 		return LogAttempt{}, fmt.Errorf("log subject %q: %w", subj, ErrBadSubject)
 	}
 	attempt, err := strconv.Atoi(parts[4])
 	if err != nil || attempt < 0 {
 		return LogAttempt{}, fmt.Errorf("log subject %q: attempt: %w", subj, ErrBadSubject)
 	}
-	return LogAttempt{Namespace: DecodeToken(parts[0]), Pod: DecodeToken(parts[1]), Container: DecodeToken(parts[2]),
+	return LogAttempt{Node: node, Namespace: DecodeToken(parts[0]), Pod: DecodeToken(parts[1]), Container: DecodeToken(parts[2]),
 		PodUID: DecodeToken(parts[3]), Attempt: attempt}, nil
 }
 
@@ -94,8 +106,8 @@ type LogRecord struct {
 
 func (r *LogRecord) validate() error {
 	switch {
-	case r.Namespace == "" || r.Pod == "" || r.Container == "":
-		return fmt.Errorf("%w: namespace, pod and container are required", ErrBadLogRecord)
+	case r.Node == "" || r.Namespace == "" || r.Pod == "" || r.Container == "":
+		return fmt.Errorf("%w: node, namespace, pod and container are required", ErrBadLogRecord)
 	case r.Attempt < 0:
 		return fmt.Errorf("%w: attempt %d", ErrBadLogRecord, r.Attempt)
 	case r.Stream != LogStdout && r.Stream != LogStderr:

@@ -9,7 +9,7 @@ import (
 )
 
 func goldenLogRecords() map[string]*LogRecord {
-	run := LogAttempt{Namespace: "team.x", Pod: "web-7d9f", Container: "app",
+	run := LogAttempt{Node: "node-1", Namespace: "team.x", Pod: "web-7d9f", Container: "app",
 		PodUID: "5b2c7e1a-0000-4000-8000-000000000002", Attempt: 3}
 	return map[string]*LogRecord{
 		"log-stdout": {LogAttempt: run, Stream: LogStdout, Line: 12,
@@ -53,9 +53,10 @@ func TestLogRecordRejects(t *testing.T) {
 		mutate  func(h Header)
 	}{
 		{"event subject", "jetplane.ev.pods.default.web", func(Header) {}},
-		{"container subject without run", "jetplane.logs.default.web.app", func(Header) {}},
-		{"negative attempt", "jetplane.logs.default.web.app.uid.-1", func(Header) {}},
-		{"attempt not a number", "jetplane.logs.default.web.app.uid.x", func(Header) {}},
+		{"container subject without run", "jetplane.node.n1.logs.default.web.app", func(Header) {}},
+		{"negative attempt", "jetplane.node.n1.logs.default.web.app.uid.-1", func(Header) {}},
+		{"attempt not a number", "jetplane.node.n1.logs.default.web.app.uid.x", func(Header) {}},
+		{"old subject without node", "jetplane.logs.default.web.app.uid.0", func(Header) {}},
 		{"no time", good.Subject, func(h Header) { delete(h, HeaderLogTime) }},
 		{"bad time", good.Subject, func(h Header) { h[HeaderLogTime] = []string{"noon"} }},
 		{"no line", good.Subject, func(h Header) { delete(h, HeaderLogLine) }},
@@ -82,10 +83,10 @@ func TestLogSubjects(t *testing.T) {
 		run  LogAttempt
 		subj string
 	}{
-		{LogAttempt{Namespace: "default", Pod: "web-1", Container: "app", PodUID: "u-1", Attempt: 0},
-			"jetplane.logs.default.web-1.app.u-1.0"},
-		{LogAttempt{Namespace: "team.x", Pod: "db.0", Container: "pg", PodUID: "", Attempt: 12},
-			"jetplane.logs.team_x.db_0.pg._.12"},
+		{LogAttempt{Node: "n1", Namespace: "default", Pod: "web-1", Container: "app", PodUID: "u-1", Attempt: 0},
+			"jetplane.node.n1.logs.default.web-1.app.u-1.0"},
+		{LogAttempt{Node: "n.example", Namespace: "team.x", Pod: "db.0", Container: "pg", PodUID: "", Attempt: 12},
+			"jetplane.node.n_example.logs.team_x.db_0.pg._.12"},
 	}
 	for _, tc := range tests {
 		if got := tc.run.Subject(); got != tc.subj {
@@ -95,7 +96,7 @@ func TestLogSubjects(t *testing.T) {
 		if err != nil || back != tc.run {
 			t.Errorf("ParseLogSubject(%q) = %+v, %v", tc.subj, back, err)
 		}
-		if filter := LogPodFilter(tc.run.Namespace, tc.run.Pod); !strings.HasPrefix(tc.subj, strings.TrimSuffix(filter, ">")) {
+		if filter := LogPodFilter(tc.run.Namespace, tc.run.Pod); !subjectMatches(filter, tc.subj) {
 			t.Errorf("pod filter %q does not match %q", filter, tc.subj)
 		}
 	}
@@ -141,4 +142,20 @@ func TestSplitLogLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// subjectMatches is NATS subject matching with * and a trailing >.
+func subjectMatches(filter, subj string) bool {
+	f, s := strings.Split(filter, "."), strings.Split(subj, ".")
+	for i, tok := range f {
+		switch {
+		case tok == ">":
+			return len(s) > i
+		case i >= len(s):
+			return false
+		case tok != "*" && tok != s[i]:
+			return false
+		}
+	}
+	return len(f) == len(s)
 }

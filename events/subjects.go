@@ -8,8 +8,11 @@ import (
 const (
 	// SubjectRoot prefixes every event subject.
 	SubjectRoot = "jetplane.ev"
-	// LogsRoot prefixes container output subjects (LogAttempt.Subject).
-	LogsRoot = "jetplane.logs"
+	// NodeRoot prefixes the subjects a node agent may publish on: its
+	// reports (NodeReportSubject) and its containers' output
+	// (LogAttempt.Subject), jetplane.node.<node>.…, so that NATS
+	// permissions bind each agent to its own node.
+	NodeRoot = "jetplane.node"
 	// ClusterScope stands for the namespace of cluster-scoped objects.
 	ClusterScope = "_"
 )
@@ -59,6 +62,26 @@ func ParseSubject(subj string) (resource, namespace, name string, err error) {
 		return "", "", "", fmt.Errorf("subject %q: %w", subj, ErrBadSubject)
 	}
 	return parts[0], DecodeToken(parts[1]), DecodeToken(parts[2]), nil
+}
+
+// NodeSubjectPrefix is the root of one node's subjects.
+func NodeSubjectPrefix(node string) string { return NodeRoot + "." + EncodeToken(node) }
+
+// NodeReportSubject is where a node agent sends the changes it reports
+// (pod status, its Node) for the control plane to check and append.
+func NodeReportSubject(node string) string { return NodeSubjectPrefix(node) + ".report" }
+
+// NodeReportFilter matches every node's reports.
+const NodeReportFilter = NodeRoot + ".*.report"
+
+// NodeOfReport is the node whose report subject subj is.
+func NodeOfReport(subj string) (string, error) {
+	rest, ok := strings.CutPrefix(subj, NodeRoot+".")
+	tok, ok2 := strings.CutSuffix(rest, ".report")
+	if !ok || !ok2 || tok == "" || strings.Contains(tok, ".") {
+		return "", fmt.Errorf("report subject %q: %w", subj, ErrBadSubject)
+	}
+	return DecodeToken(tok), nil
 }
 
 // NodeLeasePrefix begins the node heartbeat keys of the leases bucket:

@@ -32,7 +32,7 @@ func runningPod(t *testing.T, g *testGateway, name string, restarts int32) *core
 // writeLines stores lines as the output of one run of container "app".
 func writeLines(t *testing.T, g *testGateway, p *corev1.Pod, attempt int, firstLine uint64, at time.Time, lines ...string) {
 	t.Helper()
-	run := events.LogAttempt{Namespace: p.Namespace, Pod: p.Name, Container: "app", PodUID: string(p.UID), Attempt: attempt}
+	run := events.LogAttempt{Node: p.Spec.NodeName, Namespace: p.Namespace, Pod: p.Name, Container: "app", PodUID: string(p.UID), Attempt: attempt}
 	var recs []*events.LogRecord
 	for i, l := range lines {
 		n := firstLine + uint64(i)
@@ -218,7 +218,7 @@ func TestPodLogOfGonePods(t *testing.T) {
 
 	// A pod the event log never knew (trimmed): its output alone is served,
 	// its containers as the stream lists them.
-	ghost := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "ghost", UID: "ghost-uid"}}
+	ghost := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "ghost", UID: "ghost-uid"}, Spec: corev1.PodSpec{NodeName: "gone-node"}}
 	writeLines(t, g, ghost, 0, 1, time.Now(), "boo")
 	if r := g.must(http.StatusOK, "GET", logPath("ghost", "container=app"), nil); string(r.body) != "boo\n" {
 		t.Fatalf("ghost's log %q", r.body)

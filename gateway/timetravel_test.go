@@ -80,7 +80,7 @@ func TestReadsAtAPastRevisionOrTime(t *testing.T) {
 		t.Fatalf("horizon: %+v", h)
 	}
 	// Once retention trims the beginning of history, the past is Gone.
-	if err := g.log.PurgeBefore(t.Context(), 2); err != nil {
+	if err := g.log.TrimBefore(t.Context(), 2); err != nil {
 		t.Fatal(err)
 	}
 	g.must(http.StatusGone, "GET", podsPath("default")+exact(labelled.ResourceVersion), nil).status(t)

@@ -182,7 +182,7 @@ func TestWatchFromTrimmedHistoryIsGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := g.log.PurgeBefore(t.Context(), last-1); err != nil {
+	if err := g.log.TrimBefore(t.Context(), last-1); err != nil {
 		t.Fatal(err)
 	}
 	first, _, err := g.log.Bounds(t.Context())

@@ -31,7 +31,7 @@ func Log(t testing.TB) *natslog.Log {
 // LogOn opens the log on an existing server with a fresh connection.
 func LogOn(t testing.TB, srv *natslog.Embedded) *natslog.Log {
 	t.Helper()
-	nc, err := srv.Connect(t.Name())
+	nc, err := srv.Connect(t.Name(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +42,42 @@ func LogOn(t testing.TB, srv *natslog.Embedded) *natslog.Log {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
+
+// SecureServer starts an embedded server that requires credentials
+// signed by the returned trust, as every Jetplane deployment does.
+func SecureServer(t testing.TB) (*natslog.Embedded, *natslog.Trust) {
+	t.Helper()
+	trust, err := natslog.EnsureTrust(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := natslog.StartEmbedded(natslog.EmbeddedOptions{Dir: t.TempDir(), Trust: trust})
+	if err != nil {
+		t.Fatalf("embedded nats: %v", err)
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv, trust
+}
+
+// LogAs opens the log on a SecureServer as id (the operator's connection
+// manages the assets), closed when the test ends.
+func LogAs(t testing.TB, srv *natslog.Embedded, trust *natslog.Trust, id natslog.Identity) *natslog.Log {
+	t.Helper()
+	cfg := natslog.Config{Manage: id.Role == natslog.RoleOperator}
+	creds, err := trust.Mint(id, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Credentials = creds
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := natslog.Dial(ctx, srv.URL(), t.Name()+"/"+id.String(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
 	return l
 }
 

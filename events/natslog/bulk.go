@@ -58,11 +58,27 @@ func (l *Log) awaitAsync(ctx context.Context) error {
 	}
 }
 
-// PurgeBefore removes every event before sequence seq, as a retention
-// limit would.
-func (l *Log) PurgeBefore(ctx context.Context, seq uint64) error {
-	if err := l.stream.Purge(ctx, jetstream.WithPurgeSequence(seq)); err != nil {
-		return fmt.Errorf("purge before %d: %w", seq, err)
+// TrimBefore drops every event before seq the only way EVENTS allows
+// (DenyDelete, DenyPurge): retention. It lowers the stream's MaxMsgs to
+// what is left from seq, which the server enforces at once, then puts the
+// limit back. Retention tests and tools only; the operator's connection.
+func (l *Log) TrimBefore(ctx context.Context, seq uint64) error {
+	info, err := l.stream.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("trim before %d: %w", seq, err)
+	}
+	if seq <= info.State.FirstSeq {
+		return nil
+	}
+	cfg := info.Config
+	limit := cfg.MaxMsgs
+	cfg.MaxMsgs = int64(info.State.LastSeq - seq + 1)
+	if _, err := l.js.UpdateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("trim before %d: %w", seq, err)
+	}
+	cfg.MaxMsgs = limit
+	if _, err := l.js.UpdateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("trim before %d: restore the limit: %w", seq, err)
 	}
 	return nil
 }

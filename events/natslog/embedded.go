@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
@@ -19,6 +20,9 @@ type EmbeddedOptions struct {
 	ClusterName   string
 	ClusterListen string // host:port
 	Routes        []string
+	// Trust, when set, makes the server require a user JWT signed by its
+	// account (trust.go) of every client: nothing connects anonymously.
+	Trust *Trust
 }
 
 // Embedded is a running in-process NATS server.
@@ -47,6 +51,11 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		NoLog:      true,
 		MaxPayload: 8 << 20,
 	}
+	if o.Trust != nil {
+		if err := trustOptions(opts, o.Trust); err != nil {
+			return nil, err
+		}
+	}
 	if o.ClusterName != "" {
 		h, p, err := SplitHostPort("cluster listen", o.ClusterListen)
 		if err != nil {
@@ -67,12 +76,33 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	return &Embedded{Server: s}, nil
 }
 
+// trustOptions puts the server in operator mode: it trusts t's operator
+// and knows its two accounts from memory.
+func trustOptions(opts *server.Options, t *Trust) error {
+	oc, err := jwt.DecodeOperatorClaims(t.OperatorJWT)
+	if err != nil {
+		return fmt.Errorf("nats trust: operator: %w", err)
+	}
+	resolver := &server.MemAccResolver{}
+	if err := resolver.Store(t.System, t.SystemJWT); err != nil {
+		return fmt.Errorf("nats trust: %w", err)
+	}
+	if err := resolver.Store(t.Account, t.AccountJWT); err != nil {
+		return fmt.Errorf("nats trust: %w", err)
+	}
+	opts.TrustedOperators = []*jwt.OperatorClaims{oc}
+	opts.SystemAccount = t.System
+	opts.AccountResolver = resolver
+	return nil
+}
+
 // URL is the client URL of the server.
 func (e *Embedded) URL() string { return e.Server.ClientURL() }
 
-// Connect opens a client connection to the server.
-func (e *Embedded) Connect(name string) (*nats.Conn, error) {
-	return Connect(e.URL(), name)
+// Connect opens a client connection to the server, presenting creds
+// (none on a server without Trust).
+func (e *Embedded) Connect(name string, creds Credentials) (*nats.Conn, error) {
+	return Connect(e.URL(), name, creds)
 }
 
 // Shutdown stops the server and waits for it.
@@ -83,19 +113,25 @@ func (e *Embedded) Shutdown() {
 
 // Connect dials NATS with settings suited to long-running services: retry
 // forever on reconnect, so a NATS node restart is survived.
-func Connect(url, name string) (*nats.Conn, error) {
-	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1),
-		nats.ReconnectWait(250*time.Millisecond), nats.RetryOnFailedConnect(true))
+func Connect(url, name string, creds Credentials) (*nats.Conn, error) {
+	auth, err := creds.options()
+	if err != nil {
+		return nil, err
+	}
+	opts := append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond), nats.RetryOnFailedConnect(true)}, auth...)
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", url, err)
 	}
 	return nc, nil
 }
 
-// Dial connects to url as name and opens the cluster's log on the
-// connection (Open, bounded by 30s); Log.Close closes the connection.
+// Dial connects to url as name with cfg.Credentials and opens the
+// cluster's log on the connection (Open, bounded by 30s); Log.Close closes
+// the connection.
 func Dial(ctx context.Context, url, name string, cfg Config) (*Log, error) {
-	nc, err := Connect(url, name)
+	nc, err := Connect(url, name, cfg.Credentials)
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,13 @@ type Config struct {
 	// snapshot object store after this many events (0: never), so that a
 	// restarting service replays only the tail.
 	SnapshotEvery uint64
+	// Manage: this connection is the operator's, which creates and
+	// updates the streams and buckets; every other identity only binds
+	// them (Open).
+	Manage bool
+	// Credentials of the connection's identity (Dial, Connect); none on a
+	// server without auth (tests of the log alone).
+	Credentials Credentials
 	// SnapshotInterval also snapshots when this much time went by since the
 	// last snapshot and at least one event came (0: only SnapshotEvery).
 	SnapshotInterval time.Duration
@@ -61,32 +68,35 @@ type Log struct {
 	allocs    jetstream.KeyValue
 }
 
-// Open connects to the cluster's assets, creating or updating them first
-// (idempotent: safe to call from every service at every start).
+// Open binds the cluster's assets on nc. With cfg.Manage (the operator's
+// connection) it creates or updates each to cfg first; otherwise it binds
+// what exists and creates only what is missing, which an identity without
+// the operator's rights cannot do (NATS refuses: start `jetplane nats` or
+// `jetplane up` first). Safe to call from every service at every start.
 func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	l := &Log{nc: nc, js: js, Config: cfg}
-	if l.stream, err = js.CreateOrUpdateStream(ctx, l.eventsStream(ctx)); err != nil {
-		return nil, fmt.Errorf("stream %s: %w", cfg.EventsStream(), err)
+	if l.stream, err = l.ensureStream(ctx, l.eventsStream(ctx)); err != nil {
+		return nil, err
 	}
 	logsMax := cfg.LogsMaxBytes
 	if logsMax == 0 {
 		logsMax = 256 << 20
 	}
-	if l.logs, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if l.logs, err = l.ensureStream(ctx, jetstream.StreamConfig{
 		Name:        cfg.LogsStream(),
 		Description: "Jetplane container output",
-		Subjects:    []string{events.LogsRoot + ".>"},
+		Subjects:    []string{events.LogsFilter},
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.replicas(),
 		MaxBytes:    logsMax,
 		Discard:     jetstream.DiscardOld,
 		AllowDirect: true, // tails and searches read single records
 	}); err != nil {
-		return nil, fmt.Errorf("stream %s: %w", cfg.LogsStream(), err)
+		return nil, err
 	}
 	if l.leases, err = l.bucket(ctx, cfg.LeaseBucket(), "Jetplane leases: node heartbeats, leader election"); err != nil {
 		return nil, err
@@ -95,15 +105,38 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 		"Jetplane allocations: one key per cluster IP or node port, created by whoever takes it"); err != nil {
 		return nil, err
 	}
-	if l.snapshots, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	snapshots := jetstream.ObjectStoreConfig{
 		Bucket:      cfg.SnapshotStore(),
 		Description: "Jetplane projection snapshots: a cache of the log, never the truth",
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.replicas(),
-	}); err != nil {
+	}
+	if !cfg.Manage {
+		l.snapshots, err = js.ObjectStore(ctx, snapshots.Bucket)
+	}
+	if cfg.Manage || errors.Is(err, jetstream.ErrBucketNotFound) {
+		l.snapshots, err = js.CreateOrUpdateObjectStore(ctx, snapshots)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("object store %s: %w", cfg.SnapshotStore(), err)
 	}
 	return l, nil
+}
+
+// ensureStream binds the stream of sc, creating or updating it as Open says.
+func (l *Log) ensureStream(ctx context.Context, sc jetstream.StreamConfig) (jetstream.Stream, error) {
+	var s jetstream.Stream
+	var err error
+	if !l.Config.Manage {
+		s, err = l.js.Stream(ctx, sc.Name)
+	}
+	if l.Config.Manage || errors.Is(err, jetstream.ErrStreamNotFound) {
+		s, err = l.js.CreateOrUpdateStream(ctx, sc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", sc.Name, err)
+	}
+	return s, nil
 }
 
 // eventsStream is the EVENTS stream's configuration. Retention left zero
@@ -129,18 +162,29 @@ func (l *Log) eventsStream(ctx context.Context) jetstream.StreamConfig {
 		AllowDirect: true,
 		// Atomic batches: a change spanning subjects (AppendAtomic).
 		AllowAtomicPublish: true,
+		// No event is ever removed but by retention (MaxAge, MaxBytes):
+		// not by a message delete nor a purge, whatever the caller's rights.
+		DenyDelete: true,
+		DenyPurge:  true,
 	}
 }
 
 // bucket creates or updates a KV bucket that keeps one revision per key.
 func (l *Log) bucket(ctx context.Context, name, description string) (jetstream.KeyValue, error) {
-	kv, err := l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      name,
-		Description: description,
-		Storage:     jetstream.FileStorage,
-		Replicas:    l.Config.replicas(),
-		History:     1,
-	})
+	var kv jetstream.KeyValue
+	var err error
+	if !l.Config.Manage {
+		kv, err = l.js.KeyValue(ctx, name)
+	}
+	if l.Config.Manage || errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      name,
+			Description: description,
+			Storage:     jetstream.FileStorage,
+			Replicas:    l.Config.replicas(),
+			History:     1,
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kv %s: %w", name, err)
 	}

@@ -74,7 +74,7 @@ func TestOpenIsIdempotent(t *testing.T) {
 func TestOpenWithoutRetentionKeepsTheStreamsPolicy(t *testing.T) {
 	t.Parallel()
 	srv := eventstest.Server(t)
-	nc, err := srv.Connect("retention")
+	nc, err := srv.Connect("retention", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestLogRunsReadSearchAndList(t *testing.T) {
 	t.Parallel()
 	l := eventstest.Log(t)
 	ctx := t.Context()
-	run := events.LogAttempt{Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1", Attempt: 0}
+	run := events.LogAttempt{Node: "n1", Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1", Attempt: 0}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	writeRun(t, l, run, 10, start)
 
@@ -98,7 +98,7 @@ func TestLogRunsReadSearchAndList(t *testing.T) {
 	if len(runs) != 4 || runs[3].PodUID != "uid-2" || runs[3].Records != 2 {
 		t.Fatalf("runs %+v", runs)
 	}
-	none, err := l.LastLogRecord(ctx, events.LogAttempt{Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1", Attempt: 5})
+	none, err := l.LastLogRecord(ctx, events.LogAttempt{Node: "n1", Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1", Attempt: 5})
 	if err != nil || none != nil {
 		t.Fatalf("a run that never wrote: %+v, %v", none, err)
 	}
@@ -107,7 +107,7 @@ func TestLogRunsReadSearchAndList(t *testing.T) {
 func TestReadLogsFollowsNewRecords(t *testing.T) {
 	t.Parallel()
 	l := eventstest.Log(t)
-	run := events.LogAttempt{Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1"}
+	run := events.LogAttempt{Node: "n1", Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1"}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	got := make(chan string, 10)

@@ -134,7 +134,7 @@ func LogRun(p LogPod, o *corev1.PodLogOptions) (events.LogAttempt, error) {
 	if !p.Gone && pod.Spec.NodeName == "" {
 		return events.LogAttempt{}, apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", p.Name))
 	}
-	run := events.LogAttempt{Namespace: pod.Namespace, Pod: pod.Name, Container: container, PodUID: string(pod.UID)}
+	run := events.LogAttempt{Node: pod.Spec.NodeName, Namespace: pod.Namespace, Pod: pod.Name, Container: container, PodUID: string(pod.UID)}
 	attempt, err := statusAttempt(pod, container, o.Previous)
 	if err != nil && p.Gone {
 		if a, ok := streamAttempt(p.Runs, run.PodUID, container, o.Previous); ok {

@@ -69,7 +69,7 @@ func (s *logShipper) sink(spec runtime.ContainerSpec, stream, line string, at ti
 		s.dropped.Add(1)
 		return
 	}
-	run := events.LogAttempt{Namespace: spec.Namespace, Pod: spec.PodName, Container: spec.Name,
+	run := events.LogAttempt{Node: spec.Node, Namespace: spec.Namespace, Pod: spec.PodName, Container: spec.Name,
 		PodUID: spec.PodUID, Attempt: spec.Attempt}
 	select {
 	case s.queue <- queuedLine{run: run, stream: stream, line: line, at: at}:

@@ -13,10 +13,10 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-var testSpec = runtime.ContainerSpec{PodUID: "uid-1", Namespace: "default", PodName: "web", Name: "app", Attempt: 2}
+var testSpec = runtime.ContainerSpec{Node: "n1", PodUID: "uid-1", Namespace: "default", PodName: "web", Name: "app", Attempt: 2}
 
 func testRun() events.LogAttempt {
-	return events.LogAttempt{Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1", Attempt: 2}
+	return events.LogAttempt{Node: "n1", Namespace: "default", Pod: "web", Container: "app", PodUID: "uid-1", Attempt: 2}
 }
 
 func records(t *testing.T, l *natslog.Log, run events.LogAttempt) []*events.LogRecord {

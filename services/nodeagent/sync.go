@@ -198,7 +198,7 @@ func identityOf(pod *corev1.Pod, c *corev1.Container) (user, group *int64, group
 // specOf is the runtime's view of one container: plain env values and the
 // few downward-API fields that are known here.
 func specOf(pod *corev1.Pod, c *corev1.Container, ip string, attempt int) runtime.ContainerSpec {
-	s := runtime.ContainerSpec{PodUID: string(pod.UID), Namespace: pod.Namespace, PodName: pod.Name, Name: c.Name,
+	s := runtime.ContainerSpec{Node: pod.Spec.NodeName, PodUID: string(pod.UID), Namespace: pod.Namespace, PodName: pod.Name, Name: c.Name,
 		Image: c.Image, Command: c.Command, Args: c.Args, PodIP: ip, Attempt: attempt,
 		CPUMilli: c.Resources.Limits.Cpu().MilliValue(), MemoryBytes: c.Resources.Limits.Memory().Value()}
 	s.RunAsUser, s.RunAsGroup, s.SupplementalGroups = identityOf(pod, c)

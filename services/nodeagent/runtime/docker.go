@@ -273,7 +273,7 @@ func specFromLabels(labels map[string]string) ContainerSpec {
 	if js := labels[LabelSpec]; js != "" && json.Unmarshal([]byte(js), &spec) == nil {
 		return spec
 	}
-	spec = ContainerSpec{PodUID: labels[LabelPodUID], Namespace: labels[LabelPodNamespace],
+	spec = ContainerSpec{Node: labels[LabelNode], PodUID: labels[LabelPodUID], Namespace: labels[LabelPodNamespace],
 		PodName: labels[LabelPodName], Name: labels[LabelContainer]}
 	spec.Attempt, _ = strconv.Atoi(labels[LabelAttempt])
 	return spec

@@ -36,6 +36,7 @@ type EnvVar struct{ Name, Value string }
 
 // ContainerSpec is everything a runtime needs to start one container.
 type ContainerSpec struct {
+	Node      string // the node the pod is bound to (its output is that node's)
 	PodUID    string
 	Namespace string
 	PodName   string

@@ -1,0 +1,227 @@
+package natslog
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nats-io/jwt/v2"
+	"github.com/nats-io/nkeys"
+	"github.com/nats-io/nats.go"
+)
+
+// A cluster's NATS runs in operator mode (decentralised JWT auth): an
+// operator key signs two accounts, the system account and Jetplane's, and
+// Jetplane's account key signs one user JWT per identity, carrying that
+// identity's subject permissions (permissions.go). The server trusts the
+// operator and holds the two account JWTs in memory; a new identity needs
+// no server change, only a user JWT signed by the account key — which is
+// what `jetplane credentials` mints. Nothing connects without a user JWT.
+
+// Trust is the keys and JWTs of a cluster's NATS operator and accounts.
+type Trust struct {
+	OperatorJWT, SystemJWT, AccountJWT string
+	// Account and System are the accounts' public keys.
+	Account, System string
+	// accountSeed signs user JWTs; nil when the trust was loaded without it.
+	accountSeed []byte
+}
+
+// Files of a trust directory; *.nk are secret (0600).
+const (
+	operatorJWTFile  = "operator.jwt"
+	operatorSeedFile = "operator.nk"
+	systemJWTFile    = "system.jwt"
+	accountJWTFile   = "account.jwt"
+	accountSeedFile  = "account.nk"
+)
+
+// NewTrust makes a new operator and accounts, with their keys.
+func NewTrust() (*Trust, []byte, error) {
+	op, err := nkeys.CreateOperator()
+	if err != nil {
+		return nil, nil, fmt.Errorf("operator key: %w", err)
+	}
+	opPub, _ := op.PublicKey()
+	oc := jwt.NewOperatorClaims(opPub)
+	oc.Name = "jetplane"
+	t := &Trust{}
+	if t.OperatorJWT, err = oc.Encode(op); err != nil {
+		return nil, nil, fmt.Errorf("operator jwt: %w", err)
+	}
+	var sysSeed []byte
+	if t.System, t.SystemJWT, sysSeed, err = newAccount(op, "SYS", false); err != nil {
+		return nil, nil, err
+	}
+	_ = sysSeed // the system account signs no user: nobody logs into it
+	if t.Account, t.AccountJWT, t.accountSeed, err = newAccount(op, "JETPLANE", true); err != nil {
+		return nil, nil, err
+	}
+	opSeed, _ := op.Seed()
+	return t, opSeed, nil
+}
+
+func newAccount(op nkeys.KeyPair, name string, jetStream bool) (pub, token string, seed []byte, err error) {
+	kp, err := nkeys.CreateAccount()
+	if err != nil {
+		return "", "", nil, fmt.Errorf("account key %s: %w", name, err)
+	}
+	pub, _ = kp.PublicKey()
+	ac := jwt.NewAccountClaims(pub)
+	ac.Name = name
+	if jetStream {
+		ac.Limits.JetStreamLimits = jwt.JetStreamLimits{MemoryStorage: -1, DiskStorage: -1, Streams: -1, Consumer: -1,
+			MaxAckPending: -1, MemoryMaxStreamBytes: -1, DiskMaxStreamBytes: -1}
+	}
+	if token, err = ac.Encode(op); err != nil {
+		return "", "", nil, fmt.Errorf("account jwt %s: %w", name, err)
+	}
+	seed, _ = kp.Seed()
+	return pub, token, seed, nil
+}
+
+// EnsureTrust loads the trust kept in dir, making it on first use. The
+// seeds are written 0600 in a 0700 directory.
+func EnsureTrust(dir string) (*Trust, error) {
+	t, err := LoadTrust(dir, true)
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		return t, err
+	}
+	t, opSeed, err := NewTrust()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("trust dir: %w", err)
+	}
+	for name, data := range map[string][]byte{operatorSeedFile: opSeed, accountSeedFile: t.accountSeed,
+		operatorJWTFile: []byte(t.OperatorJWT), systemJWTFile: []byte(t.SystemJWT), accountJWTFile: []byte(t.AccountJWT)} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			return nil, fmt.Errorf("trust %s: %w", name, err)
+		}
+	}
+	return t, nil
+}
+
+// LoadTrust reads a trust directory; withKey also reads the account seed
+// that mints credentials (a NATS server that only verifies needs none).
+func LoadTrust(dir string, withKey bool) (*Trust, error) {
+	read := func(name string) (string, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		return strings.TrimSpace(string(b)), err
+	}
+	t := &Trust{}
+	var err error
+	if t.OperatorJWT, err = read(operatorJWTFile); err != nil {
+		return nil, fmt.Errorf("trust: %w", err)
+	}
+	if t.SystemJWT, err = read(systemJWTFile); err != nil {
+		return nil, fmt.Errorf("trust: %w", err)
+	}
+	if t.AccountJWT, err = read(accountJWTFile); err != nil {
+		return nil, fmt.Errorf("trust: %w", err)
+	}
+	for _, a := range []struct {
+		token string
+		pub   *string
+	}{{t.SystemJWT, &t.System}, {t.AccountJWT, &t.Account}} {
+		ac, err := jwt.DecodeAccountClaims(a.token)
+		if err != nil {
+			return nil, fmt.Errorf("trust: account jwt: %w", err)
+		}
+		*a.pub = ac.Subject
+	}
+	if withKey {
+		seed, err := read(accountSeedFile)
+		if err != nil {
+			return nil, fmt.Errorf("trust: %w", err)
+		}
+		t.accountSeed = []byte(seed)
+	}
+	return t, nil
+}
+
+// Credentials are one identity's NATS user JWT and seed, in the .creds
+// format of the NATS tools.
+type Credentials []byte
+
+// Mint signs a user JWT for id with its role's permissions over the
+// assets cfg names, and returns it with the new user's seed.
+func (t *Trust) Mint(id Identity, cfg Config) (Credentials, error) {
+	if len(t.accountSeed) == 0 {
+		return nil, errors.New("trust: no account key to sign credentials with")
+	}
+	if err := id.validate(); err != nil {
+		return nil, err
+	}
+	account, err := nkeys.FromSeed(t.accountSeed)
+	if err != nil {
+		return nil, fmt.Errorf("trust: account key: %w", err)
+	}
+	user, err := nkeys.CreateUser()
+	if err != nil {
+		return nil, fmt.Errorf("user key: %w", err)
+	}
+	pub, _ := user.PublicKey()
+	uc := jwt.NewUserClaims(pub)
+	uc.Name = id.String()
+	uc.Permissions = id.permissions(cfg)
+	token, err := uc.Encode(account)
+	if err != nil {
+		return nil, fmt.Errorf("user jwt %s: %w", id, err)
+	}
+	seed, _ := user.Seed()
+	creds, err := jwt.FormatUserConfig(token, seed)
+	if err != nil {
+		return nil, fmt.Errorf("creds %s: %w", id, err)
+	}
+	return creds, nil
+}
+
+// WriteFile stores credentials 0600.
+func (c Credentials) WriteFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("credentials: %w", err)
+	}
+	if err := os.WriteFile(path, c, 0o600); err != nil {
+		return fmt.Errorf("credentials: %w", err)
+	}
+	return nil
+}
+
+// ReadCredentials reads a .creds file.
+func ReadCredentials(path string) (Credentials, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	return b, nil
+}
+
+// options are the connect options that present c and use its identity's
+// own inbox prefix (its permissions allow replies there only).
+func (c Credentials) options() ([]nats.Option, error) {
+	if len(c) == 0 {
+		return nil, nil
+	}
+	token, err := jwt.ParseDecoratedJWT(c)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	kp, err := jwt.ParseDecoratedUserNKey(c)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	seed, _ := kp.Seed()
+	uc, err := jwt.DecodeUserClaims(token)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	opts := []nats.Option{nats.UserJWTAndSeed(token, string(seed))}
+	if id, err := ParseIdentity(uc.Name); err == nil {
+		opts = append(opts, nats.CustomInboxPrefix(id.Inbox()))
+	}
+	return opts, nil
+}
