@@ -26,6 +26,7 @@ var pure = []string{
 	"gateway/restore",
 	"nodes",
 	"podsecurity",
+	"services/nodereports/restriction",
 	"admission",
 	"quota",
 	"routing",

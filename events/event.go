@@ -15,6 +15,12 @@ var (
 	ErrBadSubject = errors.New("not a jetplane event subject")
 	// ErrBadEvent: a message that is not a valid Jetplane CloudEvent.
 	ErrBadEvent = errors.New("not a valid jetplane event")
+	// ErrReportRejected: the control plane refused a node's report (it
+	// may not write that object, or not that change of it).
+	ErrReportRejected = errors.New("node report rejected")
+	// ErrUnavailable: no control plane answered a node's report (not up
+	// yet, or gone); the report may be sent again.
+	ErrUnavailable = errors.New("control plane unavailable")
 	// ErrHistoryTrimmed: a sequence older than the oldest one the stream keeps.
 	ErrHistoryTrimmed = errors.New("history before this sequence was trimmed")
 )

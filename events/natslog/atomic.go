@@ -130,11 +130,17 @@ func (l *Log) writeBatch(ctx context.Context, o events.Origin, ws []events.Write
 // Write appends the change with CAS and returns the stored event; the object's
 // resourceVersion is set to the new sequence.
 func (l *Log) Write(ctx context.Context, o events.Origin, w events.Write) (*events.Event, error) {
+	return writeThrough(ctx, l, o, w)
+}
+
+// writeThrough builds w's event and appends it through a; the object's
+// resourceVersion becomes the new sequence.
+func writeThrough(ctx context.Context, a events.Appender, o events.Origin, w events.Write) (*events.Event, error) {
 	e, err := events.NewEvent(o, w, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	seq, err := l.Append(ctx, e, w.Expected)
+	seq, err := a.Append(ctx, e, w.Expected)
 	if err != nil {
 		return nil, err
 	}

@@ -112,7 +112,7 @@ func newAgent(cfg Config, f *fleet) *agent {
 		stopping: map[runtime.ContainerID]bool{},
 		idle:     idlePods{inputs: map[string]podsync.Input{}},
 	}
-	a.writer = &controller.Writer{Log: cfg.Log, Projection: f.proj, Origin: events.Origin{
+	a.writer = &controller.Writer{Log: cfg.Log.Reporter(cfg.NodeName), Projection: f.proj, Origin: events.Origin{
 		Source: "jetplane/nodeagent/" + cfg.NodeName, Actor: "system:node:" + cfg.NodeName}}
 	a.probes = newProber(cfg.Runtime, a.queue.Add, cfg.Now, a.log)
 	return a

@@ -14,6 +14,7 @@ import (
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/events/natslog"
+	"github.com/jetplane/jetplane/services/nodereports"
 	"github.com/jetplane/jetplane/examples/hello/helloimage"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	corev1 "k8s.io/api/core/v1"
@@ -79,6 +80,7 @@ func startAgentOn(t *testing.T, l *natslog.Log, rt runtime.Runtime, configure fu
 	if configure != nil {
 		configure(&cfg)
 	}
+	nodereports.ServeForTest(t, l)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, cfg) }()

@@ -11,6 +11,7 @@ import (
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/events/natslog"
+	"github.com/jetplane/jetplane/services/nodereports"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -35,6 +36,7 @@ func hollowFleet(t testing.TB, n int, heartbeat time.Duration) []Config {
 // return nil.
 func startFleet(t testing.TB, l *natslog.Log, agents []Config) {
 	t.Helper()
+	nodereports.ServeForTest(t, l)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- RunFleet(ctx, FleetConfig{Log: l, Agents: agents}) }()

@@ -28,10 +28,19 @@ func LeaseKey(node string) string { return events.NodeLeaseKey(node) }
 // at once, 20 times at most.
 var registerRetry = controller.Backoff{Attempts: 20}
 
-// register creates or updates the Node, retrying on conflicts.
+// awaitControlPlane: an agent started before the control plane (or while
+// it restarts) reports again until one answers.
+var awaitControlPlane = controller.Backoff{Base: 100 * time.Millisecond, Max: 2 * time.Second}
+
+// register creates or updates the Node, retrying on conflicts, and for as
+// long as no control plane answers.
 func (a *agent) register(ctx context.Context) error {
 	conflict := func(err error) bool { return errors.Is(err, events.ErrConflict) }
-	if err := registerRetry.Retry(ctx, conflict, a.syncNode); err != nil {
+	unavailable := func(err error) bool { return errors.Is(err, events.ErrUnavailable) }
+	sync := func(ctx context.Context) error {
+		return awaitControlPlane.Retry(ctx, unavailable, a.syncNode)
+	}
+	if err := registerRetry.Retry(ctx, conflict, sync); err != nil {
 		if conflict(err) {
 			return fmt.Errorf("node %s: too many conflicts", a.cfg.NodeName)
 		}

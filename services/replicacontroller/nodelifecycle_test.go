@@ -14,6 +14,7 @@ import (
 	"github.com/jetplane/jetplane/examples/hello/helloimage"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/nodeagent"
+	"github.com/jetplane/jetplane/services/nodereports"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime/runtimetest"
 	"github.com/jetplane/jetplane/services/replicacontroller/nodelifecycle"
@@ -58,6 +59,7 @@ func startAgent(t *testing.T, log *natslog.Log, images, node string, octet int) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	nodereports.ServeForTest(t, log)
 	stop := runUntilCleanup(t, "agent "+node, func(ctx context.Context) error {
 		return nodeagent.Run(ctx, nodeagent.Config{Log: log, NodeName: node, Runtime: rt, Heartbeat: 200 * time.Millisecond})
 	})
