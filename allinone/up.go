@@ -24,6 +24,7 @@ import (
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/endpointcontroller"
 	"github.com/jetplane/jetplane/services/nodeagent"
+	"github.com/jetplane/jetplane/services/nodereports"
 	"github.com/jetplane/jetplane/services/replicacontroller"
 	"github.com/jetplane/jetplane/services/scheduler"
 	"github.com/jetplane/jetplane/services/serviceproxy"
@@ -66,6 +67,10 @@ type Options struct {
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
 }
 
+// TrustDir is where a data directory keeps its NATS operator and account
+// keys (seeds 0600): what signs every NATS identity.
+func TrustDir(dataDir string) string { return filepath.Join(dataDir, "pki", "nats") }
+
 // AdminCertLifetime is how long the admin's client certificate, issued anew
 // at every start, is valid.
 const AdminCertLifetime = 365 * 24 * time.Hour
@@ -82,6 +87,7 @@ type Cluster struct {
 	Log   *natslog.Log // a client connection of the caller's own, for tests and tools
 
 	admin    client.Credentials // what the admin kubeconfig presents
+	trust    *natslog.Trust     // signs every NATS identity
 	nats     *natslog.Embedded
 	cancel   context.CancelFunc
 	services sync.WaitGroup
@@ -96,19 +102,23 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
+	trust, err := natslog.EnsureTrust(TrustDir(o.DataDir))
+	if err != nil {
+		return nil, err
+	}
 	srv, err := natslog.StartEmbedded(natslog.EmbeddedOptions{
-		Dir: filepath.Join(o.DataDir, "nats"), Host: o.NATSHost, Port: o.NATSPort, Name: "jetplane-" + o.NodeName})
+		Dir: filepath.Join(o.DataDir, "nats"), Host: o.NATSHost, Port: o.NATSPort, Name: "jetplane-" + o.NodeName, Trust: trust})
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	c := &Cluster{NATSURL: srv.URL(), nats: srv, cancel: cancel}
+	c := &Cluster{NATSURL: srv.URL(), nats: srv, cancel: cancel, trust: trust}
 	fail := func(err error) (*Cluster, error) {
 		cancel()
 		_ = c.Wait()
 		return nil, err
 	}
-	if c.Log, err = c.open(ctx, "jetplane-up", o.Events); err != nil {
+	if c.Log, err = c.open(ctx, "jetplane-up", natslog.Identity{Role: natslog.RoleOperator}, o.Events); err != nil {
 		return fail(err)
 	}
 	gw, err := c.startGateway(ctx, o)
@@ -134,26 +144,30 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 func (c *Cluster) startServices(ctx context.Context, o Options) error {
 	type svc struct {
 		name string
+		id   natslog.Identity
 		run  func(*natslog.Log) error
+	}
+	controlPlane := func(name string) natslog.Identity {
+		return natslog.Identity{Role: natslog.RoleControlPlane, Name: name}
 	}
 	rt, keep, err := nodeRuntime(ctx, o)
 	if err != nil {
 		return fmt.Errorf("node runtime: %w", err)
 	}
 	services := []svc{
-		{"scheduler", func(l *natslog.Log) error {
+		{"scheduler", controlPlane("scheduler"), func(l *natslog.Log) error {
 			return scheduler.Run(ctx, scheduler.Config{Log: l, Instance: o.NodeName})
 		}},
-		{"replicacontroller", func(l *natslog.Log) error {
+		{"replicacontroller", controlPlane("replicacontroller"), func(l *natslog.Log) error {
 			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: o.NodeName, NodeLifecycle: o.NodeLifecycle})
 		}},
-		{"endpointcontroller", func(l *natslog.Log) error {
+		{"endpointcontroller", controlPlane("endpointcontroller"), func(l *natslog.Log) error {
 			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: o.NodeName})
 		}},
-		{"nodeagent", func(l *natslog.Log) error {
+		{"nodeagent", natslog.Identity{Role: natslog.RoleNode, Name: o.NodeName}, func(l *natslog.Log) error {
 			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt, KeepContainers: keep})
 		}},
-		{"serviceproxy", func(l *natslog.Log) error {
+		{"serviceproxy", natslog.Identity{Role: natslog.RoleProxy, Name: o.NodeName}, func(l *natslog.Log) error {
 			ingress := o.IngressAddr
 			if ingress == "-" {
 				ingress = ""
@@ -162,7 +176,11 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 		}},
 	}
 	for _, s := range services {
-		l, err := c.open(ctx, "jetplane-"+s.name, o.Events)
+		cfg := o.Events
+		if s.id.Role == natslog.RoleNode || s.id.Role == natslog.RoleProxy {
+			cfg.SnapshotEvery, cfg.SnapshotInterval = 0, 0 // a node writes no snapshot others would load
+		}
+		l, err := c.open(ctx, "jetplane-"+s.name, s.id, cfg)
 		if err != nil {
 			return err
 		}
@@ -208,7 +226,7 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 		return nil, fmt.Errorf("gateway listen %s: %w", o.GatewayAddr, err)
 	}
 	c.GatewayURL = "https://" + dialable(ln.Addr())
-	gwLog, err := c.open(ctx, "jetplane-gateway", o.Events)
+	gwLog, err := c.open(ctx, "jetplane-gateway", natslog.Identity{Role: natslog.RoleControlPlane, Name: "gateway"}, o.Events)
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -219,6 +237,12 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	// The gateway's process checks and appends the node agents' reports,
+	// as kube-apiserver's NodeRestriction does, over the gateway's projection.
+	if _, err := nodereports.Start(ctx, nodereports.Config{Log: gwLog, Projection: gw.Projection()}); err != nil {
+		ln.Close()
+		return nil, err
 	}
 	httpSrv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		// Client certificates are asked for, not checked here: a bad one is a
@@ -240,9 +264,16 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	return gw, nil
 }
 
-// open gives a service its own NATS connection, closed once every service
-// has returned (so a stopping agent can still report).
-func (c *Cluster) open(ctx context.Context, name string, cfg natslog.Config) (*natslog.Log, error) {
+// open gives a service its own NATS connection as id, closed once every
+// service has returned (so a stopping agent can still report). The
+// operator's connection manages the streams and buckets.
+func (c *Cluster) open(ctx context.Context, name string, id natslog.Identity, cfg natslog.Config) (*natslog.Log, error) {
+	cfg.Manage = id.Role == natslog.RoleOperator
+	creds, err := c.trust.Mint(id, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Credentials = creds
 	l, err := natslog.Dial(ctx, c.NATSURL, name, cfg)
 	if err != nil {
 		return nil, err

@@ -24,6 +24,10 @@ import (
 
 // Config of one gateway instance.
 type Config struct {
+	// Beside starts what runs in the gateway's process over its projection
+	// before it serves (the node report service: cmd wires it, the gateway
+	// imports no other service).
+	Beside   func(ctx context.Context, p *projections.Projection) error
 	Log      *natslog.Log
 	Instance string       // for the event source "jetplane/gateway/<instance>"
 	Addr     string       // listen address, default "127.0.0.1:8080"
@@ -223,6 +227,11 @@ func Run(ctx context.Context, cfg Config) error {
 	s, err := New(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if cfg.Beside != nil {
+		if err := cfg.Beside(ctx, s.Projection()); err != nil {
+			return err
+		}
 	}
 	ln := cfg.Listener
 	if ln == nil {

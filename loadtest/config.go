@@ -27,6 +27,9 @@ type Config struct {
 	// gateway. Memory figures are then the load generator's own.
 	NATSURL    string `json:"natsURL,omitempty"`
 	Kubeconfig string `json:"-"`
+	// Credentials of the load generator on NATSURL: a node identity
+	// ("jetplane credentials node '*'") reports for every hollow node.
+	Credentials []byte `json:"-"`
 
 	Progress io.Writer `json:"-"` // progress lines; nil: none
 	// AtScale, when set, is called once every pod is Ready (a heap profile).

@@ -7,6 +7,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/loadtest"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -56,12 +57,12 @@ appends and replay on the same server in the same run.`,
 // writeReport writes the report as JSON and as an HTML page where asked.
 // loadtestFlags are the load test's command-line settings.
 type loadtestFlags struct {
-	preset, jsonOut, htmlOut string
-	nodes, deployments, pods int
-	rate                     int
-	apiFor, timeout          time.Duration
-	natsURL, kubeconfig, dir string
-	cpuProfile, heapProfile  string
+	preset, jsonOut, htmlOut        string
+	nodes, deployments, pods        int
+	rate                            int
+	apiFor, timeout                 time.Duration
+	natsURL, kubeconfig, dir, creds string
+	cpuProfile, heapProfile         string
 }
 
 func (f *loadtestFlags) register(cmd *cobra.Command) {
@@ -77,6 +78,7 @@ func (f *loadtestFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.htmlOut, "html", "loadtest.html", "write the report with its charts as an HTML page here (empty: don't)")
 	fl.StringVar(&f.natsURL, "nats", "", "join the control plane behind this NATS URL instead of starting one")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "with --nats: the kubeconfig of its gateway")
+	fl.StringVar(&f.creds, "credentials", "", "with --nats: NATS credentials of a node identity for every hollow node (jetplane credentials node '*')")
 	fl.StringVar(&f.dir, "data", "", "data directory of the all-in-one (default: a temporary one)")
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run here (go tool pprof)")
 	fl.StringVar(&f.heapProfile, "heap-profile", "", "write a heap profile here once every pod is Ready")
@@ -104,6 +106,13 @@ func (f *loadtestFlags) config(cmd *cobra.Command) (loadtest.Config, error) {
 		cfg.Timeout = f.timeout
 	}
 	cfg.NATSURL, cfg.Kubeconfig, cfg.DataDir, cfg.Progress = f.natsURL, f.kubeconfig, f.dir, os.Stderr
+	if f.creds != "" {
+		creds, err := natslog.ReadCredentials(f.creds)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Credentials = creds
+	}
 	// The services' own logs would bury the progress lines.
 	if !cmd.Flags().Changed("log-level") {
 		logrus.SetLevel(logrus.WarnLevel)

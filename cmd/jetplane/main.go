@@ -42,7 +42,7 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(upCommand(), natsCommand(), gatewayCommand(), schedulerCommand(), controllerCommand(),
-		endpointsCommand(), agentCommand(), versionCommand())
+		endpointsCommand(), agentCommand(), credentialsCommand(), versionCommand())
 	root.AddCommand(historyCommand(), restoreCommand(), getCommand(), proxyCommand())
 	root.AddCommand(logsCommand())
 	root.AddCommand(rolloutCommand(), loadtestCommand(), userCommand())

@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/authn"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway"
+	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/endpointcontroller"
 	"github.com/jetplane/jetplane/services/nodeagent"
+	"github.com/jetplane/jetplane/services/nodereports"
 	"github.com/jetplane/jetplane/services/replicacontroller"
 	"github.com/jetplane/jetplane/services/scheduler"
 	"github.com/jetplane/jetplane/services/serviceproxy"
@@ -24,6 +27,7 @@ import (
 // connFlags are shared by every command that joins an existing NATS server.
 type connFlags struct {
 	url      string
+	creds    string
 	prefix   string
 	replicas int
 	instance string
@@ -33,6 +37,7 @@ type connFlags struct {
 func (f *connFlags) register(cmd *cobra.Command) {
 	host, _ := os.Hostname()
 	cmd.Flags().StringVar(&f.url, "nats", "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated")
+	cmd.Flags().StringVar(&f.creds, "credentials", "", "this service's NATS credentials (from `jetplane credentials`)")
 	cmd.Flags().StringVar(&f.prefix, "stream-prefix", "", "prefix of the JetStream stream and bucket names")
 	cmd.Flags().IntVar(&f.replicas, "replicas", 1, "JetStream replicas for streams and buckets (3 on a NATS cluster)")
 	cmd.Flags().StringVar(&f.instance, "instance", strings.ToLower(host), "instance name, recorded as the events' source")
@@ -40,7 +45,15 @@ func (f *connFlags) register(cmd *cobra.Command) {
 }
 
 func (f *connFlags) open(ctx context.Context, name string) (*natslog.Log, error) {
-	return natslog.Dial(ctx, f.url, name, natslog.Config{Prefix: f.prefix, Replicas: f.replicas, SnapshotEvery: f.snapshot})
+	if f.creds == "" {
+		return nil, errors.New("--credentials is required: NATS takes no anonymous client (mint them with `jetplane credentials`)")
+	}
+	creds, err := natslog.ReadCredentials(f.creds)
+	if err != nil {
+		return nil, err
+	}
+	return natslog.Dial(ctx, f.url, name, natslog.Config{Prefix: f.prefix, Replicas: f.replicas, SnapshotEvery: f.snapshot,
+		Credentials: creds})
 }
 
 // serviceCommand builds the command of one service that runs until Ctrl-C.
@@ -50,6 +63,9 @@ func serviceCommand(use, short string, extra func(*cobra.Command), run func(ctx 
 		Use:   use,
 		Short: short,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if use == "agent" || use == "proxy" {
+				f.snapshot = 0 // a node's identity may write no snapshot (others would load it)
+			}
 			l, err := f.open(cmd.Context(), "jetplane-"+use)
 			if err != nil {
 				return err
@@ -79,6 +95,10 @@ func gatewayCommand() *cobra.Command {
 		func(ctx context.Context, l *natslog.Log, instance string) error {
 			cfg, err := f.config(l, instance)
 			if err != nil {
+				return err
+			}
+			cfg.Beside = func(ctx context.Context, p *projections.Projection) error {
+				_, err := nodereports.Start(ctx, nodereports.Config{Log: l, Projection: p})
 				return err
 			}
 			return gateway.Run(ctx, cfg)
@@ -237,21 +257,35 @@ func proxyCommand() *cobra.Command {
 func natsCommand() *cobra.Command {
 	var o natslog.EmbeddedOptions
 	var routes []string
+	var trustDir string
+	var assets natslog.Config
 	cmd := &cobra.Command{
 		Use:   "nats",
 		Short: "Run a NATS server with JetStream (one node of a cluster with --cluster-name)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Routes = routes
+			trust, err := natslog.EnsureTrust(trustDir)
+			if err != nil {
+				return err
+			}
+			o.Routes, o.Trust = routes, trust
 			srv, err := natslog.StartEmbedded(o)
 			if err != nil {
 				return err
 			}
+			defer srv.Shutdown()
+			// The server's own operator connection creates the streams and
+			// buckets: no other identity may.
+			if err := ensureAssets(cmd.Context(), srv, trust, assets); err != nil {
+				return err
+			}
 			logrus.WithFields(logrus.Fields{"service": "nats", "url": srv.URL()}).Info("nats is up")
 			<-cmd.Context().Done()
-			srv.Shutdown()
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&trustDir, "trust", "jetplane-data/pki/nats", "the NATS operator and account keys (made on first use; the same on every cluster node)")
+	cmd.Flags().StringVar(&assets.Prefix, "stream-prefix", "", "prefix of the JetStream stream and bucket names")
+	cmd.Flags().IntVar(&assets.Replicas, "replicas", 1, "JetStream replicas for streams and buckets (3 on a NATS cluster)")
 	cmd.Flags().StringVar(&o.Dir, "data", "jetplane-data/nats", "JetStream storage directory")
 	cmd.Flags().StringVar(&o.Host, "host", "127.0.0.1", "client listen host")
 	cmd.Flags().IntVar(&o.Port, "port", 4222, "client listen port")
@@ -300,4 +334,28 @@ func upCommand() *cobra.Command {
 	cmd.Flags().Int64Var(&o.Events.MaxBytes, "retention-max-bytes", 0, "drop the oldest events beyond this size (0 keeps all)")
 	nodeLifecycleFlags(cmd, &o.NodeLifecycle)
 	return cmd
+}
+
+// ensureAssets opens the log as the operator (Manage), retrying while a
+// cluster elects its JetStream leader.
+func ensureAssets(ctx context.Context, srv *natslog.Embedded, trust *natslog.Trust, cfg natslog.Config) error {
+	cfg.Manage = true
+	creds, err := trust.Mint(natslog.Identity{Role: natslog.RoleOperator}, cfg)
+	if err != nil {
+		return err
+	}
+	cfg.Credentials = creds
+	for {
+		l, err := natslog.Dial(ctx, srv.URL(), "jetplane-nats-operator", cfg)
+		if err == nil {
+			l.Close()
+			return nil
+		}
+		logrus.WithField("service", "nats").WithError(err).Warn("streams not ready; retrying")
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/events/natslog"
-	"github.com/jetplane/jetplane/services/nodereports"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
+	"github.com/jetplane/jetplane/services/nodereports"
 	corev1 "k8s.io/api/core/v1"
 )
 
