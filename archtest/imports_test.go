@@ -30,6 +30,7 @@ var pure = []string{
 	"admission",
 	"quota",
 	"routing",
+	"seal",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
 	"services/replicacontroller/cronjob",

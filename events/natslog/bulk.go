@@ -3,8 +3,10 @@ package natslog
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -79,6 +81,43 @@ func (l *Log) TrimBefore(ctx context.Context, seq uint64) error {
 	cfg.MaxMsgs = limit
 	if _, err := l.js.UpdateStream(ctx, cfg); err != nil {
 		return fmt.Errorf("trim before %d: restore the limit: %w", seq, err)
+	}
+	return nil
+}
+
+// RewriteWithout is what an operator can still do to history: recreate
+// EVENTS and publish back every message but the one at seq (NATS' own
+// headers dropped: they are preconditions of the original appends). For
+// the tests of tamper evidence (jetplane verify); the operator's
+// connection only.
+func (l *Log) RewriteWithout(ctx context.Context, seq uint64) error {
+	var kept []*nats.Msg
+	err := l.ReadMessages(ctx, 1, 0, func(s uint64, m *events.Message) error {
+		if s != seq {
+			h := nats.Header{}
+			for k, v := range m.Header {
+				if !strings.HasPrefix(k, "Nats-") {
+					h[k] = v
+				}
+			}
+			kept = append(kept, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	cfg := l.eventsStream(ctx)
+	if err := l.js.DeleteStream(ctx, cfg.Name); err != nil {
+		return fmt.Errorf("rewrite: %w", err)
+	}
+	if l.stream, err = l.js.CreateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("rewrite: %w", err)
+	}
+	for _, m := range kept {
+		if _, err := l.js.PublishMsg(ctx, m); err != nil {
+			return fmt.Errorf("rewrite: %w", err)
+		}
 	}
 	return nil
 }

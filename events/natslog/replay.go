@@ -64,3 +64,25 @@ func (l *Log) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
 	}
 	return lo, nil
 }
+
+// ReadMessages hands fn every message of EVENTS from sequence from to to
+// (0: the last now), exactly as stored (subject, headers, data), whatever
+// it holds: what sealing and verifying digest.
+func (l *Log) ReadMessages(ctx context.Context, from, to uint64, fn func(seq uint64, m *events.Message) error) error {
+	_, last, err := l.Bounds(ctx)
+	if err != nil {
+		return err
+	}
+	if to == 0 || to > last {
+		to = last
+	}
+	if from < 1 {
+		from = 1
+	}
+	if from > to {
+		return nil
+	}
+	return l.consume(ctx, l.Config.EventsStream(), events.SubjectRoot+".>", from, to, 1000, func(m jetstream.Msg, seq uint64) error {
+		return fn(seq, &events.Message{Subject: m.Subject(), Header: events.Header(m.Headers()), Data: m.Data()})
+	})
+}
