@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jetplane/jetplane/authn"
@@ -196,4 +197,36 @@ func loadServiceAccountKey(dir string) (crypto.Signer, error) {
 		return nil, fmt.Errorf("service account key: %w", err)
 	}
 	return key, nil
+}
+
+// natsTLS is the embedded NATS server's TLS when it listens beyond
+// loopback: a serving certificate of the cluster CA for its host, the
+// machine's name and loopback, issued at every start.
+func natsTLS(p *pki, host string) (*tls.Config, error) {
+	hosts := []string{host, "localhost", "127.0.0.1", "::1"}
+	if hn, err := os.Hostname(); err == nil {
+		hosts = append(hosts, hn)
+	}
+	certPEM, keyPEM, err := authn.IssueServingCertificate(p.CAPEM, p.CAKeyPEM, authn.ServingCertRequest{
+		Name: "jetplane-nats", Hosts: hosts, NotBefore: time.Now(), Lifetime: AdminCertLifetime})
+	if err != nil {
+		return nil, fmt.Errorf("pki: nats certificate: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("pki: nats certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+
+// dialableURL turns a server URL on an unspecified address (0.0.0.0) into
+// one this machine dials: loopback, which the certificate covers.
+func dialableURL(u string) string {
+	for _, any := range []string{"//0.0.0.0:", "//[::]:"} {
+		if strings.Contains(u, any) {
+			return strings.Replace(u, any, "//127.0.0.1:", 1)
+		}
+	}
+	return u
 }

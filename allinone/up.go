@@ -22,11 +22,13 @@ import (
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/seal"
 	"github.com/jetplane/jetplane/services/endpointcontroller"
 	"github.com/jetplane/jetplane/services/nodeagent"
 	"github.com/jetplane/jetplane/services/nodereports"
 	"github.com/jetplane/jetplane/services/replicacontroller"
 	"github.com/jetplane/jetplane/services/scheduler"
+	"github.com/jetplane/jetplane/services/sealer"
 	"github.com/jetplane/jetplane/services/serviceproxy"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
@@ -65,6 +67,10 @@ type Options struct {
 	Events      natslog.Config
 	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
+	// SealEvery and SealInterval: when the sealer checkpoints the log
+	// (defaults 1000 events, 10s; key in <data>/pki/seal.key).
+	SealEvery    int
+	SealInterval time.Duration
 }
 
 // TrustDir is where a data directory keeps its NATS operator and account
@@ -88,6 +94,7 @@ type Cluster struct {
 
 	admin    client.Credentials // what the admin kubeconfig presents
 	trust    *natslog.Trust     // signs every NATS identity
+	pki      *pki
 	nats     *natslog.Embedded
 	cancel   context.CancelFunc
 	services sync.WaitGroup
@@ -106,13 +113,30 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := natslog.StartEmbedded(natslog.EmbeddedOptions{
-		Dir: filepath.Join(o.DataDir, "nats"), Host: o.NATSHost, Port: o.NATSPort, Name: "jetplane-" + o.NodeName, Trust: trust})
+	gwHost, _, err := net.SplitHostPort(o.GatewayAddr)
+	if err != nil {
+		return nil, fmt.Errorf("gateway address %q: %w", o.GatewayAddr, err)
+	}
+	certs, err := loadPKI(filepath.Join(o.DataDir, "pki"), gwHost)
+	if err != nil {
+		return nil, err
+	}
+	natsOpts := natslog.EmbeddedOptions{
+		Dir: filepath.Join(o.DataDir, "nats"), Host: o.NATSHost, Port: o.NATSPort, Name: "jetplane-" + o.NodeName, Trust: trust}
+	if !natslog.IsLoopback(o.NATSHost) {
+		// Beyond loopback NATS serves TLS only, with a certificate of the
+		// cluster CA that every connection of this process trusts.
+		if natsOpts.TLS, err = natsTLS(certs, o.NATSHost); err != nil {
+			return nil, err
+		}
+		o.Events.CAPEM = certs.CAPEM
+	}
+	srv, err := natslog.StartEmbedded(natsOpts)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	c := &Cluster{NATSURL: srv.URL(), nats: srv, cancel: cancel, trust: trust}
+	c := &Cluster{NATSURL: dialableURL(srv.URL()), nats: srv, cancel: cancel, trust: trust, pki: certs}
 	fail := func(err error) (*Cluster, error) {
 		cancel()
 		_ = c.Wait()
@@ -154,6 +178,10 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("node runtime: %w", err)
 	}
+	sealKey, err := seal.EnsureKey(filepath.Join(o.DataDir, "pki"))
+	if err != nil {
+		return err
+	}
 	services := []svc{
 		{"scheduler", controlPlane("scheduler"), func(l *natslog.Log) error {
 			return scheduler.Run(ctx, scheduler.Config{Log: l, Instance: o.NodeName})
@@ -163,6 +191,9 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 		}},
 		{"endpointcontroller", controlPlane("endpointcontroller"), func(l *natslog.Log) error {
 			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: o.NodeName})
+		}},
+		{"sealer", controlPlane("sealer"), func(l *natslog.Log) error {
+			return sealer.Run(ctx, sealer.Config{Log: l, Key: sealKey, Instance: o.NodeName, Every: o.SealEvery, Interval: o.SealInterval})
 		}},
 		{"nodeagent", natslog.Identity{Role: natslog.RoleNode, Name: o.NodeName}, func(l *natslog.Log) error {
 			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt, KeepContainers: keep})
@@ -196,14 +227,7 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	if c.Token, err = loadToken(filepath.Join(o.DataDir, "admin-token")); err != nil {
 		return nil, err
 	}
-	host, _, err := net.SplitHostPort(o.GatewayAddr)
-	if err != nil {
-		return nil, fmt.Errorf("gateway address %q: %w", o.GatewayAddr, err)
-	}
-	certs, err := loadPKI(filepath.Join(o.DataDir, "pki"), host)
-	if err != nil {
-		return nil, err
-	}
+	certs := c.pki
 	saKey, err := loadServiceAccountKey(filepath.Join(o.DataDir, "pki"))
 	if err != nil {
 		return nil, err
@@ -354,6 +378,13 @@ func nodeReady(n *corev1.Node) bool {
 func (c *Cluster) Stop() error {
 	c.cancel()
 	return c.Wait()
+}
+
+// Stopped tells whether Stop was called or the cluster failed.
+func (c *Cluster) Stopped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conns == nil
 }
 
 // Wait blocks until every service and the NATS server have stopped.

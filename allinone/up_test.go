@@ -17,6 +17,8 @@ import (
 	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/examples/hello/helloimage"
+	"github.com/jetplane/jetplane/seal"
+	"github.com/jetplane/jetplane/services/sealer"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -55,10 +57,33 @@ var imagesDir = builtOnce("jetplane-images-", func(ctx context.Context, dir stri
 
 func startCluster(t *testing.T, dataDir string) *allinone.Cluster {
 	t.Helper()
+	c := startUnverified(t, dataDir)
+	// Every end-to-end test ends with its history verified against the
+	// sealer's checkpoints (before the cluster stops: cleanups run last first).
+	t.Cleanup(func() {
+		if c.Stopped() {
+			return // stopped by the test itself: a later cluster on its data verifies
+		}
+		pub, err := seal.ReadPublicKey(filepath.Join(dataDir, "pki", seal.PublicKeyFile))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		res, err := sealer.Verify(context.Background(), c.Log, pub, 0)
+		if err != nil || res.Finding != nil {
+			t.Errorf("the history does not verify: %v %v", res.Finding, err)
+		}
+	})
+	return c
+}
+
+// startUnverified is startCluster for a test that tampers with history.
+func startUnverified(t *testing.T, dataDir string) *allinone.Cluster {
+	t.Helper()
 	c, err := allinone.Start(context.Background(), allinone.Options{
 		DataDir: dataDir, GatewayAddr: "127.0.0.1:0", NATSPort: -1, ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-1",
 		// No fixed host port, so that tests of their own clusters run in parallel.
-		IngressAddr: "-"})
+		IngressAddr: "-", SealInterval: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

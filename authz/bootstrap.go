@@ -60,6 +60,9 @@ func aggregated(label string) *rbacv1.AggregationRule {
 // healthURLs are what anyone may read, even unauthenticated.
 var healthURLs = []string{"/livez", "/readyz", "/healthz", "/version", "/version/"}
 
+// AuditorRole is the ClusterRole that reads Jetplane's history endpoints.
+const AuditorRole = "jetplane:auditor"
+
 // Bootstrap is the default policy: the ClusterRoles and ClusterRoleBindings
 // of Kubernetes' bootstrap policy that apply to what Jetplane serves, and
 // those of Jetplane's own service identities.
@@ -91,6 +94,12 @@ func Bootstrap() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 		{ObjectMeta: bootstrapMeta("admin", nil), AggregationRule: aggregated(AggregateToAdmin)},
 		{ObjectMeta: bootstrapMeta("edit", map[string]string{AggregateToAdmin: "true"}), AggregationRule: aggregated(AggregateToEdit)},
 		{ObjectMeta: bootstrapMeta("view", map[string]string{AggregateToEdit: "true"}), AggregationRule: aggregated(AggregateToView)},
+		// An auditor reads the whole history over HTTP (the audit stream,
+		// objects' histories, the horizon): bound to this, it needs no NATS
+		// credentials at all.
+		{ObjectMeta: bootstrapMeta(AuditorRole, nil), Rules: []rbacv1.PolicyRule{
+			rule([]string{"get", "list", "watch"}, "jetplane.dev", "audit", "history", "horizon"),
+		}},
 		{ObjectMeta: bootstrapMeta("system:aggregate-to-admin", map[string]string{AggregateToAdmin: "true"}), Rules: aggregateToAdmin},
 		{ObjectMeta: bootstrapMeta("system:aggregate-to-edit", map[string]string{AggregateToEdit: "true"}), Rules: aggregateToEdit},
 		{ObjectMeta: bootstrapMeta("system:aggregate-to-view", map[string]string{AggregateToView: "true"}), Rules: aggregateToView},

@@ -146,3 +146,24 @@ func TestAggregationRuleTakesEscalate(t *testing.T) {
 		"rules": []map[string]any{{"apiGroups": []string{"rbac.authorization.k8s.io"}, "resources": []string{"clusterroles"},
 			"verbs": []string{"get", "list"}}}})
 }
+
+// The audit stream answers whom RBAC lets read it: bound to
+// jetplane:auditor, a user reads it with no NATS credentials; without, 403.
+func TestAuditStreamIsAuthorized(t *testing.T) {
+	t.Parallel()
+	g := startGatewayUnbound(t, map[string]string{"tok-alice": "alice", "tok-bob": "bob"})
+	alice, bob := *g, *g
+	alice.token, bob.token = "tok-alice", "tok-bob"
+	st := alice.must(http.StatusForbidden, "GET", "/apis/jetplane.dev/v1/audit", nil).status(t)
+	if !strings.Contains(st.Message, `User "alice" cannot list resource "audit" in API group "jetplane.dev"`) {
+		t.Fatalf("audit before the binding: %s", st.Message)
+	}
+	g.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": map[string]any{"name": "alice-audits"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "jetplane:auditor"},
+		"subjects": []map[string]any{{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"}}})
+	if r := alice.must(http.StatusOK, "GET", "/apis/jetplane.dev/v1/audit", nil); !strings.Contains(string(r.body), "dev.jetplane.") {
+		t.Fatalf("alice's audit: %.200s", r.body)
+	}
+	bob.must(http.StatusForbidden, "GET", "/apis/jetplane.dev/v1/audit", nil)
+}

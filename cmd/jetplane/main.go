@@ -42,7 +42,7 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(upCommand(), natsCommand(), gatewayCommand(), schedulerCommand(), controllerCommand(),
-		endpointsCommand(), agentCommand(), credentialsCommand(), versionCommand())
+		endpointsCommand(), agentCommand(), credentialsCommand(), sealerCommand(), verifyCommand(), versionCommand())
 	root.AddCommand(historyCommand(), restoreCommand(), getCommand(), proxyCommand())
 	root.AddCommand(logsCommand())
 	root.AddCommand(rolloutCommand(), loadtestCommand(), userCommand())

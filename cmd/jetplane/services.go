@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -28,6 +29,7 @@ import (
 type connFlags struct {
 	url      string
 	creds    string
+	ca       string
 	prefix   string
 	replicas int
 	instance string
@@ -38,6 +40,7 @@ func (f *connFlags) register(cmd *cobra.Command) {
 	host, _ := os.Hostname()
 	cmd.Flags().StringVar(&f.url, "nats", "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated")
 	cmd.Flags().StringVar(&f.creds, "credentials", "", "this service's NATS credentials (from `jetplane credentials`)")
+	cmd.Flags().StringVar(&f.ca, "nats-ca", "", "CA certificate (PEM) of a NATS server that serves TLS")
 	cmd.Flags().StringVar(&f.prefix, "stream-prefix", "", "prefix of the JetStream stream and bucket names")
 	cmd.Flags().IntVar(&f.replicas, "replicas", 1, "JetStream replicas for streams and buckets (3 on a NATS cluster)")
 	cmd.Flags().StringVar(&f.instance, "instance", strings.ToLower(host), "instance name, recorded as the events' source")
@@ -52,8 +55,13 @@ func (f *connFlags) open(ctx context.Context, name string) (*natslog.Log, error)
 	if err != nil {
 		return nil, err
 	}
-	return natslog.Dial(ctx, f.url, name, natslog.Config{Prefix: f.prefix, Replicas: f.replicas, SnapshotEvery: f.snapshot,
-		Credentials: creds})
+	cfg := natslog.Config{Prefix: f.prefix, Replicas: f.replicas, SnapshotEvery: f.snapshot, Credentials: creds}
+	if f.ca != "" {
+		if cfg.CAPEM, err = os.ReadFile(f.ca); err != nil {
+			return nil, fmt.Errorf("--nats-ca: %w", err)
+		}
+	}
+	return natslog.Dial(ctx, f.url, name, cfg)
 }
 
 // serviceCommand builds the command of one service that runs until Ctrl-C.
@@ -259,6 +267,7 @@ func natsCommand() *cobra.Command {
 	var routes []string
 	var trustDir string
 	var assets natslog.Config
+	var tlsFlags, clusterTLSFlags tlsFiles
 	cmd := &cobra.Command{
 		Use:   "nats",
 		Short: "Run a NATS server with JetStream (one node of a cluster with --cluster-name)",
@@ -268,6 +277,15 @@ func natsCommand() *cobra.Command {
 				return err
 			}
 			o.Routes, o.Trust = routes, trust
+			if o.TLS, err = tlsFlags.server(); err != nil {
+				return err
+			}
+			if o.ClusterTLS, err = clusterTLSFlags.peer(); err != nil {
+				return err
+			}
+			if o.RouteSecret, err = natslog.RouteSecret(trustDir); err != nil {
+				return err
+			}
 			srv, err := natslog.StartEmbedded(o)
 			if err != nil {
 				return err
@@ -286,6 +304,8 @@ func natsCommand() *cobra.Command {
 	cmd.Flags().StringVar(&trustDir, "trust", "jetplane-data/pki/nats", "the NATS operator and account keys (made on first use; the same on every cluster node)")
 	cmd.Flags().StringVar(&assets.Prefix, "stream-prefix", "", "prefix of the JetStream stream and bucket names")
 	cmd.Flags().IntVar(&assets.Replicas, "replicas", 1, "JetStream replicas for streams and buckets (3 on a NATS cluster)")
+	tlsFlags.register(cmd, "tls", "clients (required beyond loopback)")
+	clusterTLSFlags.register(cmd, "cluster-tls", "routes, both ways (required beyond loopback)")
 	cmd.Flags().StringVar(&o.Dir, "data", "jetplane-data/nats", "JetStream storage directory")
 	cmd.Flags().StringVar(&o.Host, "host", "127.0.0.1", "client listen host")
 	cmd.Flags().IntVar(&o.Port, "port", 4222, "client listen port")
@@ -358,4 +378,44 @@ func ensureAssets(ctx context.Context, srv *natslog.Embedded, trust *natslog.Tru
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// tlsFiles are a listener's certificate, key and (for mutual TLS) CA files.
+type tlsFiles struct{ cert, key, ca string }
+
+func (f *tlsFiles) register(cmd *cobra.Command, prefix, what string) {
+	cmd.Flags().StringVar(&f.cert, prefix+"-cert", "", "TLS certificate (PEM) for "+what)
+	cmd.Flags().StringVar(&f.key, prefix+"-key", "", "its private key (PEM)")
+	cmd.Flags().StringVar(&f.ca, prefix+"-ca", "", "CA (PEM) that peers' certificates chain to")
+}
+
+// server is the TLS of a listener, nil when no certificate is given.
+func (f *tlsFiles) server() (*tls.Config, error) {
+	if f.cert == "" && f.key == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(f.cert, f.key)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// peer is mutual TLS: the certificate is presented both ways and peers
+// must chain to the CA.
+func (f *tlsFiles) peer() (*tls.Config, error) {
+	cfg, err := f.server()
+	if cfg == nil || err != nil {
+		return cfg, err
+	}
+	caPEM, err := os.ReadFile(f.ca)
+	if err != nil {
+		return nil, fmt.Errorf("tls: the peers' CA is required: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("tls: no certificate in %s", f.ca)
+	}
+	cfg.RootCAs, cfg.ClientCAs, cfg.ClientAuth = pool, pool, tls.RequireAndVerifyClientCert
+	return cfg, nil
 }

@@ -2,7 +2,12 @@ package natslog
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"time"
 
 	"github.com/nats-io/jwt/v2"
@@ -23,6 +28,23 @@ type EmbeddedOptions struct {
 	// Trust, when set, makes the server require a user JWT signed by its
 	// account (trust.go) of every client: nothing connects anonymously.
 	Trust *Trust
+	// TLS serves clients over TLS; required when Host is not loopback.
+	TLS *tls.Config
+	// ClusterTLS secures the routes (both ways: each node presents its
+	// certificate and verifies the peer's); required when the cluster
+	// listens beyond loopback. RouteSecret authenticates the routes.
+	ClusterTLS  *tls.Config
+	RouteSecret string
+}
+
+// IsLoopback tells whether a listen host is reachable from this machine
+// only ("" is the default, 127.0.0.1).
+func IsLoopback(host string) bool {
+	if host == "" || host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Embedded is a running in-process NATS server.
@@ -41,6 +63,9 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	if port == 0 {
 		port = server.RANDOM_PORT
 	}
+	if !IsLoopback(host) && o.TLS == nil {
+		return nil, fmt.Errorf("nats server: listening on %s needs TLS: only loopback listeners may be plain", host)
+	}
 	opts := &server.Options{
 		ServerName: o.Name,
 		Host:       host,
@@ -50,6 +75,9 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		NoSigs:     true,
 		NoLog:      true,
 		MaxPayload: 8 << 20,
+	}
+	if o.TLS != nil {
+		opts.TLSConfig, opts.TLS, opts.TLSTimeout = o.TLS, true, 5
 	}
 	if o.Trust != nil {
 		if err := trustOptions(opts, o.Trust); err != nil {
@@ -61,8 +89,17 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: h, Port: p}
+		if !IsLoopback(h) && o.ClusterTLS == nil {
+			return nil, fmt.Errorf("nats cluster: routes on %s need TLS: only loopback routes may be plain", h)
+		}
+		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: h, Port: p, TLSConfig: o.ClusterTLS, TLSTimeout: 5}
 		opts.Routes = server.RoutesFromStr(joinComma(o.Routes))
+		if o.RouteSecret != "" {
+			opts.Cluster.Username, opts.Cluster.Password = "jetplane-route", o.RouteSecret
+			for _, r := range opts.Routes {
+				r.User = url.UserPassword("jetplane-route", o.RouteSecret)
+			}
+		}
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {
@@ -102,7 +139,7 @@ func (e *Embedded) URL() string { return e.Server.ClientURL() }
 // Connect opens a client connection to the server, presenting creds
 // (none on a server without Trust).
 func (e *Embedded) Connect(name string, creds Credentials) (*nats.Conn, error) {
-	return Connect(e.URL(), name, creds)
+	return Connect(e.URL(), name, creds, nil)
 }
 
 // Shutdown stops the server and waits for it.
@@ -113,13 +150,20 @@ func (e *Embedded) Shutdown() {
 
 // Connect dials NATS with settings suited to long-running services: retry
 // forever on reconnect, so a NATS node restart is survived.
-func Connect(url, name string, creds Credentials) (*nats.Conn, error) {
+func Connect(url, name string, creds Credentials, caPEM []byte) (*nats.Conn, error) {
 	auth, err := creds.options()
 	if err != nil {
 		return nil, err
 	}
 	opts := append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond), nats.RetryOnFailedConnect(true)}, auth...)
+	if len(caPEM) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(caPEM) {
+			return nil, errors.New("nats: no CA certificate in the PEM given")
+		}
+		opts = append(opts, nats.Secure(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
+	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", url, err)
@@ -131,7 +175,7 @@ func Connect(url, name string, creds Credentials) (*nats.Conn, error) {
 // cluster's log on the connection (Open, bounded by 30s); Log.Close closes
 // the connection.
 func Dial(ctx context.Context, url, name string, cfg Config) (*Log, error) {
-	nc, err := Connect(url, name, cfg.Credentials)
+	nc, err := Connect(url, name, cfg.Credentials, cfg.CAPEM)
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,9 @@ type Config struct {
 	// Credentials of the connection's identity (Dial, Connect); none on a
 	// server without auth (tests of the log alone).
 	Credentials Credentials
+	// CAPEM is the CA the server's TLS certificate chains to (a server
+	// listening beyond loopback serves TLS only).
+	CAPEM []byte
 	// SnapshotInterval also snapshots when this much time went by since the
 	// last snapshot and at least one event came (0: only SnapshotEvery).
 	SnapshotInterval time.Duration

@@ -1,6 +1,8 @@
 package natslog
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -224,4 +226,31 @@ func (c Credentials) options() ([]nats.Option, error) {
 		opts = append(opts, nats.CustomInboxPrefix(id.Inbox()))
 	}
 	return opts, nil
+}
+
+// routeSecretFile holds the password cluster routes authenticate with.
+const routeSecretFile = "route.secret"
+
+// RouteSecret is the trust directory's route password, made on first
+// use (0600): every node of a cluster shares the directory, so its routes
+// accept each other and nothing else.
+func RouteSecret(dir string) (string, error) {
+	path := filepath.Join(dir, routeSecretFile)
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("route secret: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("route secret: %w", err)
+	}
+	secret := hex.EncodeToString(raw)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("route secret: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("route secret: %w", err)
+	}
+	return secret, nil
 }

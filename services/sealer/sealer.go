@@ -68,7 +68,7 @@ func (cfg *Config) defaults() {
 		cfg.Interval = 10 * time.Second
 	}
 	if cfg.Poll <= 0 {
-		cfg.Poll = time.Second
+		cfg.Poll = min(time.Second, cfg.Interval)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
