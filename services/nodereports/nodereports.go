@@ -67,9 +67,17 @@ type server struct {
 
 func (s *server) handle(ctx context.Context, node string, e *events.Event, expected uint64) (uint64, error) {
 	log := s.log.WithFields(logrus.Fields{"node": node, "key": e.Resource + "/" + e.Namespace + "/" + e.Name})
+	res, ok := events.Lookup(e.Resource)
+	if !ok || e.Type != events.TypeOf(res, e.Change()) {
+		return 0, fmt.Errorf("%w: event type %q on %s", events.ErrReportRejected, e.Type, e.NATSSubject())
+	}
 	obj, err := e.Object()
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", events.ErrReportRejected, err)
+	}
+	if obj.GetName() != e.Name || (res.Namespaced && obj.GetNamespace() != e.Namespace) {
+		return 0, fmt.Errorf("%w: the object %s/%s is not the subject's %s", events.ErrReportRejected,
+			obj.GetNamespace(), obj.GetName(), e.NATSSubject())
 	}
 	entry, err := s.entryAt(ctx, e, expected)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
@@ -75,5 +76,35 @@ func TestReportsAreCheckedAndAttributedToTheNode(t *testing.T) {
 	}
 	if _, last, _ := cp.Bounds(ctx); last != ev.Seq {
 		t.Fatalf("the log moved past the accepted report: last %d, want %d", last, ev.Seq)
+	}
+}
+
+// A report whose event names one object and carries another, or whose
+// type is another kind's, is refused before any rule is asked.
+func TestReportsMustBeWhatTheirSubjectSays(t *testing.T) {
+	t.Parallel()
+	l := eventstest.Log(t)
+	nodereports.ServeForTest(t, l)
+	ctx := context.Background()
+	pods := events.MustLookup("pods")
+	mine := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "mine", Namespace: "default"}, Spec: corev1.PodSpec{NodeName: "n1"}}
+	ev, err := l.Write(ctx, events.Origin{Source: "t", Actor: "t"}, events.Write{Resource: pods, Change: events.Created, Object: mine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := mine.DeepCopy()
+	other.Name = "other"
+	e, err := events.NewEvent(events.Origin{Source: "t", Actor: "t"}, events.Write{Resource: pods, Change: "running", Object: other}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Name = "mine" // the subject of mine, the data of other
+	if _, err := l.Reporter("n1").Append(ctx, e, ev.Seq); !errors.Is(err, events.ErrReportRejected) {
+		t.Fatalf("mismatched object: %v", err)
+	}
+	e, _ = events.NewEvent(events.Origin{Source: "t", Actor: "t"}, events.Write{Resource: pods, Change: "running", Object: mine.DeepCopy()}, time.Now())
+	e.Type = "dev.jetplane.deployment.deleted"
+	if _, err := l.Reporter("n1").Append(ctx, e, ev.Seq); !errors.Is(err, events.ErrReportRejected) {
+		t.Fatalf("another kind's type: %v", err)
 	}
 }
