@@ -219,7 +219,6 @@ func natsTLS(p *pki, host string) (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
-
 // dialableURL turns a server URL on an unspecified address (0.0.0.0) into
 // one this machine dials: loopback, which the certificate covers.
 func dialableURL(u string) string {
