@@ -16,7 +16,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/jetplane/jetplane/authn"
@@ -217,15 +216,4 @@ func natsTLS(p *pki, host string) (*tls.Config, error) {
 		return nil, fmt.Errorf("pki: nats certificate: %w", err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
-}
-
-// dialableURL turns a server URL on an unspecified address (0.0.0.0) into
-// one this machine dials: loopback, which the certificate covers.
-func dialableURL(u string) string {
-	for _, any := range []string{"//0.0.0.0:", "//[::]:"} {
-		if strings.Contains(u, any) {
-			return strings.Replace(u, any, "//127.0.0.1:", 1)
-		}
-	}
-	return u
 }

@@ -136,7 +136,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	c := &Cluster{NATSURL: dialableURL(srv.URL()), nats: srv, cancel: cancel, trust: trust, pki: certs}
+	c := &Cluster{NATSURL: natslog.LoopbackURL(srv.URL()), nats: srv, cancel: cancel, trust: trust, pki: certs}
 	fail := func(err error) (*Cluster, error) {
 		cancel()
 		_ = c.Wait()

@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
@@ -114,7 +115,24 @@ func Decode(subject string, h Header, data []byte, seq uint64) (*Event, error) {
 	if err := e.validate(); err != nil {
 		return nil, fmt.Errorf("seq %d: %w", seq, err)
 	}
+	if err := e.matchesSubject(first(h, HeaderSubject)); err != nil {
+		return nil, fmt.Errorf("seq %d: %w", seq, err)
+	}
 	return e, nil
+}
+
+// matchesSubject refuses an event whose CloudEvents subject or type names
+// another object or kind than the NATS subject it is stored on: a message
+// copied onto another subject (a reflected read, a replay) is not an event
+// of the object it landed on.
+func (e *Event) matchesSubject(ceSubject string) error {
+	if ceSubject != "" && ceSubject != e.CESubject() {
+		return fmt.Errorf("%w: ce-subject %q on the subject of %q", ErrBadEvent, ceSubject, e.CESubject())
+	}
+	if res, ok := Lookup(e.Resource); ok && !strings.HasPrefix(e.Type, TypePrefix+res.Singular+".") {
+		return fmt.Errorf("%w: type %q on a %s subject", ErrBadEvent, e.Type, e.Resource)
+	}
+	return nil
 }
 
 var schemaVersionText = strconv.Itoa(SchemaVersion)

@@ -74,11 +74,24 @@ func NodeReportSubject(node string) string { return NodeSubjectPrefix(node) + ".
 // NodeReportFilter matches every node's reports.
 const NodeReportFilter = NodeRoot + ".*.report"
 
-// NodeOfReport is the node whose report subject subj is.
+// NodeHeartbeatSubject is where a node agent renews its lease (the control
+// plane writes it: a node has no right to the leases bucket), and
+// NodeLastLogSubject where it asks for its runs' last stored output line.
+func NodeHeartbeatSubject(node string) string { return NodeSubjectPrefix(node) + ".heartbeat" }
+func NodeLastLogSubject(node string) string   { return NodeSubjectPrefix(node) + ".lastlog" }
+
+// Filters of every node's heartbeats and last-log questions.
+const (
+	NodeHeartbeatFilter = NodeRoot + ".*.heartbeat"
+	NodeLastLogFilter   = NodeRoot + ".*.lastlog"
+)
+
+// NodeOfReport is the node whose report (or heartbeat, last-log) subject
+// subj is.
 func NodeOfReport(subj string) (string, error) {
 	rest, ok := strings.CutPrefix(subj, NodeRoot+".")
-	tok, ok2 := strings.CutSuffix(rest, ".report")
-	if !ok || !ok2 || tok == "" || strings.Contains(tok, ".") {
+	tok, _, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 || tok == "" {
 		return "", fmt.Errorf("report subject %q: %w", subj, ErrBadSubject)
 	}
 	return DecodeToken(tok), nil

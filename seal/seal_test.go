@@ -84,6 +84,8 @@ func TestVerify(t *testing.T) {
 		{name: "signed by another key", msgs: history(t, other, 4, 4), problem: "signature", seq: 5},
 		{name: "retention dropped the start", msgs: clean[2:], partial: true, sealed: 6, unsealed: 2},
 		{name: "read from after the first checkpoint", msgs: clean[6:], partial: true, sealed: 3, unsealed: 2},
+		{name: "a front replaced and its checkpoint dropped", msgs: append([]Message{{Seq: 3, Subject: "jetplane.ev.pods.default.forged", Data: []byte("{}")}},
+			clean[5:]...), partial: true, problem: "inserted", seq: 3},
 		{name: "the last message missing", msgs: renumber(without(clean, 8)), problem: "missing", seq: 9},
 	}
 	for _, c := range cases {

@@ -87,8 +87,11 @@ func (v *Verifier) Add(m Message) {
 		for len(sealed) > 0 && (len(v.pending) == 0 || sealed[0].Seq < v.pending[0].seq) {
 			sealed = sealed[1:]
 		}
-		for len(sealed) > 0 && len(v.pending) > 0 && v.pending[0].seq < sealed[0].Seq {
-			v.pending = v.pending[1:]
+		// A message read before this range is sealed by no checkpoint:
+		// any earlier one has a lower sequence than every message read.
+		if len(sealed) > 0 && len(v.pending) > 0 && v.pending[0].seq < sealed[0].Seq {
+			v.res.Finding = &Finding{Seq: v.pending[0].seq, Problem: "inserted", Detail: "a message no checkpoint sealed"}
+			return
 		}
 	case c.Prev != hex.EncodeToString(v.prev[:]):
 		fail("chain", "the checkpoint before this one is missing or altered (it names %.16s…, the stream has %.16s…)",

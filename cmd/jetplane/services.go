@@ -293,8 +293,17 @@ func natsCommand() *cobra.Command {
 			defer srv.Shutdown()
 			// The server's own operator connection creates the streams and
 			// buckets: no other identity may.
-			if err := ensureAssets(cmd.Context(), srv, trust, assets); err != nil {
-				return err
+			if !trust.CanMint() {
+				logrus.WithField("service", "nats").Warn("no account key in the trust directory: the streams are left to a node that has it")
+			} else {
+				if tlsFlags.ca != "" {
+					if assets.CAPEM, err = os.ReadFile(tlsFlags.ca); err != nil {
+						return fmt.Errorf("--tls-ca: %w", err)
+					}
+				}
+				if err := ensureAssets(cmd.Context(), srv, trust, assets); err != nil {
+					return err
+				}
 			}
 			logrus.WithFields(logrus.Fields{"service": "nats", "url": srv.URL()}).Info("nats is up")
 			<-cmd.Context().Done()
@@ -366,7 +375,7 @@ func ensureAssets(ctx context.Context, srv *natslog.Embedded, trust *natslog.Tru
 	}
 	cfg.Credentials = creds
 	for {
-		l, err := natslog.Dial(ctx, srv.URL(), "jetplane-nats-operator", cfg)
+		l, err := natslog.Dial(ctx, natslog.LoopbackURL(srv.URL()), "jetplane-nats-operator", cfg)
 		if err == nil {
 			l.Close()
 			return nil

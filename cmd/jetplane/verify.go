@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -35,7 +36,7 @@ func sealerCommand() *cobra.Command {
 var errTampered = errors.New("the event log does not match its checkpoints")
 
 func verifyCommand() *cobra.Command {
-	var dataDir, url, credsFile, keyFile, prefix string
+	var dataDir, url, credsFile, keyFile, prefix, caFile string
 	var from uint64
 	cmd := &cobra.Command{
 		Use:   "verify",
@@ -62,6 +63,11 @@ It connects with --credentials, or else with a read-only identity signed by --da
 			}
 			if err != nil {
 				return err
+			}
+			if caFile != "" {
+				if cfg.CAPEM, err = os.ReadFile(caFile); err != nil {
+					return fmt.Errorf("--nats-ca: %w", err)
+				}
 			}
 			l, err := natslog.Dial(cmd.Context(), url, "jetplane-verify", cfg)
 			if err != nil {
@@ -92,5 +98,6 @@ It connects with --credentials, or else with a read-only identity signed by --da
 	cmd.Flags().StringVar(&keyFile, "key", "", "the trusted seal public key (default <data>/pki/seal.pub)")
 	cmd.Flags().StringVar(&prefix, "stream-prefix", "", "prefix of the JetStream stream names")
 	cmd.Flags().Uint64Var(&from, "from", 0, "first sequence to read (default: the stream's first)")
+	cmd.Flags().StringVar(&caFile, "nats-ca", "", "CA certificate (PEM) of a NATS server that serves TLS")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -72,10 +73,26 @@ func (l *Log) consume(ctx context.Context, stream, filter string, from, to uint6
 // arrives as a bare event carrying its Seq, with the error.
 func decodeInto(fn events.Handler) func(jetstream.Msg, uint64) error {
 	return func(m jetstream.Msg, seq uint64) error {
-		ev, decErr := events.Decode(m.Subject(), m.Headers(), m.Data(), seq)
+		var ev *events.Event
+		decErr := reflected(m.Headers(), seq)
+		if decErr == nil {
+			ev, decErr = events.Decode(m.Subject(), m.Headers(), m.Data(), seq)
+		}
 		if decErr != nil {
 			ev = &events.Event{Seq: seq}
 		}
 		return fn(ev, decErr)
 	}
+}
+
+// reflected refuses a stored message carrying the headers the server adds
+// to a direct get's answer: a reader that can make the server answer onto
+// any subject (NATS does not check reply subjects against permissions)
+// could land a stored message on an EVENTS subject that way. No append
+// carries them.
+func reflected(h nats.Header, seq uint64) error {
+	if _, ok := h[jetstream.StreamHeader]; ok {
+		return fmt.Errorf("%w: seq %d is a server's answer copied into the log, not an append", events.ErrBadEvent, seq)
+	}
+	return nil
 }

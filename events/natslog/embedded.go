@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/nats-io/jwt/v2"
@@ -187,4 +188,13 @@ func Dial(ctx context.Context, url, name string, cfg Config) (*Log, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// LoopbackURL dials a server listening on an unspecified address
+// (0.0.0.0, [::]) on loopback, which its serving certificate names.
+func LoopbackURL(u string) string {
+	for _, unspecified := range []string{"//0.0.0.0:", "//[::]:"} {
+		u = strings.Replace(u, unspecified, "//127.0.0.1:", 1)
+	}
+	return u
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/nats-io/jwt/v2"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Role is what an identity may do on NATS; each is a set of subject
@@ -62,11 +63,19 @@ func (id Identity) validate() error {
 	default:
 		return fmt.Errorf("identity %q: unknown role %q", id, id.Role)
 	}
-	if id.Name == "*" && id.Role == RoleNode {
+	switch {
+	case id.Name == "*" && id.Role == RoleNode:
+		return nil
+	case id.Role == RoleNode || id.Role == RoleProxy:
+		// A node's name, as Kubernetes names nodes: its subjects encode
+		// the dots, which such a name never mixes with underscores.
+		if errs := validation.IsDNS1123Subdomain(id.Name); len(errs) > 0 {
+			return fmt.Errorf("identity %q: node name: %s", id, strings.Join(errs, "; "))
+		}
 		return nil
 	}
-	if id.Name == "" || strings.ContainsAny(id.Name, "*>. \t:") {
-		return fmt.Errorf("identity %q: a name without dots, spaces, ':' or wildcards is required", id)
+	if errs := validation.IsDNS1123Label(id.Name); len(errs) > 0 {
+		return fmt.Errorf("identity %q: name: %s", id, strings.Join(errs, "; "))
 	}
 	return nil
 }
@@ -74,11 +83,10 @@ func (id Identity) validate() error {
 // Inbox is the identity's own reply prefix: its permissions let it
 // subscribe there only, so it reads no one else's replies.
 func (id Identity) Inbox() string {
-	name := id.Name
-	if name == "*" {
-		name = "all"
+	if id.Name == "*" {
+		return "_INBOX_fleet" // no node's name: a name has no underscore
 	}
-	return "_INBOX_" + string(id.Role) + "_" + name
+	return "_INBOX_" + string(id.Role) + "_" + events.EncodeToken(id.Name)
 }
 
 // readEvents are the JetStream API subjects that read a stream with
@@ -113,6 +121,9 @@ func (id Identity) permissions(cfg Config) jwt.Permissions {
 		p.Pub.Allow.Add(">")
 		p.Pub.Deny.Add(management...)
 		p.Pub.Deny.Add(events.NodeRoot + ".>") // no forged reports or container output
+		if id.Name != SealerName {
+			p.Pub.Deny.Add(events.Subject("checkpoints", "", "log")) // the sealer's alone
+		}
 		p.Sub.Allow.Add(">")
 		return p
 	}
@@ -128,11 +139,12 @@ func (id Identity) permissions(cfg Config) jwt.Permissions {
 			if node != "*" {
 				node = events.EncodeToken(node)
 			}
+			// Its reports, heartbeats, last-log questions and container
+			// output. No bucket and no read of LOGS: the server answers a
+			// read onto any subject its reader names, so what a node could
+			// read back (its own LOGS records, headers and all) it could
+			// land anywhere in the account; it asks the control plane.
 			p.Pub.Allow.Add(events.NodeRoot + "." + node + ".>")
-			p.Pub.Allow.Add("$KV." + cfg.LeaseBucket() + "." + events.NodeLeasePrefix + id.Name)
-			// Resuming a run's output reads the LOGS stream's last records.
-			p.Pub.Allow.Add("$JS.API.STREAM.INFO."+cfg.LogsStream(), "$JS.API.DIRECT.GET."+cfg.LogsStream()+".>",
-				"$JS.API.STREAM.MSG.GET."+cfg.LogsStream())
 		}
 	case RoleAuditor:
 		stream, durable := cfg.EventsStream(), AuditorConsumer(id.Name)
@@ -147,6 +159,9 @@ func (id Identity) permissions(cfg Config) jwt.Permissions {
 	}
 	return p
 }
+
+// SealerName is the control-plane identity that alone appends checkpoints.
+const SealerName = "sealer"
 
 // AuditorConsumer is the one durable consumer an auditor may own.
 func AuditorConsumer(name string) string { return "audit_" + name }

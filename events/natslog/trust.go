@@ -86,9 +86,16 @@ func newAccount(op nkeys.KeyPair, name string, jetStream bool) (pub, token strin
 
 // EnsureTrust loads the trust kept in dir, making it on first use. The
 // seeds are written 0600 in a 0700 directory.
+//
+// A directory whose operator exists but holds no account key (a server
+// node that only verifies) is loaded as it is, never made anew: a new
+// operator would lock every existing identity out.
 func EnsureTrust(dir string) (*Trust, error) {
-	t, err := LoadTrust(dir, true)
-	if err == nil || !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, operatorJWTFile)); err == nil {
+		t, err := LoadTrust(dir, true)
+		if errors.Is(err, os.ErrNotExist) {
+			return LoadTrust(dir, false)
+		}
 		return t, err
 	}
 	t, opSeed, err := NewTrust()
@@ -148,6 +155,10 @@ func LoadTrust(dir string, withKey bool) (*Trust, error) {
 // Credentials are one identity's NATS user JWT and seed, in the .creds
 // format of the NATS tools.
 type Credentials []byte
+
+// CanMint tells whether the trust holds the account key that signs
+// credentials.
+func (t *Trust) CanMint() bool { return len(t.accountSeed) > 0 }
 
 // Mint signs a user JWT for id with its role's permissions over the
 // assets cfg names, and returns it with the new user's seed.

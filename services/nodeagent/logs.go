@@ -149,7 +149,8 @@ func (s *logShipper) nextLine(run events.LogAttempt, now time.Time) uint64 {
 	if !ok {
 		c = &runCounter{}
 		ctx, cancel := context.WithTimeout(context.Background(), logAckWait)
-		if last, err := s.log.LastLogRecord(ctx, run); err == nil && last != nil {
+		// Asked of the control plane: a node may not read LOGS.
+		if last, err := s.log.Reporter(run.Node).LastLogRecord(ctx, run); err == nil && last != nil {
 			c.last = last.Line
 		}
 		cancel()

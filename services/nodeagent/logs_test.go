@@ -10,6 +10,7 @@ import (
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
+	"github.com/jetplane/jetplane/services/nodereports"
 	"github.com/sirupsen/logrus"
 )
 
@@ -59,6 +60,7 @@ func TestShipperSinkDropsInsteadOfBlocking(t *testing.T) {
 
 func TestShipperShipsNumberedSplitLines(t *testing.T) {
 	l := eventstest.Log(t)
+	nodereports.ServeForTest(t, l) // a restarted shipper asks the control plane where its runs stopped
 	s, stop := startLogShipper(t.Context(), l, logrus.WithField("test", t.Name()))
 	long := strings.Repeat("a", events.MaxLogChunk) + "tail"
 	at := time.Date(2026, 3, 1, 12, 0, 0, 5, time.UTC)

@@ -162,7 +162,7 @@ func (a *agent) heartbeat(ctx context.Context) {
 	t := time.NewTicker(a.cfg.Heartbeat)
 	defer t.Stop()
 	for {
-		if _, err := a.cfg.Log.Leases().Put(ctx, LeaseKey(a.cfg.NodeName), []byte(a.cfg.Now().UTC().Format(time.RFC3339Nano))); err != nil && ctx.Err() == nil {
+		if err := a.cfg.Log.Reporter(a.cfg.NodeName).Heartbeat(ctx, a.cfg.Now()); err != nil && ctx.Err() == nil {
 			a.log.WithError(err).Warn("heartbeat")
 		}
 		if err := a.syncNode(ctx); err != nil && ctx.Err() == nil {

@@ -19,7 +19,7 @@ type Config struct {
 	// Projection to check reports against; nil starts one of its own (the
 	// gateway passes its own, so the process holds one copy of the state).
 	Projection *projections.Projection
-	// Workers handle reports at once (default 16).
+	// Workers handle reports at once (default 64).
 	Workers int
 	Now     func() time.Time
 }
@@ -41,7 +41,7 @@ func Start(ctx context.Context, cfg Config) (done <-chan struct{}, err error) {
 		return nil, errors.New("nodereports: Log is required")
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+		cfg.Workers = 64
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -79,13 +79,9 @@ func (s *server) handle(ctx context.Context, node string, e *events.Event, expec
 		return 0, fmt.Errorf("%w: the object %s/%s is not the subject's %s", events.ErrReportRejected,
 			obj.GetNamespace(), obj.GetName(), e.NATSSubject())
 	}
-	entry, err := s.entryAt(ctx, e, expected)
+	stored, err := s.storedAt(ctx, e, expected)
 	if err != nil {
 		return 0, err
-	}
-	var stored events.Object
-	if entry != nil && !entry.Deleted() {
-		stored = entry.Object
 	}
 	if err := restriction.Check(restriction.Report{Node: node, Resource: e.Resource, Change: e.Change(),
 		Object: obj, Stored: stored}); err != nil {
@@ -99,25 +95,33 @@ func (s *server) handle(ctx context.Context, node string, e *events.Event, expec
 	return s.cfg.Log.Append(ctx, e, expected)
 }
 
-// entryAt is the stored entry of e's object as of sequence expected: the
-// projection is caught up to the log when it is behind the agent.
-func (s *server) entryAt(ctx context.Context, e *events.Event, expected uint64) (*projections.Entry, error) {
-	st := s.cfg.Projection.State()
-	entry := st.Get(e.Resource, e.Namespace, e.Name)
-	if seqOf(entry) < expected {
-		_, last, err := s.cfg.Log.Bounds(ctx)
-		if err != nil {
-			return nil, err
+// storedAt is e's object as stored at sequence expected (nil when none or
+// deleted): from the projection when it has that version, else read from
+// the log (the agent's projection may be ahead of this one; waiting for
+// this one would add its lag to every report).
+func (s *server) storedAt(ctx context.Context, e *events.Event, expected uint64) (events.Object, error) {
+	conflict := &events.ConflictError{Subject: e.NATSSubject(), Expected: expected}
+	entry := s.cfg.Projection.State().Get(e.Resource, e.Namespace, e.Name)
+	if seqOf(entry) == expected {
+		if entry == nil || entry.Deleted() {
+			return nil, nil
 		}
-		if err := s.cfg.Projection.WaitFor(ctx, last); err != nil {
-			return nil, err
-		}
-		entry = s.cfg.Projection.State().Get(e.Resource, e.Namespace, e.Name)
+		return entry.Object, nil
 	}
-	if seqOf(entry) != expected {
-		return nil, &events.ConflictError{Subject: e.NATSSubject(), Expected: expected}
+	if seqOf(entry) > expected {
+		return nil, conflict
 	}
-	return entry, nil
+	last, err := s.cfg.Log.LastFor(ctx, e.Resource, e.Namespace, e.Name)
+	if err != nil {
+		return nil, err
+	}
+	if last == nil || last.Seq != expected {
+		return nil, conflict
+	}
+	if last.IsDelete() {
+		return nil, nil
+	}
+	return last.Object()
 }
 
 func seqOf(e *projections.Entry) uint64 {

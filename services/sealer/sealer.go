@@ -3,6 +3,7 @@ package sealer
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,15 +91,20 @@ func SealOnce(ctx context.Context, cfg Config) (bool, error) {
 		if err := json.Unmarshal(last.Data, &c); err != nil {
 			return false, fmt.Errorf("last checkpoint at seq %d: %w", last.Seq, err)
 		}
+		if own := hex.EncodeToString(cfg.Key.Public().(ed25519.PublicKey)); c.Key != own {
+			return false, fmt.Errorf("the last checkpoint (seq %d) is signed by key %.16s…, not this sealer's %.16s…: one seal key per cluster (copy seal.key)",
+				last.Seq, c.Key, own)
+		}
 		from, expected = c.Last()+1, last.Seq
 		if prev, err = readOne(ctx, cfg.Log, last.Seq); err != nil {
 			return false, err
 		}
 	}
-	_, end, err := cfg.Log.Bounds(ctx)
+	first, end, err := cfg.Log.Bounds(ctx)
 	if err != nil {
 		return false, err
 	}
+	from = max(from, first) // retention dropped what was never sealed: seal what is left
 	waiting := int64(end) - int64(from) + 1
 	if expected >= from {
 		waiting-- // the last checkpoint itself

@@ -55,10 +55,18 @@ func checkNode(r Report) error {
 	if r.Change == events.Deleted {
 		return refuse("node %q is not allowed to delete itself", r.Node)
 	}
+	for k := range node.Labels {
+		if strings.HasPrefix(k, restrictedLabelPrefix) && (r.Stored == nil || r.Stored.GetLabels()[k] != node.Labels[k]) {
+			return refuse("node %q is not allowed to modify labels: %s", r.Node, k)
+		}
+	}
 	stored, _ := r.Stored.(*corev1.Node)
 	if stored == nil {
 		if r.Change != events.Created {
 			return refuse("node %q does not exist", r.Node)
+		}
+		if node.DeletionTimestamp != nil || len(node.Finalizers) > 0 || len(node.OwnerReferences) > 0 || node.Namespace != "" {
+			return refuse("node %q may register itself only as a plain Node", r.Node)
 		}
 		return nil
 	}
@@ -73,7 +81,19 @@ func checkNode(r Report) error {
 			return refuse("node %q is not allowed to modify labels: %s", r.Node, k)
 		}
 	}
+	// Its labels and annotations are the node's to say; who it is, and
+	// its lifecycle, are not.
+	if !apiequality.Semantic.DeepEqual(identityMeta(node.ObjectMeta), identityMeta(stored.ObjectMeta)) {
+		return refuse("node %q may not change its metadata but labels and annotations", r.Node)
+	}
 	return nil
+}
+
+// identityMeta is a Node's metadata without what its agent may change.
+func identityMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
+	m = comparableMeta(m)
+	m.Labels, m.Annotations = nil, nil
+	return m
 }
 
 func changedLabels(old, now map[string]string) []string {

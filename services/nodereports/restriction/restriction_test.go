@@ -51,6 +51,15 @@ func TestCheck(t *testing.T) {
 		{"a restricted label", Report{Node: "n1", Resource: "nodes", Change: events.Updated, Object: node("n1", func(n *corev1.Node) {
 			n.Labels["node-restriction.kubernetes.io/secure"] = "true"
 		}), Stored: node("n1")}, false},
+		{"registering with a restricted label", Report{Node: "n1", Resource: "nodes", Change: events.Created, Object: node("n1", func(n *corev1.Node) {
+			n.Labels["node-restriction.kubernetes.io/secure"] = "true"
+		})}, false},
+		{"registering as being deleted", Report{Node: "n1", Resource: "nodes", Change: events.Created, Object: node("n1", func(n *corev1.Node) {
+			n.Finalizers = []string{"x"}
+		})}, false},
+		{"changing its uid", Report{Node: "n1", Resource: "nodes", Change: events.StatusChange, Object: node("n1", func(n *corev1.Node) {
+			n.UID = "other"
+		}), Stored: node("n1")}, false},
 		{"deleting itself", Report{Node: "n1", Resource: "nodes", Change: events.Deleted, Object: node("n1"), Stored: node("n1")}, false},
 		{"any other resource", Report{Node: "n1", Resource: "deployments", Change: events.Deleted, Object: pod("n1")}, false},
 	}
