@@ -264,7 +264,14 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	}
 	// The gateway's process checks and appends the node agents' reports,
 	// as kube-apiserver's NodeRestriction does, over the gateway's projection.
-	if _, err := nodereports.Start(ctx, nodereports.Config{Log: gwLog, Projection: gw.Projection()}); err != nil {
+	// Its own connection: appends wait for their acknowledgement, which
+	// would queue behind the projection's deliveries on the gateway's.
+	reportsLog, err := c.open(ctx, "jetplane-nodereports", natslog.Identity{Role: natslog.RoleControlPlane, Name: "nodereports"}, o.Events)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if _, err := nodereports.Start(ctx, nodereports.Config{Log: reportsLog, Projection: gw.Projection()}); err != nil {
 		ln.Close()
 		return nil, err
 	}

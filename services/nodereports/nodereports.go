@@ -19,7 +19,7 @@ type Config struct {
 	// Projection to check reports against; nil starts one of its own (the
 	// gateway passes its own, so the process holds one copy of the state).
 	Projection *projections.Projection
-	// Workers handle reports at once (default 64).
+	// Workers handle reports at once (default 256).
 	Workers int
 	Now     func() time.Time
 }
@@ -41,7 +41,7 @@ func Start(ctx context.Context, cfg Config) (done <-chan struct{}, err error) {
 		return nil, errors.New("nodereports: Log is required")
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 64
+		cfg.Workers = 256
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
