@@ -118,9 +118,14 @@ func (l *lease) tryAcquire(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("lease %s: %w", l.key, err)
 	}
 	var spec coordinationv1.LeaseSpec
-	_ = json.Unmarshal(entry.Value, &spec) // an unreadable record is free to take
 	holder := ""
-	if spec.HolderIdentity != nil {
+	if err := json.Unmarshal(entry.Value, &spec); err != nil {
+		// Not a record any service wrote (a reader can make the server
+		// copy a message into the bucket): held by nobody known, so taken
+		// only once it has stood a lease's duration, never at once while
+		// the leader it displaced may still be acting.
+		holder = "?"
+	} else if spec.HolderIdentity != nil {
 		holder = *spec.HolderIdentity
 	}
 	if entry.Revision != l.observedRev {
