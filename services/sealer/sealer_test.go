@@ -9,20 +9,23 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/services/sealer"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func TestSealAndVerify(t *testing.T) {
-	t.Parallel()
+// sealedLog is a log of n pod creations, the sealer asked after each with
+// a checkpoint every `every` events; it returns the log and the seal key.
+func sealedLog(t *testing.T, n, every int) (*natslog.Log, ed25519.PublicKey) {
+	t.Helper()
 	l := eventstest.Log(t)
 	ctx := context.Background()
 	pub, key, _ := ed25519.GenerateKey(rand.Reader)
-	cfg := sealer.Config{Log: l, Key: key, Every: 3}
+	cfg := sealer.Config{Log: l, Key: key, Every: every}
 	pods := events.MustLookup("pods")
 	o := events.Origin{Source: "jetplane/test", Actor: "tester"}
-	for i := range 8 {
+	for i := range n {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p%d", i), Namespace: "default"}}
 		if _, err := l.Write(ctx, o, events.Write{Resource: pods, Change: events.Created, Object: p}); err != nil {
 			t.Fatal(err)
@@ -31,6 +34,13 @@ func TestSealAndVerify(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return l, pub
+}
+
+func TestSealAndVerify(t *testing.T) {
+	t.Parallel()
+	l, pub := sealedLog(t, 8, 3)
+	ctx := context.Background()
 	res, err := sealer.Verify(ctx, l, pub, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -45,21 +55,8 @@ func TestSealAndVerify(t *testing.T) {
 // is caught, and named: the sequence of the message that went missing.
 func TestVerifyNamesTheMissingSequence(t *testing.T) {
 	t.Parallel()
-	l := eventstest.Log(t)
+	l, pub := sealedLog(t, 12, 4)
 	ctx := context.Background()
-	pub, key, _ := ed25519.GenerateKey(rand.Reader)
-	cfg := sealer.Config{Log: l, Key: key, Every: 4}
-	pods := events.MustLookup("pods")
-	o := events.Origin{Source: "jetplane/test", Actor: "tester"}
-	for i := range 12 {
-		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p%d", i), Namespace: "default"}}
-		if _, err := l.Write(ctx, o, events.Write{Resource: pods, Change: events.Created, Object: p}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := sealer.SealOnce(ctx, cfg); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if res, err := sealer.Verify(ctx, l, pub, 0); err != nil || res.Finding != nil {
 		t.Fatalf("before: %+v, %v", res, err)
 	}
