@@ -145,6 +145,9 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if c.Log, err = c.open(ctx, "jetplane-up", natslog.Identity{Role: natslog.RoleOperator}, o.Events); err != nil {
 		return fail(err)
 	}
+	if err := natslog.EnsureReaders(ctx, c.NATSURL, trust, o.Events); err != nil {
+		return fail(err)
+	}
 	gw, err := c.startGateway(ctx, o)
 	if err != nil {
 		return fail(err)

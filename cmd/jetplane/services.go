@@ -378,7 +378,9 @@ func ensureAssets(ctx context.Context, srv *natslog.Embedded, trust *natslog.Tru
 		l, err := natslog.Dial(ctx, natslog.LoopbackURL(srv.URL()), "jetplane-nats-operator", cfg)
 		if err == nil {
 			l.Close()
-			return nil
+			if err = natslog.EnsureReaders(ctx, natslog.LoopbackURL(srv.URL()), trust, cfg); err == nil {
+				return nil
+			}
 		}
 		logrus.WithField("service", "nats").WithError(err).Warn("streams not ready; retrying")
 		select {

@@ -43,7 +43,8 @@ func verifyCommand() *cobra.Command {
 		Short: "Re-read the event log and check it against its signed checkpoints",
 		Long: `verify reads EVENTS from --from (default: its first message) and reports the first sequence where
 a message is missing, altered, inserted or out of order, or a checkpoint's signature or chain fails.
-It connects with --credentials, or else with a read-only identity signed by --data's NATS trust.`,
+It connects with --credentials, or else with an identity of Jetplane's account signed by --data's NATS trust
+(node agents, proxies and auditors read a mirror of EVENTS in an account of their own).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keyFile == "" {
 				keyFile = filepath.Join(dataDir, "pki", seal.PublicKeyFile)
@@ -58,7 +59,9 @@ It connects with --credentials, or else with a read-only identity signed by --da
 			} else {
 				var trust *natslog.Trust
 				if trust, err = natslog.LoadTrust(allinone.TrustDir(dataDir), true); err == nil {
-					cfg.Credentials, err = trust.Mint(natslog.Identity{Role: natslog.RoleProxy, Name: "verify"}, cfg)
+					// EVENTS itself, in Jetplane's account (readers see a mirror):
+					// an identity that manages no stream.
+					cfg.Credentials, err = trust.Mint(natslog.Identity{Role: natslog.RoleControlPlane, Name: "verify"}, cfg)
 				}
 			}
 			if err != nil {

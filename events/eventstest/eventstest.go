@@ -78,6 +78,12 @@ func LogAs(t testing.TB, srv *natslog.Embedded, trust *natslog.Trust, id natslog
 		t.Fatal(err)
 	}
 	t.Cleanup(l.Close)
+	if id.Role == natslog.RoleOperator {
+		// The readers' account mirrors EVENTS for node, proxy and auditor identities.
+		if err := natslog.EnsureReaders(ctx, srv.URL(), trust, natslog.Config{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return l
 }
 

@@ -128,6 +128,9 @@ func trustOptions(opts *server.Options, t *Trust) error {
 	if err := resolver.Store(t.Account, t.AccountJWT); err != nil {
 		return fmt.Errorf("nats trust: %w", err)
 	}
+	if err := resolver.Store(t.Readers, t.ReadersJWT); err != nil {
+		return fmt.Errorf("nats trust: %w", err)
+	}
 	opts.TrustedOperators = []*jwt.OperatorClaims{oc}
 	opts.SystemAccount = t.System
 	opts.AccountResolver = resolver
@@ -182,6 +185,9 @@ func Dial(ctx context.Context, url, name string, cfg Config) (*Log, error) {
 	}
 	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	if id, ok := cfg.Credentials.identity(); ok && id.Role.reader() {
+		cfg.reader = true
+	}
 	l, err := Open(octx, nc, cfg)
 	if err != nil {
 		nc.Close()

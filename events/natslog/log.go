@@ -40,6 +40,9 @@ type Config struct {
 	// CAPEM is the CA the server's TLS certificate chains to (a server
 	// listening beyond loopback serves TLS only).
 	CAPEM []byte
+	// reader: the connection is in the readers' account (Dial sees it in
+	// the credentials), which holds only the mirror of EVENTS.
+	reader bool
 	// SnapshotInterval also snapshots when this much time went by since the
 	// last snapshot and at least one event came (0: only SnapshotEvery).
 	SnapshotInterval time.Duration
@@ -82,6 +85,14 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	l := &Log{nc: nc, js: js, Config: cfg}
+	if cfg.reader {
+		// The readers' mirror of EVENTS, and nothing else: their output,
+		// reports and heartbeats are publishes the account imports.
+		if l.stream, err = js.Stream(ctx, cfg.EventsStream()); err != nil {
+			return nil, fmt.Errorf("stream %s (the readers' mirror): %w", cfg.EventsStream(), err)
+		}
+		return l, nil
+	}
 	if l.stream, err = l.ensureStream(ctx, l.eventsStream(ctx)); err != nil {
 		return nil, err
 	}

@@ -30,6 +30,9 @@ const (
 	// RoleAuditor reads EVENTS through its own durable consumer and may
 	// publish nothing else.
 	RoleAuditor Role = "auditor"
+	// RoleReadersOperator manages the readers' account (its mirror of
+	// EVENTS): `jetplane up` and `jetplane nats` at start.
+	RoleReadersOperator Role = "readers-operator"
 )
 
 // Identity is who a NATS connection is: a role and a name.
@@ -39,8 +42,8 @@ type Identity struct {
 }
 
 func (id Identity) String() string {
-	if id.Role == RoleOperator {
-		return string(RoleOperator)
+	if id.Role == RoleOperator || id.Role == RoleReadersOperator {
+		return string(id.Role)
 	}
 	return string(id.Role) + ":" + id.Name
 }
@@ -54,7 +57,7 @@ func ParseIdentity(s string) (Identity, error) {
 
 func (id Identity) validate() error {
 	switch id.Role {
-	case RoleOperator:
+	case RoleOperator, RoleReadersOperator:
 		if id.Name != "" {
 			return fmt.Errorf("identity %q: the operator has no name", id)
 		}
@@ -115,8 +118,8 @@ var management = []string{
 func (id Identity) permissions(cfg Config) jwt.Permissions {
 	var p jwt.Permissions
 	switch id.Role {
-	case RoleOperator:
-		return p // everything
+	case RoleOperator, RoleReadersOperator:
+		return p // everything, in its account
 	case RoleControlPlane:
 		p.Pub.Allow.Add(">")
 		p.Pub.Deny.Add(management...)

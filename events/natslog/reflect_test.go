@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -17,10 +18,10 @@ import (
 )
 
 // The NATS server answers a JetStream read onto whatever reply subject the
-// reader names, whatever its permissions. A node may read back nothing it
-// wrote (no LOGS read: refused), and what it can make the server copy
-// (EVENTS messages, answers with Nats-Stream headers) is no event to any
-// reader and no report. A message shaped like such a copy, put on an
+// reader names, whatever its permissions. A node reads in the readers'
+// account, so its answers land there: not in Jetplane's buckets nor in
+// EVENTS, and never as a report (no reply subject). It may read back
+// nothing it wrote (no LOGS read: refused). A message shaped like such a copy, put on an
 // EVENTS subject (by the operator here, standing for any way in), is
 // skipped by every reader, and so is an event on another object's subject.
 func TestReflectedReadsAreNoEvents(t *testing.T) {
@@ -46,9 +47,20 @@ func TestReflectedReadsAreNoEvents(t *testing.T) {
 		return err
 	})
 	body, _ := json.Marshal(map[string]any{"seq": 1})
+	// The node reads its account's mirror: once it holds seq 1, aim the
+	// answers at what matters in Jetplane's account.
+	eventstest.Eventually(t, 5*time.Second, func() error {
+		m, err := nc.Request("$JS.API.DIRECT.GET.EVENTS", body, time.Second)
+		if err != nil || m.Header.Get("Nats-Sequence") != "1" {
+			return fmt.Errorf("the mirror has not got seq 1: %v", err)
+		}
+		return nil
+	})
 	for _, m := range []*nats.Msg{
 		{Subject: "$JS.API.DIRECT.GET.EVENTS", Reply: "jetplane.ev.deployments.default.web", Data: body},
 		{Subject: "$JS.API.DIRECT.GET.EVENTS", Reply: "jetplane.node.n2.report", Data: body},
+		{Subject: "$JS.API.DIRECT.GET.EVENTS", Reply: "$KV.leases.leader.scheduler", Data: body},
+		{Subject: "$JS.API.DIRECT.GET.EVENTS", Reply: "$KV.allocations.10_96_0_1", Data: body},
 	} {
 		if err := nc.PublishMsg(m); err != nil {
 			t.Fatal(err)
@@ -73,6 +85,14 @@ func TestReflectedReadsAreNoEvents(t *testing.T) {
 		if _, err := js.PublishMsg(ctx, m); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for _, key := range []string{"leader.scheduler"} {
+		if _, err := op.Leases().Get(ctx, key); !errors.Is(err, events.ErrNotFound) {
+			t.Fatalf("lease %s after the reflections: %v (a reader wrote Jetplane's bucket)", key, err)
+		}
+	}
+	if _, err := op.Allocations().Get(ctx, "10_96_0_1"); !errors.Is(err, events.ErrNotFound) {
+		t.Fatalf("allocation after the reflections: %v", err)
 	}
 	if _, last, err := op.Bounds(ctx); err != nil || last != 3 {
 		t.Fatalf("last %d (%v): the two copies should be stored, to be skipped", last, err)

@@ -155,10 +155,11 @@ func (l *Log) answerNode(ctx context.Context, m *nats.Msg, h ReportHandler) {
 	if err == nil {
 		err = fromTheNode(m, node)
 	}
-	if !strings.HasPrefix(m.Reply, "_INBOX") {
+	if !strings.HasPrefix(m.Reply, "_INBOX") && !strings.HasPrefix(m.Reply, "_R_.") {
 		// Not a node's request: a server's answer reflected here has no
 		// reply subject, and an answer is published as the control plane,
-		// so only ever to an inbox (never, say, onto an EVENTS subject).
+		// so only ever to an inbox or the readers' import's reply (never,
+		// say, onto an EVENTS subject).
 		return
 	}
 	if err == nil {

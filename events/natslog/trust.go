@@ -23,12 +23,16 @@ import (
 // what `jetplane credentials` mints. Nothing connects without a user JWT.
 
 // Trust is the keys and JWTs of a cluster's NATS operator and accounts.
+// Jetplane's account holds the streams and the control plane; the readers'
+// account (accounts.go) holds the node agents, proxies and auditors, who
+// read a mirror of EVENTS there.
 type Trust struct {
-	OperatorJWT, SystemJWT, AccountJWT string
-	// Account and System are the accounts' public keys.
-	Account, System string
-	// accountSeed signs user JWTs; nil when the trust was loaded without it.
-	accountSeed []byte
+	OperatorJWT, SystemJWT, AccountJWT, ReadersJWT string
+	// Account, Readers and System are the accounts' public keys.
+	Account, Readers, System string
+	// accountSeed and readersSeed sign user JWTs; nil when the trust was
+	// loaded without them.
+	accountSeed, readersSeed []byte
 }
 
 // Files of a trust directory; *.nk are secret (0600).
@@ -38,6 +42,8 @@ const (
 	systemJWTFile    = "system.jwt"
 	accountJWTFile   = "account.jwt"
 	accountSeedFile  = "account.nk"
+	readersJWTFile   = "readers.jwt"
+	readersSeedFile  = "readers.nk"
 )
 
 // NewTrust makes a new operator and accounts, with their keys.
@@ -58,14 +64,20 @@ func NewTrust() (*Trust, []byte, error) {
 		return nil, nil, err
 	}
 	_ = sysSeed // the system account signs no user: nobody logs into it
-	if t.Account, t.AccountJWT, t.accountSeed, err = newAccount(op, "JETPLANE", true); err != nil {
+	if t.Account, t.AccountJWT, t.accountSeed, err = newAccount(op, "JETPLANE", true, exportToReaders); err != nil {
+		return nil, nil, err
+	}
+	account := t.Account
+	if t.Readers, t.ReadersJWT, t.readersSeed, err = newAccount(op, "READERS", true, func(ac *jwt.AccountClaims) {
+		importFromJetplane(ac, account)
+	}); err != nil {
 		return nil, nil, err
 	}
 	opSeed, _ := op.Seed()
 	return t, opSeed, nil
 }
 
-func newAccount(op nkeys.KeyPair, name string, jetStream bool) (pub, token string, seed []byte, err error) {
+func newAccount(op nkeys.KeyPair, name string, jetStream bool, wire ...func(*jwt.AccountClaims)) (pub, token string, seed []byte, err error) {
 	kp, err := nkeys.CreateAccount()
 	if err != nil {
 		return "", "", nil, fmt.Errorf("account key %s: %w", name, err)
@@ -73,6 +85,9 @@ func newAccount(op nkeys.KeyPair, name string, jetStream bool) (pub, token strin
 	pub, _ = kp.PublicKey()
 	ac := jwt.NewAccountClaims(pub)
 	ac.Name = name
+	for _, w := range wire {
+		w(ac)
+	}
 	if jetStream {
 		ac.Limits.JetStreamLimits = jwt.JetStreamLimits{MemoryStorage: -1, DiskStorage: -1, Streams: -1, Consumer: -1,
 			MaxAckPending: -1, MemoryMaxStreamBytes: -1, DiskMaxStreamBytes: -1}
@@ -106,6 +121,7 @@ func EnsureTrust(dir string) (*Trust, error) {
 		return nil, fmt.Errorf("trust dir: %w", err)
 	}
 	for name, data := range map[string][]byte{operatorSeedFile: opSeed, accountSeedFile: t.accountSeed,
+		readersSeedFile: t.readersSeed, readersJWTFile: []byte(t.ReadersJWT),
 		operatorJWTFile: []byte(t.OperatorJWT), systemJWTFile: []byte(t.SystemJWT), accountJWTFile: []byte(t.AccountJWT)} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			return nil, fmt.Errorf("trust %s: %w", name, err)
@@ -132,10 +148,13 @@ func LoadTrust(dir string, withKey bool) (*Trust, error) {
 	if t.AccountJWT, err = read(accountJWTFile); err != nil {
 		return nil, fmt.Errorf("trust: %w", err)
 	}
+	if t.ReadersJWT, err = read(readersJWTFile); err != nil {
+		return nil, fmt.Errorf("trust: %w (a trust from before the readers' account: remove the directory and mint again)", err)
+	}
 	for _, a := range []struct {
 		token string
 		pub   *string
-	}{{t.SystemJWT, &t.System}, {t.AccountJWT, &t.Account}} {
+	}{{t.SystemJWT, &t.System}, {t.AccountJWT, &t.Account}, {t.ReadersJWT, &t.Readers}} {
 		ac, err := jwt.DecodeAccountClaims(a.token)
 		if err != nil {
 			return nil, fmt.Errorf("trust: account jwt: %w", err)
@@ -148,6 +167,10 @@ func LoadTrust(dir string, withKey bool) (*Trust, error) {
 			return nil, fmt.Errorf("trust: %w", err)
 		}
 		t.accountSeed = []byte(seed)
+		if seed, err = read(readersSeedFile); err != nil {
+			return nil, fmt.Errorf("trust: %w", err)
+		}
+		t.readersSeed = []byte(seed)
 	}
 	return t, nil
 }
@@ -158,18 +181,22 @@ type Credentials []byte
 
 // CanMint tells whether the trust holds the account key that signs
 // credentials.
-func (t *Trust) CanMint() bool { return len(t.accountSeed) > 0 }
+func (t *Trust) CanMint() bool { return len(t.accountSeed) > 0 && len(t.readersSeed) > 0 }
 
 // Mint signs a user JWT for id with its role's permissions over the
 // assets cfg names, and returns it with the new user's seed.
 func (t *Trust) Mint(id Identity, cfg Config) (Credentials, error) {
-	if len(t.accountSeed) == 0 {
+	if !t.CanMint() {
 		return nil, errors.New("trust: no account key to sign credentials with")
 	}
 	if err := id.validate(); err != nil {
 		return nil, err
 	}
-	account, err := nkeys.FromSeed(t.accountSeed)
+	seed := t.accountSeed
+	if id.Role.reader() {
+		seed = t.readersSeed
+	}
+	account, err := nkeys.FromSeed(seed)
 	if err != nil {
 		return nil, fmt.Errorf("trust: account key: %w", err)
 	}
@@ -185,8 +212,8 @@ func (t *Trust) Mint(id Identity, cfg Config) (Credentials, error) {
 	if err != nil {
 		return nil, fmt.Errorf("user jwt %s: %w", id, err)
 	}
-	seed, _ := user.Seed()
-	creds, err := jwt.FormatUserConfig(token, seed)
+	userSeed, _ := user.Seed()
+	creds, err := jwt.FormatUserConfig(token, userSeed)
 	if err != nil {
 		return nil, fmt.Errorf("creds %s: %w", id, err)
 	}
@@ -211,6 +238,23 @@ func ReadCredentials(path string) (Credentials, error) {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
 	return b, nil
+}
+
+// identity is who c says it is (the user JWT's name).
+func (c Credentials) identity() (Identity, bool) {
+	if len(c) == 0 {
+		return Identity{}, false
+	}
+	token, err := jwt.ParseDecoratedJWT(c)
+	if err != nil {
+		return Identity{}, false
+	}
+	uc, err := jwt.DecodeUserClaims(token)
+	if err != nil {
+		return Identity{}, false
+	}
+	id, err := ParseIdentity(uc.Name)
+	return id, err == nil
 }
 
 // options are the connect options that present c and use its identity's
