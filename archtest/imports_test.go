@@ -31,6 +31,7 @@ var pure = []string{
 	"quota",
 	"routing",
 	"seal",
+	"servicelinks",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
 	"services/replicacontroller/cronjob",

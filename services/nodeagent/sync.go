@@ -7,6 +7,7 @@ import (
 
 	"github.com/jetplane/jetplane/services/nodeagent/podsync"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
+	"github.com/jetplane/jetplane/servicelinks"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -75,7 +76,9 @@ func (a *agent) act(ctx context.Context, key string, pod *corev1.Pod, ip string,
 			continue
 		}
 		fk := memoryKey(pod.UID, c.Name)
-		id, err := a.cfg.Runtime.Start(ctx, specOf(pod, c, ip, s.Attempt))
+		spec := specOf(pod, c, ip, s.Attempt)
+		spec.Env = withServiceLinks(spec.Env, servicelinks.Env(pod, a.servicesFor(pod)))
+		id, err := a.cfg.Runtime.Start(ctx, spec)
 		if err != nil {
 			f := podsync.StartFailure{Reason: "RunContainerError", Message: err.Error(), At: a.cfg.Now()}
 			var se *runtime.StartError
@@ -193,6 +196,41 @@ func identityOf(pod *corev1.Pod, c *corev1.Container) (user, group *int64, group
 		}
 	}
 	return user, group, groups
+}
+
+// servicesFor are the Services a container of pod hears of at its start:
+// its namespace's and the API's own (servicelinks decides which count).
+func (a *agent) servicesFor(pod *corev1.Pod) []*corev1.Service {
+	st := a.proj.State()
+	var out []*corev1.Service
+	for _, o := range st.Objects("services", pod.Namespace) {
+		if svc, ok := o.(*corev1.Service); ok {
+			out = append(out, svc)
+		}
+	}
+	if pod.Namespace != servicelinks.MasterNamespace {
+		if e := st.Live("services", servicelinks.MasterNamespace, servicelinks.MasterName); e != nil {
+			if svc, ok := e.Object.(*corev1.Service); ok {
+				out = append(out, svc)
+			}
+		}
+	}
+	return out
+}
+
+// withServiceLinks adds the Services' variables the container does not
+// set itself: as in the kubelet, the container's own win.
+func withServiceLinks(env []runtime.EnvVar, links []corev1.EnvVar) []runtime.EnvVar {
+	set := make(map[string]bool, len(env))
+	for _, e := range env {
+		set[e.Name] = true
+	}
+	for _, l := range links {
+		if !set[l.Name] {
+			env = append(env, runtime.EnvVar{Name: l.Name, Value: l.Value})
+		}
+	}
+	return env
 }
 
 // specOf is the runtime's view of one container: plain env values and the
