@@ -5,9 +5,9 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jetplane/jetplane/servicelinks"
 	"github.com/jetplane/jetplane/services/nodeagent/podsync"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
-	"github.com/jetplane/jetplane/servicelinks"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
