@@ -130,6 +130,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.ensureServiceAccounts(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.ensureMasterService(ctx); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
