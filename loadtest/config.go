@@ -27,8 +27,10 @@ type Config struct {
 	// gateway. Memory figures are then the load generator's own.
 	NATSURL    string `json:"natsURL,omitempty"`
 	Kubeconfig string `json:"-"`
-	// Credentials of the load generator on NATSURL: a node identity
-	// ("jetplane credentials node '*'") reports for every hollow node.
+	// Credentials of the load generator on NATSURL: the operator's
+	// ("jetplane credentials operator"), which measures the raw JetStream
+	// ceiling beside the figures (a stream of its own) and runs the hollow
+	// nodes, whose reports still go through the control plane.
 	Credentials []byte `json:"-"`
 
 	Progress io.Writer `json:"-"` // progress lines; nil: none

@@ -78,7 +78,7 @@ func (f *loadtestFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.htmlOut, "html", "loadtest.html", "write the report with its charts as an HTML page here (empty: don't)")
 	fl.StringVar(&f.natsURL, "nats", "", "join the control plane behind this NATS URL instead of starting one")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "with --nats: the kubeconfig of its gateway")
-	fl.StringVar(&f.creds, "credentials", "", "with --nats: NATS credentials of a node identity for every hollow node (jetplane credentials node '*')")
+	fl.StringVar(&f.creds, "credentials", "", "with --nats: the operator's NATS credentials (jetplane credentials operator): the ceiling needs a stream of its own; the hollow nodes report through the control plane")
 	fl.StringVar(&f.dir, "data", "", "data directory of the all-in-one (default: a temporary one)")
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run here (go tool pprof)")
 	fl.StringVar(&f.heapProfile, "heap-profile", "", "write a heap profile here once every pod is Ready")
