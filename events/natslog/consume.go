@@ -91,8 +91,15 @@ func decodeInto(fn events.Handler) func(jetstream.Msg, uint64) error {
 // could land a stored message on an EVENTS subject that way. No append
 // carries them.
 func reflected(h nats.Header, seq uint64) error {
-	if _, ok := h[jetstream.StreamHeader]; ok {
+	if isServerAnswer(h) {
 		return fmt.Errorf("%w: seq %d is a server's answer copied into the log, not an append", events.ErrBadEvent, seq)
 	}
 	return nil
+}
+
+// isServerAnswer tells a message carrying the headers a direct get's
+// answer has: no client's publish (an append, a report) carries them.
+func isServerAnswer(h nats.Header) bool {
+	_, ok := h[jetstream.StreamHeader]
+	return ok
 }

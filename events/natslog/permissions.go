@@ -92,7 +92,7 @@ func (id Identity) Inbox() string {
 	return "_INBOX_" + string(id.Role) + "_" + events.EncodeToken(id.Name)
 }
 
-// readEvents are the JetStream API subjects that read a stream with
+// readStream are the JetStream API subjects that read a stream with
 // ordered consumers and direct gets.
 func readStream(stream string) []string {
 	return []string{

@@ -12,7 +12,6 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Node agents write nothing to EVENTS: they report. A report is the
@@ -153,7 +152,7 @@ func (l *Log) answerNode(ctx context.Context, m *nats.Msg, h ReportHandler) {
 	}
 	node, err := events.NodeOfReport(m.Subject)
 	if err == nil {
-		err = fromTheNode(m, node)
+		err = notAServerAnswer(m, node)
 	}
 	if !strings.HasPrefix(m.Reply, "_INBOX") && !strings.HasPrefix(m.Reply, "_R_.") {
 		// Not a node's request: a server's answer reflected here has no
@@ -280,14 +279,14 @@ func (r *Reporter) request(ctx context.Context, msg *nats.Msg) (*nats.Msg, error
 	return nil, fmt.Errorf("%s: %s", msg.Subject, reply.Data)
 }
 
-// fromTheNode checks that a report is a node's own request and no stored
-// message a server answered with: the NATS server does not check reply
+// notAServerAnswer checks that a report is a node's own request and no
+// stored message a server answered with: the NATS server does not check reply
 // subjects against permissions, so a reader can aim a read's answer at
 // another node's report subject. A direct get's answer carries Nats-Stream;
 // a consumer's delivery is a message of EVENTS, which never carries the
 // report headers (Decode of it fails).
-func fromTheNode(m *nats.Msg, node string) error {
-	if _, ok := m.Header[jetstream.StreamHeader]; ok {
+func notAServerAnswer(m *nats.Msg, node string) error {
+	if isServerAnswer(m.Header) {
 		return fmt.Errorf("%w: a stored message, not node %q's request", events.ErrReportRejected, node)
 	}
 	return nil
