@@ -32,6 +32,7 @@ var pure = []string{
 	"routing",
 	"seal",
 	"servicelinks",
+	"clusterip",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
 	"services/replicacontroller/cronjob",

@@ -7,9 +7,21 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// Targets lists host:port of the ready addresses of a Service's Endpoints
-// for one of its ports, in Endpoints order.
-func Targets(ep *corev1.Endpoints, sp corev1.ServicePort) []string {
+// Backend is one ready address of a Service port: where to send, and the
+// node it runs on ("" when the Endpoints do not say).
+type Backend struct {
+	IP   string
+	Port int32
+	Node string
+}
+
+// HostPort is the backend as host:port.
+func (b Backend) HostPort() string { return net.JoinHostPort(b.IP, strconv.Itoa(int(b.Port))) }
+
+// Backends lists the ready addresses of a Service's Endpoints for one of
+// its ports (matched by name and protocol, so a named target port is the
+// number the endpoint controller resolved), in Endpoints order.
+func Backends(ep *corev1.Endpoints, sp corev1.ServicePort) []Backend {
 	if ep == nil {
 		return nil
 	}
@@ -17,7 +29,7 @@ func Targets(ep *corev1.Endpoints, sp corev1.ServicePort) []string {
 	if proto == "" {
 		proto = corev1.ProtocolTCP
 	}
-	var out []string
+	var out []Backend
 	for _, subset := range ep.Subsets {
 		for _, p := range subset.Ports {
 			pp := p.Protocol
@@ -28,9 +40,23 @@ func Targets(ep *corev1.Endpoints, sp corev1.ServicePort) []string {
 				continue
 			}
 			for _, a := range subset.Addresses {
-				out = append(out, net.JoinHostPort(a.IP, strconv.Itoa(int(p.Port))))
+				b := Backend{IP: a.IP, Port: p.Port}
+				if a.NodeName != nil {
+					b.Node = *a.NodeName
+				}
+				out = append(out, b)
 			}
 		}
+	}
+	return out
+}
+
+// Targets lists host:port of the ready addresses of a Service's Endpoints
+// for one of its ports, in Endpoints order.
+func Targets(ep *corev1.Endpoints, sp corev1.ServicePort) []string {
+	var out []string
+	for _, b := range Backends(ep, sp) {
+		out = append(out, b.HostPort())
 	}
 	return out
 }

@@ -27,8 +27,25 @@ type Config struct {
 	// IngressAddress, when set, serves the Ingress rules over HTTP there
 	// (host:port).
 	IngressAddress string
-	Now            func() time.Time
+	// ClusterIPs programs the ClusterIP data path into this host's kernel
+	// (nftables and the service range's local route): ClusterIPsOff (the
+	// default), ClusterIPsAuto (warn and go on without it when the host
+	// does not allow it) or ClusterIPsOn (fail).
+	ClusterIPs string
+	// ServiceCIDR is the service range (default 10.96.0.0/12).
+	ServiceCIDR string
+	// Table is the data path's nftables table (default "jetplane"); one
+	// process per host owns it.
+	Table string
+	Now   func() time.Time
 }
+
+// Modes of Config.ClusterIPs.
+const (
+	ClusterIPsOff  = "off"
+	ClusterIPsAuto = "auto"
+	ClusterIPsOn   = "on"
+)
 
 const dialTimeout = 2 * time.Second
 
@@ -39,6 +56,7 @@ type proxy struct {
 	log   *logrus.Entry
 	mu    sync.Mutex
 	ports map[int32]*port
+	dp    *dataPath // nil: no ClusterIP data path here
 }
 
 // port is one listening port and what it serves now.
@@ -69,6 +87,10 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("serviceproxy: %w", err)
 	}
 	defer p.closeAll()
+	if err := p.openDataPath(ctx); err != nil {
+		return err
+	}
+	defer p.closeDataPath()
 	if cfg.IngressAddress != "" {
 		go func() {
 			if err := p.serveIngress(ctx, cfg.IngressAddress); err != nil {
@@ -101,6 +123,7 @@ func (p *proxy) sync() {
 	for _, c := range conflicts {
 		p.log.WithField("conflict", c).Warn("port claimed twice")
 	}
+	p.syncClusterIPs(svcs)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	keep := map[int32]bool{}
