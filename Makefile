@@ -5,7 +5,7 @@ IMAGES  := $(BIN)/images
 DATA    ?= jetplane-data
 HELLO_TAGS := 1 2 broken
 
-.PHONY: all build images run test bench bench-go clean
+.PHONY: all build images docker-images deps run test bench bench-go clean
 
 all: build images
 
@@ -18,10 +18,27 @@ images:
 		CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$$t" -o $(IMAGES)/jetplane/hello/$$t/entrypoint ./examples/hello || exit 1; \
 	done
 
+# Debian packages the tests need: busybox-static (the toolbox image),
+# nftables and iproute2 (the ClusterIP data path and its tests).
+DEBS := busybox-static nftables iproute2
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi
+
+# Docker images (FROM scratch): jetplane/hello:<tag> and jetplane/toolbox:1.
+docker-images: deps
+	@for t in $(HELLO_TAGS); do \
+		mkdir -p $(BIN)/docker/hello-$$t && \
+		CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$$t" -o $(BIN)/docker/hello-$$t/hello ./examples/hello && \
+		docker build -q -f deploy/hello.Dockerfile -t jetplane/hello:$$t $(BIN)/docker/hello-$$t || exit 1; \
+	done
+	mkdir -p $(BIN)/docker/toolbox && cp /bin/busybox $(BIN)/docker/toolbox/
+	docker build -q -f deploy/toolbox/Dockerfile -t jetplane/toolbox:1 $(BIN)/docker/toolbox
+
 run: build images
 	$(BIN)/jetplane up --data $(DATA) --images $(IMAGES)
 
-test:
+test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 25m ./...
 

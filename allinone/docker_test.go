@@ -32,7 +32,7 @@ spec:
         image: jetplane/hello:1
         imagePullPolicy: Never
         ports:
-        - containerPort: 8080
+        - {name: http, containerPort: 8080}
         readinessProbe:
           httpGet: {path: /readyz, port: 8080}
           periodSeconds: 1

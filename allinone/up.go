@@ -64,7 +64,10 @@ type Options struct {
 	// IngressAddr serves Ingress rules over HTTP (default 127.0.0.1:8081;
 	// "-" turns it off).
 	IngressAddr string
-	Events      natslog.Config
+	// ClusterIPs: whether this host's kernel carries the ClusterIP data
+	// path (serviceproxy.ClusterIPsOff, the default here; Auto; On).
+	ClusterIPs string
+	Events     natslog.Config
 	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
 	// SealEvery and SealInterval: when the sealer checkpoints the log
@@ -206,7 +209,8 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 			if ingress == "-" {
 				ingress = ""
 			}
-			return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: o.NodeName, Address: nodeagent.HostIP, IngressAddress: ingress})
+			return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: o.NodeName, Address: nodeagent.HostIP, IngressAddress: ingress,
+				ClusterIPs: o.ClusterIPs, ServiceCIDR: o.ServiceCIDR})
 		}},
 	}
 	for _, s := range services {

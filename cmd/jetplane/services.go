@@ -251,14 +251,17 @@ func agentCommand() *cobra.Command {
 }
 
 func proxyCommand() *cobra.Command {
-	var node, address, ingress string
+	var node, address, ingress, clusterIPs, serviceCIDR string
 	return serviceCommand("proxy", "Open a node's NodePort and LoadBalancer ports and forward them to ready endpoints (kube-proxy's job)", func(c *cobra.Command) {
 		host, _ := os.Hostname()
 		c.Flags().StringVar(&node, "node", strings.ToLower(host), "node name")
 		c.Flags().StringVar(&address, "address", "127.0.0.1", "address the node's service ports listen on")
 		c.Flags().StringVar(&ingress, "ingress-listen", "", "serve Ingress rules over HTTP at this host:port")
+		c.Flags().StringVar(&clusterIPs, "cluster-ips", serviceproxy.ClusterIPsAuto, "program the ClusterIP data path into this host's kernel: on, off, or auto (when the host allows it)")
+		c.Flags().StringVar(&serviceCIDR, "service-cidr", serviceproxy.DefaultServiceCIDR, "range of service cluster IPs")
 	}, func(ctx context.Context, l *natslog.Log, instance string) error {
-		return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: node, Address: address, IngressAddress: ingress})
+		return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: node, Address: address, IngressAddress: ingress,
+			ClusterIPs: clusterIPs, ServiceCIDR: serviceCIDR})
 	})
 }
 
@@ -355,6 +358,7 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.NodeName, "node", "", "name of the local node (default: host name)")
 	cmd.Flags().StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 	cmd.Flags().StringVar(&o.IngressAddr, "ingress-listen", "127.0.0.1:8081", "where Ingress rules are served over HTTP (- for nowhere)")
+	cmd.Flags().StringVar(&o.ClusterIPs, "cluster-ips", serviceproxy.ClusterIPsAuto, "program the ClusterIP data path into this host's kernel (nftables, a local route for the service range): on, off, or auto (when the host allows it: root and nft)")
 	cmd.Flags().StringToStringVar(&o.Tokens, "token", nil, "more users, as token=user (repeatable; RBAC decides what they may do); the admin's token is in <data>/admin-token")
 	cmd.Flags().BoolVar(&o.AnonymousAuth, "anonymous-auth", false, "let requests without credentials in as system:anonymous, subject to RBAC")
 	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", allinone.DefaultSnapshotEvery, "projections snapshot after this many events")

@@ -1,6 +1,7 @@
 package dockertest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jetplane/jetplane/deploy/toolbox"
 	"github.com/jetplane/jetplane/examples/hello/helloimage"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
 
@@ -125,4 +129,53 @@ func Tool(t testing.TB) {
 	if err := buildTool(); err != nil {
 		t.Fatalf("test tool image: %v", err)
 	}
+}
+
+// Toolbox makes sure jetplane/toolbox:1 exists (toolbox.Image).
+func Toolbox(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := toolbox.BuildDocker(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// RunOnce runs cmd in a new container of image with no network, waits for
+// it to exit and returns its standard output; the container is removed.
+func RunOnce(t testing.TB, cli *client.Client, image string, cmd ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	created, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Config:     &container.Config{Image: image, Cmd: cmd},
+		HostConfig: &container.HostConfig{NetworkMode: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_, _ = cli.ContainerRemove(context.Background(), created.ID, client.ContainerRemoveOptions{Force: true})
+	}()
+	wait := cli.ContainerWait(ctx, created.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-wait.Result:
+	case err := <-wait.Error:
+		t.Fatal(err)
+	}
+	logs, err := cli.ContainerLogs(ctx, created.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	var stdout, stderr bytes.Buffer
+	if _, err := stdcopy.StdCopy(&stdout, &stderr, logs); err != nil {
+		t.Fatal(err)
+	}
+	if stderr.Len() > 0 {
+		t.Logf("%s: stderr: %s", image, stderr.String())
+	}
+	return stdout.String()
 }
