@@ -23,6 +23,7 @@ import (
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/seal"
+	"github.com/jetplane/jetplane/services/clusterdns"
 	"github.com/jetplane/jetplane/services/endpointcontroller"
 	"github.com/jetplane/jetplane/services/nodeagent"
 	"github.com/jetplane/jetplane/services/nodereports"
@@ -67,7 +68,16 @@ type Options struct {
 	// ClusterIPs: whether this host's kernel carries the ClusterIP data
 	// path (serviceproxy.ClusterIPsOff, the default here; Auto; On).
 	ClusterIPs string
-	Events     natslog.Config
+	// DNSAddr runs the cluster DNS (CoreDNS) at host:port, or DNSAuto;
+	// "" or "-": none (pods keep the node's resolver). ClusterDNS is
+	// kube-dns's cluster IP (default: the range's tenth address);
+	// DNSUpstreams answer other names (default: /etc/resolv.conf).
+	DNSAddr      string
+	ClusterDNS   string
+	DNSUpstreams []string
+	// DNSCacheSeconds caps how long answers are cached (default 30).
+	DNSCacheSeconds int
+	Events          natslog.Config
 	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
 	// SealEvery and SealInterval: when the sealer checkpoints the log
@@ -88,6 +98,7 @@ const AdminCertLifetime = 365 * 24 * time.Hour
 type Cluster struct {
 	GatewayURL string
 	NATSURL    string
+	DNSAddr    string // where the cluster DNS answers ("" without one)
 	Kubeconfig string
 	Token      string
 	// CAPEM is the certificate authority the gateway's serving certificate
@@ -184,6 +195,14 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("node runtime: %w", err)
 	}
+	clusterDNS, err := c.startDNS(ctx, o, rt)
+	if err != nil {
+		return err
+	}
+	var dnsServers []string
+	if clusterDNS != "" {
+		dnsServers = []string{clusterDNS}
+	}
 	sealKey, err := seal.EnsureKey(filepath.Join(o.DataDir, "pki"))
 	if err != nil {
 		return err
@@ -202,7 +221,8 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 			return sealer.Run(ctx, sealer.Config{Log: l, Key: sealKey, Instance: o.NodeName, Every: o.SealEvery, Interval: o.SealInterval})
 		}},
 		{"nodeagent", natslog.Identity{Role: natslog.RoleNode, Name: o.NodeName}, func(l *natslog.Log) error {
-			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt, KeepContainers: keep})
+			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt, KeepContainers: keep,
+				ClusterDNS: dnsServers, ClusterDomain: clusterdns.DefaultDomain})
 		}},
 		{"serviceproxy", natslog.Identity{Role: natslog.RoleProxy, Name: o.NodeName}, func(l *natslog.Log) error {
 			ingress := o.IngressAddr
@@ -264,7 +284,7 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	}
 	gw, err := gateway.New(ctx, gateway.Config{Log: gwLog, Instance: o.NodeName, Listener: ln,
 		Tokens: o.tokens(c.Token), Groups: map[string][]string{"admin": {authz.SystemMasters}},
-		ClientCAs: clientCAs, Anonymous: o.AnonymousAuth, ServiceCIDR: o.ServiceCIDR, ServiceAccountKey: saKey})
+		ClientCAs: clientCAs, Anonymous: o.AnonymousAuth, ServiceCIDR: o.ServiceCIDR, ClusterDNS: o.ClusterDNS, ServiceAccountKey: saKey})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("gateway: %w", err)

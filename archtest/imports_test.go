@@ -33,6 +33,7 @@ var pure = []string{
 	"seal",
 	"servicelinks",
 	"clusterip",
+	"poddns",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
 	"services/replicacontroller/cronjob",

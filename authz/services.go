@@ -10,6 +10,7 @@ const (
 	SchedulerUser          = "system:jetplane:scheduler"
 	ReplicaControllerUser  = "system:jetplane:replicacontroller"
 	EndpointControllerUser = "system:jetplane:endpointcontroller"
+	DNSUser                = "system:jetplane:dns"
 )
 
 // servedGroups are the API groups Jetplane serves.
@@ -73,6 +74,16 @@ func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 			rule(readVerbs, coreGroup, "services", "pods", "nodes"),
 			rule([]string{"get", "list", "watch", "create", "update", "patch", "delete"}, coreGroup, "endpoints"),
 			rule([]string{"update", "patch"}, coreGroup, "services/status"),
+		}},
+		// The cluster DNS (CoreDNS's kubernetes plugin) watches what it
+		// answers for, as the addon's system:coredns role lets it, and
+		// lists its own address in kube-system/kube-dns's Endpoints.
+		{DNSUser, user(DNSUser), []rbacv1.PolicyRule{
+			rule([]string{"list", "watch"}, coreGroup, "endpoints", "services", "pods", "namespaces"),
+			rule([]string{"list", "watch"}, discoveryGroup, "endpointslices"),
+			{Verbs: []string{"get", "update", "patch"}, APIGroups: []string{coreGroup}, Resources: []string{"endpoints"},
+				ResourceNames: []string{"kube-dns"}},
+			rule([]string{"create"}, coreGroup, "endpoints"),
 		}},
 		// Node agents register and heartbeat their Node, run the pods
 		// bound to them, report their status and finally delete them; the

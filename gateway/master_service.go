@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway/apis"
+	"github.com/jetplane/jetplane/routing"
 	"github.com/jetplane/jetplane/servicelinks"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -81,7 +82,7 @@ func (s *Server) addMasterEndpoint(ctx context.Context, ip string, port int) err
 				change = events.Updated
 			}
 		}
-		if !withMasterAddress(ep, ip, int32(port)) {
+		if !routing.WithAddress(ep, ip, []corev1.EndpointPort{{Name: masterPortName, Port: int32(port), Protocol: corev1.ProtocolTCP}}) {
 			return nil // already listed
 		}
 		if change == events.Created {
@@ -99,24 +100,4 @@ func (s *Server) addMasterEndpoint(ctx context.Context, ip string, port int) err
 		return s.proj.WaitFor(ctx, ev.Seq)
 	}
 	return fmt.Errorf("gateway: kubernetes endpoints: too many conflicts")
-}
-
-// withMasterAddress adds ip to the subset of port, reporting a change.
-func withMasterAddress(ep *corev1.Endpoints, ip string, port int32) bool {
-	for i := range ep.Subsets {
-		ss := &ep.Subsets[i]
-		if len(ss.Ports) != 1 || ss.Ports[0].Port != port {
-			continue
-		}
-		for _, a := range ss.Addresses {
-			if a.IP == ip {
-				return false
-			}
-		}
-		ss.Addresses = append(ss.Addresses, corev1.EndpointAddress{IP: ip})
-		return true
-	}
-	ep.Subsets = append(ep.Subsets, corev1.EndpointSubset{Addresses: []corev1.EndpointAddress{{IP: ip}},
-		Ports: []corev1.EndpointPort{{Name: masterPortName, Port: port, Protocol: corev1.ProtocolTCP}}})
-	return true
 }

@@ -181,8 +181,9 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, t target)
 		}
 	}
 	switch {
-	case t.res.Derived && (r.Method != http.MethodGet || watching || t.subresource != ""):
-		// Derived from the log, never written; not watchable yet.
+	case t.res.Derived && (r.Method != http.MethodGet || (watching && t.res.Name != "endpointslices") || t.subresource != ""):
+		// Derived from the log, never written; EndpointSlices are watchable
+		// (watch_slices.go), Events not yet.
 		writeError(w, apierrors.NewMethodNotSupported(t.res.GroupResource(), verb))
 	case t.subresource == "scale":
 		s.serveScale(w, r, t)

@@ -49,6 +49,9 @@ type Config struct {
 	TLS *tls.Config
 	// ServiceCIDR is the range cluster IPs come from (default 10.96.0.0/12).
 	ServiceCIDR string
+	// ClusterDNS is kube-system/kube-dns's cluster IP (default: the
+	// range's tenth address, 10.96.0.10), the kubelet's --cluster-dns.
+	ClusterDNS string
 
 	// ServiceAccountKey signs the tokens of the TokenRequest API and
 	// verifies them (kube-apiserver's --service-account-signing-key-file);
@@ -128,6 +131,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if err := s.ensureServiceAccounts(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.ensureDNSService(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.ensureMasterService(ctx); err != nil {

@@ -31,6 +31,7 @@ type watcher struct {
 	as      string          // representation of each event's object
 	matched map[string]bool // objects last sent as present, by key
 	seen    map[string]uint64
+	slices  sliceWatch // an EndpointSlice watch's (watch_slices.go)
 }
 
 // watch streams the changes of a resource (or of one object) as JSON lines.
@@ -78,28 +79,54 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) {
 			return
 		}
 	}
-	wt := &watcher{w: w, r: r, t: t, sel: sel, as: representation(r), matched: map[string]bool{}, seen: map[string]uint64{}}
+	wt := &watcher{w: w, r: r, t: t, sel: sel, as: representation(r), matched: map[string]bool{}, seen: map[string]uint64{},
+		slices: sliceWatch{}}
+	slices := t.res.Name == "endpointslices"
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	flush(w)
 	from := rv + 1
-	if rv == 0 {
-		last, err := wt.sendCurrent(s.proj)
+	// sendInitialEvents=true (client-go's streaming list, WatchList): the
+	// current objects first, whatever the resourceVersion (NotOlderThan is
+	// met: the projection is at least there), then a bookmark marking the
+	// end of them. Without a resourceVersion, the current objects come
+	// first too unless sendInitialEvents=false says not to.
+	initial := q.Get("sendInitialEvents")
+	switch {
+	case rv == 0 && initial == "false":
+		from = s.proj.LastApplied() + 1
+	case rv == 0 || initial == "true":
+		current := wt.sendCurrent
+		if slices {
+			current = wt.sendSlicesCurrent
+		}
+		last, err := current(s.proj)
 		if err != nil {
 			return
 		}
 		from = last + 1
+		if initial == "true" && q.Get("allowWatchBookmarks") == "true" {
+			if err := wt.emitInitialEventsEnd(last); err != nil {
+				return
+			}
+		}
 	}
 	filter := events.FilterSubject(t.res.Name, t.namespace)
-	if t.name != "" && (t.namespace != "" || !t.res.Namespaced) {
+	send := wt.send
+	switch {
+	case slices:
+		// A slice is named after its Service, not its Endpoints: the name
+		// is left to the field selector.
+		filter, send = events.FilterSubject("endpoints", t.namespace), wt.sendSlices
+	case t.name != "" && (t.namespace != "" || !t.res.Namespaced):
 		filter = events.Subject(t.res.Name, t.namespace, t.name)
 	}
 	err = s.log.Follow(ctx, filter, from, func(ev *events.Event, decErr error) error {
 		if decErr != nil {
 			return nil
 		}
-		return wt.send(ev)
+		return send(ev)
 	})
 	if err != nil && ctx.Err() == nil {
 		s.logger.WithError(err).WithField("resource", t.res.Name).Debug("watch ended")
@@ -188,7 +215,12 @@ func (wt *watcher) emit(typ watch.EventType, obj events.Object) error {
 	case asMetadata:
 		payload = metadataOf(obj)
 	}
-	data, err := json.Marshal(watchEvent{Type: typ, Object: payload})
+	return wt.writeLine(watchEvent{Type: typ, Object: payload})
+}
+
+// writeLine writes one event as a JSON line and flushes it to the client.
+func (wt *watcher) writeLine(ev watchEvent) error {
+	data, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("encode watch event: %w", err)
 	}
@@ -200,3 +232,17 @@ func (wt *watcher) emit(typ watch.EventType, obj events.Object) error {
 }
 
 var errClientGone = errors.New("watch client gone")
+
+// initialEventsEnd is the annotation of the bookmark that ends a streaming
+// list's initial events (metav1.InitialEventsAnnotationKey).
+const initialEventsEnd = "k8s.io/initial-events-end"
+
+// emitInitialEventsEnd sends the BOOKMARK that tells a streaming list its
+// initial events are all there, at resourceVersion last.
+func (wt *watcher) emitInitialEventsEnd(last uint64) error {
+	obj := wt.t.res.New()
+	wt.t.res.SetTypeMeta(obj)
+	obj.SetResourceVersion(events.FormatRV(last))
+	obj.SetAnnotations(map[string]string{initialEventsEnd: "true"})
+	return wt.writeLine(watchEvent{Type: watch.Bookmark, Object: obj})
+}

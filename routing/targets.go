@@ -105,3 +105,37 @@ func Listeners(services []*corev1.Service) (out []Listener, conflicts []string) 
 	}
 	return out, conflicts
 }
+
+// WithAddress adds ip to ep's subset serving exactly ports, making that
+// subset when there is none, and reports whether anything changed. A
+// server that lists itself in a selector-less Service's Endpoints (the
+// gateways in kubernetes', the DNS servers in kube-dns's) calls it.
+func WithAddress(ep *corev1.Endpoints, ip string, ports []corev1.EndpointPort) bool {
+	for i := range ep.Subsets {
+		ss := &ep.Subsets[i]
+		if !samePorts(ss.Ports, ports) {
+			continue
+		}
+		for _, a := range ss.Addresses {
+			if a.IP == ip {
+				return false
+			}
+		}
+		ss.Addresses = append(ss.Addresses, corev1.EndpointAddress{IP: ip})
+		return true
+	}
+	ep.Subsets = append(ep.Subsets, corev1.EndpointSubset{Addresses: []corev1.EndpointAddress{{IP: ip}}, Ports: ports})
+	return true
+}
+
+func samePorts(a, b []corev1.EndpointPort) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Port != b[i].Port || a[i].Protocol != b[i].Protocol {
+			return false
+		}
+	}
+	return true
+}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jetplane/jetplane/poddns"
+
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
@@ -43,6 +45,11 @@ type Config struct {
 	// (a restarted agent adopts them). Otherwise they are stopped: the
 	// process runtime's containers cannot outlive the agent's OS process.
 	KeepContainers bool
+	// ClusterDNS and ClusterDomain are the kubelet's --cluster-dns and
+	// --cluster-domain: what a ClusterFirst pod's resolv.conf names (none:
+	// pods keep the node's resolver).
+	ClusterDNS    []string
+	ClusterDomain string
 }
 
 // NewProcessRuntime is the process runtime over an images directory
@@ -229,7 +236,7 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 		a.idle.forget(key)
 		return 0, nil
 	}
-	ip, err := podIP(ctx, a.cfg.Runtime, pod, a.ipInUse(pod.UID))
+	ip, err := podIP(ctx, a.cfg.Runtime, pod, poddns.Cluster{Servers: a.cfg.ClusterDNS, Domain: a.cfg.ClusterDomain}, a.ipInUse(pod.UID))
 	if err != nil {
 		return 0, err
 	}

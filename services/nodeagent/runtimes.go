@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jetplane/jetplane/poddns"
+
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -78,12 +80,13 @@ func NewHollowRuntime(podCIDR string) (runtime.Runtime, error) {
 // makes the sandbox and its network assigns the address, unless the pod
 // has finished: it runs nothing again, and keeps the address it had. Other
 // runtimes allocate one, preferring the pod's own.
-func podIP(ctx context.Context, rt runtime.Runtime, pod *corev1.Pod, inUse func(string) bool) (string, error) {
+func podIP(ctx context.Context, rt runtime.Runtime, pod *corev1.Pod, dns poddns.Cluster, inUse func(string) bool) (string, error) {
 	if s, ok := rt.(runtime.PodSandboxes); ok {
 		if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 			return pod.Status.PodIP, nil
 		}
-		return s.RunPodSandbox(ctx, runtime.PodRef{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name})
+		resolver := poddns.For(pod, dns)
+		return s.RunPodSandbox(ctx, runtime.PodRef{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name, DNS: &resolver})
 	}
 	return rt.AllocateIP(string(pod.UID), pod.Status.PodIP, inUse)
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -107,6 +108,10 @@ func (d *Docker) createSandbox(ctx context.Context, pod PodRef) (sandboxRef, err
 		LabelNode: d.cfg.Node, LabelRole: roleSandbox,
 		LabelPodUID: pod.UID, LabelPodNamespace: pod.Namespace, LabelPodName: pod.Name}}
 	host := &container.HostConfig{NetworkMode: container.NetworkMode(d.cfg.Network), IpcMode: "shareable"}
+	if dns := pod.DNS; dns != nil && !dns.Host {
+		// The pod's containers share the sandbox's resolv.conf.
+		host.DNS, host.DNSSearch, host.DNSOptions = dnsAddrs(dns.Nameservers), dns.Searches, dns.Options
+	}
 	created, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: host})
 	if cerrdefs.IsConflict(err) {
 		// The pod has a sandbox the registry did not know: a running one is
@@ -245,4 +250,31 @@ func inspectedIP(c container.InspectResponse, network string) string {
 		return ""
 	}
 	return networkIP(c.NetworkSettings.Networks, network)
+}
+
+// dnsAddrs parses nameservers, dropping what is not an address (the
+// gateway's validation refuses those already).
+func dnsAddrs(servers []string) []netip.Addr {
+	var out []netip.Addr
+	for _, s := range servers {
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Gateway is the host's address on the pods' network (the bridge's), where
+// a service of the host such as the cluster DNS is reachable from pods.
+func (d *Docker) Gateway(ctx context.Context) (string, error) {
+	res, err := d.cli.NetworkInspect(ctx, d.cfg.Network, client.NetworkInspectOptions{})
+	if err != nil {
+		return "", fmt.Errorf("network %s: %w", d.cfg.Network, err)
+	}
+	for _, c := range res.Network.IPAM.Config {
+		if c.Gateway.IsValid() && c.Gateway.Is4() {
+			return c.Gateway.String(), nil
+		}
+	}
+	return "", fmt.Errorf("network %s: no IPv4 gateway: %w", d.cfg.Network, ErrNoAddress)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/jetplane/jetplane/poddns"
 )
 
 // ContainerID names one started container (one attempt) within a runtime.
@@ -140,7 +142,12 @@ type PodLister interface {
 type LogSink func(spec ContainerSpec, stream, line string, at time.Time)
 
 // PodRef names a pod to a runtime.
-type PodRef struct{ UID, Namespace, Name string }
+type PodRef struct {
+	UID, Namespace, Name string
+	// DNS is the pod's resolver (dnsPolicy and dnsConfig, decided by
+	// poddns); nil or Host: the node's.
+	DNS *poddns.Config
+}
 
 // PodSandboxes is implemented by a runtime whose network gives pods their
 // addresses (docker): a pod's containers share a sandbox that holds the

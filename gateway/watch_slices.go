@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"github.com/jetplane/jetplane/endpointslices"
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/projections"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// EndpointSlices are a view of the Endpoints (endpointslices.Of), so a
+// watch of them follows the Endpoints' events and sends what each change
+// does to the slices derived from it: a slice that appears is ADDED, one
+// that changes MODIFIED, one that goes (or stops matching) DELETED.
+
+// sliceWatch is the state of an EndpointSlice watch: per Endpoints key,
+// the slices last sent as present, by name (a DELETED carries the last
+// state, as Kubernetes' does).
+type sliceWatch map[string]map[string]events.Object
+
+// sendSlicesCurrent sends ADDED for the slices of every Endpoints and
+// returns the sequence to follow from.
+func (wt *watcher) sendSlicesCurrent(p *projections.Projection) (uint64, error) {
+	last := p.LastApplied()
+	for _, e := range p.State().List("endpoints", wt.t.namespace, nil) {
+		wt.seen[e.Key()] = e.Seq
+		ep, ok := e.Object.(*corev1.Endpoints)
+		if !ok {
+			continue
+		}
+		if err := wt.sliceChange(e.Key(), ep, e.Seq); err != nil {
+			return 0, err
+		}
+	}
+	return last, nil
+}
+
+// sendSlices turns one Endpoints event into the watch events of its slices.
+func (wt *watcher) sendSlices(ev *events.Event) error {
+	key := projections.Key(ev.Namespace, ev.Name)
+	if seq, ok := wt.seen[key]; ok && ev.Seq <= seq {
+		return nil
+	}
+	if ev.IsDelete() {
+		return wt.sliceChange(key, nil, ev.Seq)
+	}
+	obj, err := events.DecodeObject(events.MustLookup("endpoints"), ev.Data)
+	if err != nil {
+		return nil // not an object of this version: skip, as projections do
+	}
+	ep, ok := obj.(*corev1.Endpoints)
+	if !ok {
+		return nil
+	}
+	return wt.sliceChange(key, ep, ev.Seq)
+}
+
+// sliceChange sends what ep (nil: deleted) at seq does to its slices.
+func (wt *watcher) sliceChange(key string, ep *corev1.Endpoints, seq uint64) error {
+	before := wt.slices[key]
+	now := map[string]events.Object{}
+	var slices []events.Object
+	if ep != nil {
+		for _, sl := range endpointslices.Of(ep) {
+			wt.t.res.SetTypeMeta(sl)
+			sl.SetResourceVersion(events.FormatRV(seq))
+			if wt.sel.matches(wt.t.res, sl) {
+				now[sl.Name] = sl
+				slices = append(slices, sl)
+			}
+		}
+	}
+	for _, sl := range slices {
+		typ := watch.Added
+		if _, ok := before[sl.GetName()]; ok {
+			typ = watch.Modified
+		}
+		if err := wt.emit(typ, sl); err != nil {
+			return err
+		}
+	}
+	for name, last := range before {
+		if _, ok := now[name]; !ok {
+			last.SetResourceVersion(events.FormatRV(seq))
+			if err := wt.emit(watch.Deleted, last); err != nil {
+				return err
+			}
+		}
+	}
+	if len(now) == 0 {
+		delete(wt.slices, key)
+	} else {
+		wt.slices[key] = now
+	}
+	return nil
+}
