@@ -29,6 +29,24 @@ spec:
   selector: {app: dhello}
   ports:
   - {name: web, port: 8080, targetPort: http}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: dhello-pods
+spec:
+  clusterIP: None
+  selector: {app: dhello}
+  ports:
+  - {name: web, port: 8080, targetPort: http}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  type: ExternalName
+  externalName: db.example.invalid
 `
 
 // toolboxPod runs script in the toolbox image once.
@@ -61,10 +79,13 @@ func podOutput(t *testing.T, c *allinone.Cluster, name string, timeout time.Dura
 	return kubectl(t, c, "logs", name)
 }
 
-// From a real container, a Service answers on its cluster IP through the
-// kernel's rules: every backend serves some of 30 requests, the service
-// variables name it, an address of the range without a Service is refused
-// at once, and deleting a backend during 200 requests loses none.
+// From a real container, a Service answers by name and on its cluster IP
+// through the kernel's rules: the pod's resolv.conf names the cluster DNS
+// (kube-dns's cluster IP, DNATed to CoreDNS on the bridge's gateway) with
+// Kubernetes' search path; names resolve as in Kubernetes; every backend
+// serves some of 30 requests; the service variables name the Service; an
+// address of the range without a Service is refused at once; and deleting
+// a backend during 200 requests by name loses none.
 func TestDockerPodsReachServicesByClusterIP(t *testing.T) {
 	cli := dockertest.Engine(t)
 	dockertest.HelloImages(t, "1")
@@ -72,7 +93,8 @@ func TestDockerPodsReachServicesByClusterIP(t *testing.T) {
 	node := dockertest.NodeName(t)
 	dockertest.RemoveNodeContainers(t, cli, node)
 	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0",
-		NATSPort: -1, Runtime: "docker", NodeName: node, IngressAddr: "-", ClusterIPs: serviceproxy.ClusterIPsOn})
+		NATSPort: -1, Runtime: "docker", NodeName: node, IngressAddr: "-", ClusterIPs: serviceproxy.ClusterIPsOn,
+		DNSAddr: allinone.DNSAuto, DNSUpstreams: []string{stubResolver(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,21 +112,44 @@ func TestDockerPodsReachServicesByClusterIP(t *testing.T) {
 		return nil
 	})
 
-	kubectlIn(t, c, toolboxPod("client", `env | grep '^DHELLO_SERVICE_HOST='
-for i in $(seq 30); do wget -qO- http://$DHELLO_SERVICE_HOST:8080/hi/x; echo; done
-nc -w 5 10.96.0.250 80 </dev/null 2>&1 || true`), "apply", "-f", "-")
+	kubectlIn(t, c, toolboxPod("client", `cat /etc/resolv.conf
+echo "== short"; nslookup dhello
+echo "== full"; nslookup dhello.default.svc.cluster.local
+echo "== headless"; nslookup dhello-pods
+echo "== external"; nslookup db
+echo "== env"; env | grep '^DHELLO_SERVICE_HOST='
+echo "== wget"; for i in $(seq 30); do wget -qO- http://dhello:8080/hi/x; echo; done
+echo "== refused"; nc -w 5 10.96.0.250 80 </dev/null 2>&1 || true`), "apply", "-f", "-")
 	out := podOutput(t, c, "client", 90*time.Second)
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 32 || lines[0] != "DHELLO_SERVICE_HOST="+svc.Spec.ClusterIP {
-		t.Fatalf("client output:\n%s", out)
+	sections := map[string]string{}
+	parts := strings.Split(out, "== ")
+	sections["resolv.conf"] = parts[0]
+	for _, p := range parts[1:] {
+		name, body, _ := strings.Cut(p, "\n")
+		sections[name] = body
 	}
-	for _, l := range lines[1:31] {
-		if l != "Hello World x!!" {
-			t.Fatalf("through the cluster IP: %q\n%s", l, out)
+	expect := func(section string, wants ...string) {
+		t.Helper()
+		for _, w := range wants {
+			if !strings.Contains(sections[section], w) {
+				t.Errorf("%s: want %q in:\n%s", section, w, sections[section])
+			}
 		}
 	}
-	if !strings.Contains(lines[31], "refused") {
-		t.Fatalf("a cluster IP without a Service answered %q, want connection refused", lines[31])
+	expect("resolv.conf", "nameserver 10.96.0.10", "search default.svc.cluster.local svc.cluster.local cluster.local", "ndots:5")
+	expect("short", "Address: "+svc.Spec.ClusterIP)
+	expect("full", "dhello.default.svc.cluster.local", "Address: "+svc.Spec.ClusterIP)
+	for _, p := range pods {
+		expect("headless", "Address: "+p.Status.PodIP)
+	}
+	expect("external", "canonical name = db.example.invalid")
+	expect("env", "DHELLO_SERVICE_HOST="+svc.Spec.ClusterIP)
+	if got := strings.Count(sections["wget"], "Hello World x!!"); got != 30 {
+		t.Errorf("30 requests by name: %d answered:\n%s", got, sections["wget"])
+	}
+	expect("refused", "refused")
+	if t.Failed() {
+		t.Fatalf("client output:\n%s", out)
 	}
 	for _, p := range pods {
 		if logs := kubectl(t, c, "logs", p.Name); !strings.Contains(logs, "GET /hi/x") {
@@ -115,7 +160,7 @@ nc -w 5 10.96.0.250 80 </dev/null 2>&1 || true`), "apply", "-f", "-")
 	// 200 requests, one every 50 ms, while a backend is deleted.
 	kubectlIn(t, c, toolboxPod("steady", `ok=0; bad=0
 for i in $(seq 200); do
-  if wget -qO- http://$DHELLO_SERVICE_HOST:8080/hi/y >/dev/null; then ok=$((ok+1)); else bad=$((bad+1)); fi
+  if wget -qO- http://dhello:8080/hi/y >/dev/null; then ok=$((ok+1)); else bad=$((bad+1)); fi
   sleep 0.05
 done
 echo "ok=$ok bad=$bad"`), "apply", "-f", "-")

@@ -57,6 +57,12 @@ func (c *Cluster) startDNS(ctx context.Context, o Options, rt runtime.Runtime) (
 	}
 	srv, err := clusterdns.Start(clusterdns.Config{Kubeconfig: kubeconfig, Listen: listen, Upstreams: o.DNSUpstreams,
 		CacheSeconds: o.DNSCacheSeconds})
+	if err != nil && o.DNSAddr == DNSAuto {
+		// Port 53 may want root, or be someone else's: pods keep the
+		// node's resolver, as with no cluster DNS.
+		logrus.WithError(err).WithField("service", "clusterdns").Warn("no cluster DNS: pods keep the node's resolver")
+		return "", nil
+	}
 	if err != nil {
 		return "", err
 	}

@@ -115,7 +115,7 @@ func gatewayCommand() *cobra.Command {
 
 // gatewayFlags are the gateway's command-line settings.
 type gatewayFlags struct {
-	listen, serviceCIDR             string
+	listen, serviceCIDR, clusterDNS string
 	tokens, groups                  []string
 	certFile, keyFile, clientCAFile string
 	saKeyFile, saIssuer             string
@@ -130,6 +130,7 @@ func (f *gatewayFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.clientCAFile, "client-ca-file", "", "accept client certificates signed by this CA (CN = user, O = groups)")
 	fl.BoolVar(&f.anonymous, "anonymous-auth", false, "let requests without credentials in as system:anonymous, subject to RBAC")
 	fl.StringVar(&f.serviceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
+	fl.StringVar(&f.clusterDNS, "cluster-dns", "", "cluster IP of kube-system/kube-dns (default: the range's tenth address, 10.96.0.10)")
 	fl.StringVar(&f.certFile, "tls-cert-file", "", "serve https with this certificate (kubectl sends tokens only over https)")
 	fl.StringVar(&f.keyFile, "tls-private-key-file", "", "private key of --tls-cert-file")
 	fl.StringVar(&f.saKeyFile, "service-account-key-file", "",
@@ -167,7 +168,7 @@ func readPEM[T any](flag, path string, parse func([]byte) (T, error)) (T, error)
 // config is the gateway's Config from the flags.
 func (f *gatewayFlags) config(l *natslog.Log, instance string) (gateway.Config, error) {
 	cfg := gateway.Config{Log: l, Instance: instance, Addr: f.listen, Tokens: map[string]string{},
-		Groups: map[string][]string{}, Anonymous: f.anonymous, ServiceCIDR: f.serviceCIDR, ServiceAccountIssuer: f.saIssuer}
+		Groups: map[string][]string{}, Anonymous: f.anonymous, ServiceCIDR: f.serviceCIDR, ClusterDNS: f.clusterDNS, ServiceAccountIssuer: f.saIssuer}
 	if err := pairs("token", "token=user", f.tokens, func(tok, user string) { cfg.Tokens[tok] = user }); err != nil {
 		return cfg, err
 	}
@@ -228,6 +229,8 @@ func agentCommand() *cobra.Command {
 	var maxPods int
 	var capacity nodeagent.Config // CPU, Memory, MaxPods from the flags
 	var rtOpts nodeagent.RuntimeOptions
+	var clusterDNS []string
+	var clusterDomain string
 	return serviceCommand("agent", "Run a node agent with the docker, process or hollow runtime", func(c *cobra.Command) {
 		c.Flags().StringVar(&rtOpts.Kind, "runtime", "", "docker, process or hollow (default: docker when a Docker engine answers, else process)")
 		c.Flags().StringVar(&rtOpts.PodCIDR, "pod-cidr", "", "hollow runtime: pod addresses (default: a /24 of 10.0.0.0/8)")
@@ -238,6 +241,8 @@ func agentCommand() *cobra.Command {
 		c.Flags().StringVar(&cpu, "cpu", "", "node cpu capacity (e.g. 4, 1500m); default: the machine's")
 		c.Flags().StringVar(&memory, "memory", "", "node memory capacity (e.g. 8Gi); default: the machine's")
 		c.Flags().IntVar(&maxPods, "max-pods", nodeagent.DefaultMaxPods, "pods the node accepts")
+		c.Flags().StringSliceVar(&clusterDNS, "cluster-dns", nil, "nameservers of ClusterFirst pods' resolv.conf (kube-dns's cluster IP, e.g. 10.96.0.10); none: pods keep the node's resolver")
+		c.Flags().StringVar(&clusterDomain, "cluster-domain", "cluster.local", "the cluster domain of pods' DNS search path")
 		c.PreRunE = func(*cobra.Command, []string) error { return capacity.SetCapacity(cpu, memory, maxPods) }
 	}, func(ctx context.Context, l *natslog.Log, instance string) error {
 		rtOpts.NodeName, rtOpts.ImagesDir = node, images
@@ -246,7 +251,8 @@ func agentCommand() *cobra.Command {
 			return err
 		}
 		return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels,
-			CPU: capacity.CPU, Memory: capacity.Memory, MaxPods: capacity.MaxPods, KeepContainers: keep})
+			CPU: capacity.CPU, Memory: capacity.Memory, MaxPods: capacity.MaxPods, KeepContainers: keep,
+			ClusterDNS: clusterDNS, ClusterDomain: clusterDomain})
 	})
 }
 
@@ -359,6 +365,9 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/12", "range of service cluster IPs")
 	cmd.Flags().StringVar(&o.IngressAddr, "ingress-listen", "127.0.0.1:8081", "where Ingress rules are served over HTTP (- for nowhere)")
 	cmd.Flags().StringVar(&o.ClusterIPs, "cluster-ips", serviceproxy.ClusterIPsAuto, "program the ClusterIP data path into this host's kernel (nftables, a local route for the service range): on, off, or auto (when the host allows it: root and nft)")
+	cmd.Flags().StringVar(&o.DNSAddr, "dns-listen", allinone.DNSAuto, "run the cluster DNS (CoreDNS) at host:port; auto: port 53 on the Docker bridge's gateway (docker runtime) or a loopback port; - for none")
+	cmd.Flags().StringVar(&o.ClusterDNS, "cluster-dns", "", "cluster IP of kube-system/kube-dns (default: the range's tenth address, 10.96.0.10)")
+	cmd.Flags().StringSliceVar(&o.DNSUpstreams, "dns-upstream", nil, "where the cluster DNS forwards other names (default: /etc/resolv.conf's servers)")
 	cmd.Flags().StringToStringVar(&o.Tokens, "token", nil, "more users, as token=user (repeatable; RBAC decides what they may do); the admin's token is in <data>/admin-token")
 	cmd.Flags().BoolVar(&o.AnonymousAuth, "anonymous-auth", false, "let requests without credentials in as system:anonymous, subject to RBAC")
 	cmd.Flags().Uint64Var(&o.Events.SnapshotEvery, "snapshot-every", allinone.DefaultSnapshotEvery, "projections snapshot after this many events")

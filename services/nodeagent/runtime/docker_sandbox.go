@@ -275,6 +275,11 @@ func (d *Docker) Gateway(ctx context.Context) (string, error) {
 		if c.Gateway.IsValid() && c.Gateway.Is4() {
 			return c.Gateway.String(), nil
 		}
+		// The default bridge may not say: its gateway is the subnet's
+		// first address, as Docker assigns it.
+		if c.Subnet.IsValid() && c.Subnet.Addr().Is4() {
+			return c.Subnet.Masked().Addr().Next().String(), nil
+		}
 	}
 	return "", fmt.Errorf("network %s: no IPv4 gateway: %w", d.cfg.Network, ErrNoAddress)
 }
