@@ -107,6 +107,7 @@ type Cluster struct {
 	Log   *natslog.Log // a client connection of the caller's own, for tests and tools
 
 	admin    client.Credentials // what the admin kubeconfig presents
+	events   natslog.Config     // how every connection opens the log
 	trust    *natslog.Trust     // signs every NATS identity
 	pki      *pki
 	nats     *natslog.Embedded
@@ -150,7 +151,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	c := &Cluster{NATSURL: natslog.LoopbackURL(srv.URL()), nats: srv, cancel: cancel, trust: trust, pki: certs}
+	c := &Cluster{NATSURL: natslog.LoopbackURL(srv.URL()), nats: srv, cancel: cancel, trust: trust, pki: certs, events: o.Events}
 	fail := func(err error) (*Cluster, error) {
 		cancel()
 		_ = c.Wait()
@@ -340,6 +341,18 @@ func (c *Cluster) open(ctx context.Context, name string, id natslog.Identity, cf
 	c.conns = append(c.conns, l)
 	c.mu.Unlock()
 	return l, nil
+}
+
+// OpenAs connects to the cluster's NATS as id, with credentials the
+// cluster's trust mints, for a service run beside the cluster (a second
+// node agent on this host, in tests); Stop closes it. Nodes and proxies
+// write no snapshots.
+func (c *Cluster) OpenAs(ctx context.Context, name string, id natslog.Identity) (*natslog.Log, error) {
+	cfg := c.events
+	if id.Role == natslog.RoleNode || id.Role == natslog.RoleProxy {
+		cfg.SnapshotEvery, cfg.SnapshotInterval = 0, 0
+	}
+	return c.open(ctx, name, id, cfg)
 }
 
 func (c *Cluster) goRun(name string, run func() error) {
