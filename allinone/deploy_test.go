@@ -40,7 +40,7 @@ spec:
 }
 
 // appPods lists the pods labelled app=<app> through the API.
-func appPods(t *testing.T, c *allinone.Cluster, app string) []corev1.Pod {
+func appPods(t testing.TB, c *allinone.Cluster, app string) []corev1.Pod {
 	t.Helper()
 	code, out := api(t, c, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3D"+app, nil)
 	if code != http.StatusOK {

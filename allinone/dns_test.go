@@ -16,7 +16,7 @@ import (
 
 // stubResolver answers outside.test. with 192.0.2.7 and refuses the rest:
 // the "host's resolver" forwarding is tested against, on loopback.
-func stubResolver(t *testing.T) string {
+func stubResolver(t testing.TB) string {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {

@@ -53,7 +53,7 @@ func startDockerCluster(t *testing.T, dir, node string) *allinone.Cluster {
 
 // dockerPods waits until the Deployment's n pods run ready in containers
 // of the engine, each answering on its pod IP, and returns them.
-func dockerPods(t *testing.T, c *allinone.Cluster, cli *client.Client, n int) []corev1.Pod {
+func dockerPods(t testing.TB, c *allinone.Cluster, cli *client.Client, n int) []corev1.Pod {
 	t.Helper()
 	var pods []corev1.Pod
 	eventstest.Eventually(t, 120*time.Second, func() error {

@@ -17,7 +17,7 @@ import (
 
 // kubectl runs the real kubectl against the cluster; kubectl is on every
 // project machine and CI requires it (.ci/run).
-func kubectl(t *testing.T, c *allinone.Cluster, args ...string) string {
+func kubectl(t testing.TB, c *allinone.Cluster, args ...string) string {
 	t.Helper()
 	return kubectlIn(t, c, "", args...)
 }
@@ -51,7 +51,7 @@ func kubectlLines(t *testing.T, ctx context.Context, c *allinone.Cluster, args .
 }
 
 // kubectlIn is kubectl with stdin (for "apply -f -").
-func kubectlIn(t *testing.T, c *allinone.Cluster, stdin string, args ...string) string {
+func kubectlIn(t testing.TB, c *allinone.Cluster, stdin string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

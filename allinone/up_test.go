@@ -92,7 +92,7 @@ func startUnverified(t *testing.T, dataDir string) *allinone.Cluster {
 }
 
 // api calls the gateway as the admin user.
-func api(t *testing.T, c *allinone.Cluster, method, path string, body []byte) (int, []byte) {
+func api(t testing.TB, c *allinone.Cluster, method, path string, body []byte) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, c.GatewayURL+path, bytes.NewReader(body))
 	if err != nil {

@@ -50,7 +50,7 @@ spec:
 `
 
 // getJSON runs kubectl get -o json into v.
-func getJSON(t *testing.T, c *allinone.Cluster, v any, args ...string) {
+func getJSON(t testing.TB, c *allinone.Cluster, v any, args ...string) {
 	t.Helper()
 	out := kubectl(t, c, append([]string{"get", "-o", "json"}, args...)...)
 	if err := json.Unmarshal([]byte(out), v); err != nil {
