@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
@@ -57,8 +59,39 @@ func (d *Docker) streamLogs(id ContainerID, spec ContainerSpec, since time.Time)
 	stdout := &lineWriter{emit: func(line string) { d.emit(spec, "stdout", line) }}
 	stderr := &lineWriter{emit: func(line string) { d.emit(spec, "stderr", line) }}
 	_, _ = stdcopy.StdCopy(stdout, stderr, rc)
+	d.unterminatedLastLine(id, stdout, stderr)
 	stdout.flush()
 	stderr.flush()
+}
+
+// unterminatedLastLine puts into the writers the container's last line
+// when it has no "\n": the engine (20.10 at least) never sends that line
+// to a follower, only to a plain read (docker logs -f loses it too).
+func (d *Docker) unterminatedLastLine(id ContainerID, stdout, stderr *lineWriter) {
+	if d.ctx.Err() != nil {
+		return // the runtime is closing, not the container ending
+	}
+	ctx, cancel := context.WithTimeout(d.ctx, 10*time.Second)
+	defer cancel()
+	rc, err := d.cli.ContainerLogs(ctx, string(id), client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Tail: "1"})
+	if err != nil {
+		return
+	}
+	defer rc.Close()
+	var out, errs bytes.Buffer
+	if _, err := stdcopy.StdCopy(&out, &errs, io.LimitReader(rc, 4*maxLogLine)); err != nil {
+		return
+	}
+	for _, s := range []struct {
+		w   *lineWriter
+		buf []byte
+	}{{stdout, out.Bytes()}, {stderr, errs.Bytes()}} {
+		if len(s.buf) > 0 && !bytes.HasSuffix(s.buf, []byte("\n")) {
+			// The whole line, including any piece the follower did get.
+			last := s.buf[bytes.LastIndexByte(s.buf, '\n')+1:]
+			s.w.buf = append(s.w.buf[:0], last...)
+		}
+	}
 }
 
 func (d *Docker) emit(spec ContainerSpec, stream, line string) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jetplane/jetplane/deploy/toolbox"
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime/dockertest"
@@ -330,4 +331,20 @@ func TestDockerSandboxDeathRestartsThePodsContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventstest.Eventually(t, 20*time.Second, func() error { return hi(ip2, "again") })
+}
+
+// The last line of a container's output is shipped even without a "\n"
+// (busybox wget's answer, printf).
+func TestDockerShipsALastLineWithoutNewline(t *testing.T) {
+	var out lines
+	rt, _, node := dockerNode(t, out.sink)
+	dockertest.Toolbox(t)
+	ctx := context.Background()
+	spec := runtime.ContainerSpec{PodUID: node + "-printf", Namespace: "default", PodName: "printf", Name: "box",
+		Image: toolbox.Image, Command: []string{"sh", "-c", "echo first; printf last-without-newline"}}
+	if _, err := rt.Start(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	eventstest.Eventually(t, 20*time.Second, func() error { return out.has("printf/box/0/stdout: first") })
+	eventstest.Eventually(t, 20*time.Second, func() error { return out.has("printf/box/0/stdout: last-without-newline") })
 }
