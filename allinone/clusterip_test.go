@@ -3,6 +3,9 @@ package allinone_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +178,46 @@ echo "ok=$ok bad=$bad"`), "apply", "-f", "-")
 	kubectl(t, c, "delete", "pod", pods[0].Name, "--wait=false")
 	if out := strings.TrimSpace(podOutput(t, c, "steady", 120*time.Second)); out != "ok=200 bad=0" {
 		t.Fatalf("requests while a backend went away: %s", out)
+	}
+}
+
+// On the process runtime a pod is a host process with a loopback address:
+// the host's own connections (a process pod's, or this test's) reach a
+// Service's cluster IP through the output hook, spread over the backends.
+func TestProcessPodsReachServicesByClusterIP(t *testing.T) {
+	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0",
+		NATSPort: -1, ImagesDir: imagesDir(t), Runtime: "process", NodeName: "node-cip", IngressAddr: "-",
+		ClusterIPs: serviceproxy.ClusterIPsOn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	kubectl(t, c, "apply", "-f", "../examples/hello.yaml")
+	ip := strings.TrimSpace(kubectl(t, c, "get", "svc", "hello", "-o", "jsonpath={.spec.clusterIP}"))
+	eventstest.Eventually(t, 90*time.Second, func() error {
+		var ep corev1.Endpoints
+		getJSON(t, c, &ep, "endpoints", "hello")
+		if len(ep.Subsets) != 1 || len(ep.Subsets[0].Addresses) != 3 {
+			return fmt.Errorf("endpoints %+v", ep.Subsets)
+		}
+		return nil
+	})
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := 0; i < 30; i++ {
+		res, err := client.Get("http://" + net.JoinHostPort(ip, "8080") + "/hi/x")
+		if err != nil {
+			t.Fatalf("request %d through %s: %v", i, ip, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if string(body) != "Hello World x!!" {
+			t.Fatalf("request %d through %s: %q", i, ip, body)
+		}
+	}
+	pods := appPods(t, c, "hello")
+	for _, p := range pods {
+		if logs := kubectl(t, c, "logs", p.Name); !strings.Contains(logs, "GET /hi/x") {
+			t.Errorf("backend %s (%s) served none of the 30 requests", p.Name, p.Status.PodIP)
+		}
 	}
 }

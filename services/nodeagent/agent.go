@@ -137,6 +137,9 @@ func (a *agent) run(ctx context.Context, registering chan struct{}) error {
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
+	if err != nil && ctx.Err() != nil {
+		return nil // stopped while registering (the node may be in the log, its reply not back yet)
+	}
 	if err != nil {
 		return fmt.Errorf("nodeagent %s: register node: %w", a.cfg.NodeName, err)
 	}
