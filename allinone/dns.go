@@ -56,7 +56,7 @@ func (c *Cluster) startDNS(ctx context.Context, o Options, rt runtime.Runtime) (
 		return "", err
 	}
 	srv, err := clusterdns.Start(clusterdns.Config{Kubeconfig: kubeconfig, Listen: listen, Upstreams: o.DNSUpstreams,
-		CacheSeconds: o.DNSCacheSeconds})
+		CacheSeconds: o.DNSCacheSeconds, HealthListen: o.DNSHealthAddr, ReadyListen: o.DNSReadyAddr})
 	if err != nil && o.DNSAddr == DNSAuto {
 		// Port 53 may want root, or be someone else's: pods keep the
 		// node's resolver, as with no cluster DNS.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -36,6 +37,17 @@ func stubResolver(t testing.TB) string {
 	go func() { _ = srv.ActivateAndServe() }()
 	t.Cleanup(func() { _ = srv.Shutdown() })
 	return pc.LocalAddr().String()
+}
+
+// freeAddr is a loopback address with a port free now.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // lookup asks the server at addr and returns the answer's records' values
@@ -102,9 +114,11 @@ spec:
 // what does not exist, forwards the rest, and kube-dns lists it.
 func TestClusterDNSAnswersAsCoreDNS(t *testing.T) {
 	stub := stubResolver(t)
+	health, ready := freeAddr(t), freeAddr(t)
 	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0",
 		NATSPort: -1, Runtime: "process", NodeName: "dns-node", IngressAddr: "-",
-		DNSAddr: "127.0.0.1:0", DNSUpstreams: []string{stub}, DNSCacheSeconds: 1})
+		DNSAddr: "127.0.0.1:0", DNSUpstreams: []string{stub}, DNSCacheSeconds: 1,
+		DNSHealthAddr: health, DNSReadyAddr: ready})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +164,20 @@ func TestClusterDNSAnswersAsCoreDNS(t *testing.T) {
 		}
 		return nil
 	})
+	// CoreDNS's own health and readiness endpoints.
+	for _, u := range []string{"http://" + health + "/health", "http://" + ready + "/ready"} {
+		eventstest.Eventually(t, 30*time.Second, func() error {
+			res, err := http.Get(u)
+			if err != nil {
+				return err
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("%s: %s", u, res.Status)
+			}
+			return nil
+		})
+	}
 	out := kubectl(t, c, "get", "svc", "-A")
 	for _, want := range []string{"kubernetes", "kube-dns"} {
 		if !strings.Contains(out, want) {

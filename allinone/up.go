@@ -77,6 +77,9 @@ type Options struct {
 	DNSUpstreams []string
 	// DNSCacheSeconds caps how long answers are cached (default 30).
 	DNSCacheSeconds int
+	// DNSHealthAddr and DNSReadyAddr serve CoreDNS's /health and /ready
+	// (host:port; empty: not served).
+	DNSHealthAddr, DNSReadyAddr string
 	Events          natslog.Config
 	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
