@@ -80,7 +80,7 @@ type Options struct {
 	// DNSHealthAddr and DNSReadyAddr serve CoreDNS's /health and /ready
 	// (host:port; empty: not served).
 	DNSHealthAddr, DNSReadyAddr string
-	Events          natslog.Config
+	Events                      natslog.Config
 	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
 	NodeLifecycle replicacontroller.NodeLifecycleConfig
 	// SealEvery and SealInterval: when the sealer checkpoints the log
