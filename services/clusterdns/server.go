@@ -1,12 +1,17 @@
 package clusterdns
 
 import (
+	golog "log"
+	"sync"
+
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/coredns/caddy"
 	_ "github.com/coredns/coredns/core/dnsserver" // the dns server type
@@ -100,7 +105,8 @@ func Start(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	caddy.Quiet = true // no banner on stdout: logs go through the process's logger
+	caddy.Quiet = true // no banner on stdout
+	routeCoreDNSLogs()
 	inst, err := caddy.Start(caddy.CaddyfileInput{Contents: []byte(Corefile(cfg, host, port)),
 		Filepath: "Corefile", ServerTypeName: "dns"})
 	if err != nil {
@@ -117,6 +123,15 @@ func (s *Server) Stop() error {
 	}
 	return err
 }
+
+// routeCoreDNSLogs sends CoreDNS's log lines ("[INFO] plugin/kubernetes:
+// ...", written with the standard library's logger) through logrus with
+// service=clusterdns, so that --log-format json holds for them too. The
+// standard logger is the process's: nothing else in Jetplane writes to it.
+var routeCoreDNSLogs = sync.OnceFunc(func() {
+	golog.SetFlags(0)
+	golog.SetOutput(logrus.WithField("service", "clusterdns").WriterLevel(logrus.InfoLevel))
+})
 
 // freePort finds a port free on host for both TCP and UDP.
 func freePort(host string) (int, error) {
