@@ -69,11 +69,7 @@ func (c *Cluster) startDNS(ctx context.Context, o Options, rt runtime.Runtime) (
 	c.DNSAddr = srv.Addr
 	c.goRun("clusterdns", func() error {
 		defer srv.Stop()
-		if err := clusterdns.Register(ctx, kubeconfig, srv.Addr); err != nil && ctx.Err() == nil {
-			return err
-		}
-		<-ctx.Done()
-		return nil
+		return clusterdns.Listed(ctx, kubeconfig, srv.Addr)
 	})
 	ip := o.ClusterDNS
 	if ip == "" {

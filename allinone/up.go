@@ -195,12 +195,30 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("node runtime: %w", err)
 	}
+	proxyCfg := serviceproxy.Config{Node: o.NodeName, Address: nodeagent.HostIP, IngressAddress: o.IngressAddr,
+		ClusterIPs: o.ClusterIPs, ServiceCIDR: o.ServiceCIDR}
+	if proxyCfg.IngressAddress == "-" {
+		proxyCfg.IngressAddress = ""
+	}
+	if proxyCfg.DataPath, err = serviceproxy.OpenDataPath(ctx, proxyCfg); err != nil {
+		return err
+	}
+	proxyRuns := false
+	defer func() {
+		if !proxyRuns && proxyCfg.DataPath != nil { // failed before the proxy took it over
+			_ = proxyCfg.DataPath.Close(context.WithoutCancel(ctx))
+		}
+	}()
 	clusterDNS, err := c.startDNS(ctx, o, rt)
 	if err != nil {
 		return err
 	}
 	var dnsServers []string
-	if clusterDNS != "" {
+	switch {
+	case clusterDNS != "" && proxyCfg.DataPath == nil:
+		// Pods would name a cluster IP nothing routes: they keep the node's resolver.
+		logrus.WithField("service", "up").Warn("the cluster DNS runs, but without the ClusterIP data path pods cannot reach it: they keep the node's resolver")
+	case clusterDNS != "":
 		dnsServers = []string{clusterDNS}
 	}
 	sealKey, err := seal.EnsureKey(filepath.Join(o.DataDir, "pki"))
@@ -225,12 +243,8 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 				ClusterDNS: dnsServers, ClusterDomain: clusterdns.DefaultDomain})
 		}},
 		{"serviceproxy", natslog.Identity{Role: natslog.RoleProxy, Name: o.NodeName}, func(l *natslog.Log) error {
-			ingress := o.IngressAddr
-			if ingress == "-" {
-				ingress = ""
-			}
-			return serviceproxy.Run(ctx, serviceproxy.Config{Log: l, Node: o.NodeName, Address: nodeagent.HostIP, IngressAddress: ingress,
-				ClusterIPs: o.ClusterIPs, ServiceCIDR: o.ServiceCIDR})
+			proxyCfg.Log = l
+			return serviceproxy.Run(ctx, proxyCfg)
 		}},
 	}
 	for _, s := range services {
@@ -244,6 +258,7 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 		}
 		c.goRun(s.name, func() error { return s.run(l) })
 	}
+	proxyRuns = true
 	return nil
 }
 

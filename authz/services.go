@@ -29,12 +29,15 @@ func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 		rules   []rbacv1.PolicyRule
 	}{
 		// The gateway writes as the requesting user; as itself it only
-		// follows the whole log into its projection and creates the
-		// protected namespaces (default, kube-system...) and their default
-		// ServiceAccounts at start.
+		// follows the whole log into its projection and creates, at start,
+		// the protected namespaces (default, kube-system...) and their
+		// default ServiceAccounts, the kubernetes and kube-dns Services and
+		// their Endpoints, listing itself in kubernetes'.
 		{GatewayUser, user(GatewayUser), []rbacv1.PolicyRule{
 			readAll,
-			rule([]string{"create"}, coreGroup, "namespaces", "serviceaccounts"),
+			rule([]string{"create"}, coreGroup, "namespaces", "serviceaccounts", "services", "endpoints"),
+			{Verbs: []string{"update"}, APIGroups: []string{coreGroup}, Resources: []string{"endpoints"},
+				ResourceNames: []string{"kubernetes"}},
 		}},
 		// The scheduler binds pods to nodes and marks the ones it cannot
 		// place Unschedulable (a status write).
@@ -77,13 +80,14 @@ func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 		}},
 		// The cluster DNS (CoreDNS's kubernetes plugin) watches what it
 		// answers for, as the addon's system:coredns role lets it, and
-		// lists its own address in kube-system/kube-dns's Endpoints.
+		// lists its own address in kube-system/kube-dns's Endpoints, which
+		// the gateway creates: RBAC cannot scope create by name, so this
+		// identity creates none.
 		{DNSUser, user(DNSUser), []rbacv1.PolicyRule{
 			rule([]string{"list", "watch"}, coreGroup, "endpoints", "services", "pods", "namespaces"),
 			rule([]string{"list", "watch"}, discoveryGroup, "endpointslices"),
 			{Verbs: []string{"get", "update", "patch"}, APIGroups: []string{coreGroup}, Resources: []string{"endpoints"},
 				ResourceNames: []string{"kube-dns"}},
-			rule([]string{"create"}, coreGroup, "endpoints"),
 		}},
 		// Node agents register and heartbeat their Node, run the pods
 		// bound to them, report their status and finally delete them; the

@@ -20,8 +20,16 @@ const (
 	DNSServiceName      = "kube-dns"
 )
 
-// ensureDNSService creates kube-system/kube-dns where missing.
+// ensureDNSService creates kube-system/kube-dns where missing, and its
+// Endpoints, empty: the DNS servers may update them, never create any.
 func (s *Server) ensureDNSService(ctx context.Context) error {
+	if s.proj.State().Live("endpoints", DNSServiceNamespace, DNSServiceName) == nil {
+		ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: DNSServiceName, Namespace: DNSServiceNamespace,
+			Labels: map[string]string{"k8s-app": "kube-dns"}}}
+		if err := s.ensure(ctx, events.MustLookup("endpoints"), []events.Object{ep}); err != nil {
+			return err
+		}
+	}
 	if s.proj.State().Live("services", DNSServiceNamespace, DNSServiceName) != nil {
 		return nil
 	}

@@ -68,7 +68,8 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) {
 			defer cancel()
 		}
 	}
-	if rv > 0 {
+	initial := q.Get("sendInitialEvents")
+	if rv > 0 && initial != "true" {
 		first, _, err := s.log.Bounds(ctx)
 		if err != nil {
 			writeError(w, err)
@@ -82,6 +83,14 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) {
 	wt := &watcher{w: w, r: r, t: t, sel: sel, as: representation(r), matched: map[string]bool{}, seen: map[string]uint64{},
 		slices: sliceWatch{}}
 	slices := t.res.Name == "endpointslices"
+	if slices && rv > 0 && initial != "true" {
+		// Resuming: what the client holds must be known to send DELETED
+		// for slices that go (watch_slices.go), else it lists again.
+		if err := wt.resumeSlices(s.proj, rv); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -92,7 +101,6 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) {
 	// met: the projection is at least there), then a bookmark marking the
 	// end of them. Without a resourceVersion, the current objects come
 	// first too unless sendInitialEvents=false says not to.
-	initial := q.Get("sendInitialEvents")
 	switch {
 	case rv == 0 && initial == "false":
 		from = s.proj.LastApplied() + 1

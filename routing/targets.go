@@ -128,6 +128,27 @@ func WithAddress(ep *corev1.Endpoints, ip string, ports []corev1.EndpointPort) b
 	return true
 }
 
+// WithoutAddress takes ip out of ep's subset serving exactly ports
+// (dropping the subset when it empties), reporting whether anything changed.
+func WithoutAddress(ep *corev1.Endpoints, ip string, ports []corev1.EndpointPort) bool {
+	for i := range ep.Subsets {
+		ss := &ep.Subsets[i]
+		if !samePorts(ss.Ports, ports) {
+			continue
+		}
+		for j, a := range ss.Addresses {
+			if a.IP == ip {
+				ss.Addresses = append(ss.Addresses[:j], ss.Addresses[j+1:]...)
+				if len(ss.Addresses) == 0 && len(ss.NotReadyAddresses) == 0 {
+					ep.Subsets = append(ep.Subsets[:i], ep.Subsets[i+1:]...)
+				}
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func samePorts(a, b []corev1.EndpointPort) bool {
 	if len(a) != len(b) {
 		return false

@@ -110,6 +110,12 @@ func Start(cfg Config) (*Server, error) {
 	inst, err := caddy.Start(caddy.CaddyfileInput{Contents: []byte(Corefile(cfg, host, port)),
 		Filepath: "Corefile", ServerTypeName: "dns"})
 	if err != nil {
+		if inst != nil {
+			// Plugins start (the informers, health and ready listeners)
+			// before the server binds: a failed bind must stop them.
+			_ = inst.Stop()
+			_ = inst.ShutdownCallbacks()
+		}
 		return nil, fmt.Errorf("clusterdns: %w", err)
 	}
 	return &Server{inst: inst, Addr: net.JoinHostPort(host, strconv.Itoa(port))}, nil
@@ -162,9 +168,5 @@ func Run(ctx context.Context, cfg Config, advertise string) error {
 	if advertise == "" {
 		advertise = s.Addr
 	}
-	if err := Register(ctx, cfg.Kubeconfig, advertise); err != nil && ctx.Err() == nil {
-		return err
-	}
-	<-ctx.Done()
-	return nil
+	return Listed(ctx, cfg.Kubeconfig, advertise)
 }

@@ -15,40 +15,44 @@ import (
 // DefaultServiceCIDR is Kubernetes' default service range.
 const DefaultServiceCIDR = "10.96.0.0/12"
 
-// openDataPath takes over the host's ClusterIP data path as Config says;
-// the data path is closed (table and route removed) when ctx ends.
-func (p *proxy) openDataPath(ctx context.Context) error {
-	mode := p.cfg.ClusterIPs
+// OpenDataPath programs this host's ClusterIP data path as cfg.ClusterIPs
+// says: nil when off, or (auto) when the host does not allow it or another
+// process owns it, which is logged. A caller that needs to know whether
+// cluster IPs work here (the cluster DNS, before handing its cluster IP to
+// pods) opens it first and passes it in Config.DataPath; otherwise Run
+// opens it. Run closes it when it ends.
+func OpenDataPath(ctx context.Context, cfg Config) (*DataPath, error) {
+	log := logrus.WithFields(logrus.Fields{"service": "serviceproxy", "node": cfg.Node})
+	mode := cfg.ClusterIPs
 	if mode == "" || mode == ClusterIPsOff {
-		return nil
+		return nil, nil
 	}
 	if mode != ClusterIPsAuto && mode != ClusterIPsOn {
-		return fmt.Errorf("serviceproxy: cluster IPs %q: want off, auto or on", mode)
+		return nil, fmt.Errorf("serviceproxy: cluster IPs %q: want off, auto or on", mode)
 	}
-	cidr := p.cfg.ServiceCIDR
+	cidr := cfg.ServiceCIDR
 	if cidr == "" {
 		cidr = DefaultServiceCIDR
 	}
 	prefix, err := netip.ParsePrefix(cidr)
 	if err != nil {
-		return fmt.Errorf("serviceproxy: service range: %w", err)
+		return nil, fmt.Errorf("serviceproxy: service range: %w", err)
 	}
-	table := p.cfg.Table
+	table := cfg.Table
 	if table == "" {
 		table = DefaultTable
 	}
 	dp, err := openDataPath(ctx, table, prefix.Masked())
 	if err != nil {
 		if mode == ClusterIPsOn && !errors.Is(err, ErrNotOwner) {
-			return fmt.Errorf("serviceproxy: %w", err)
+			return nil, fmt.Errorf("serviceproxy: %w", err)
 		}
-		p.log.WithError(err).Warn("no ClusterIP data path from this node: pods here reach Services only through node ports")
-		return nil
+		log.WithError(err).Warn("no ClusterIP data path from this node: pods here reach Services only through node ports")
+		return nil, nil
 	}
-	p.dp = dp
-	p.log.WithFields(logrus.Fields{"table": table, "range": prefix.Masked().String(),
+	log.WithFields(logrus.Fields{"table": table, "range": prefix.Masked().String(),
 		"masqueradeAll": dp.masqueradeAll}).Info("ClusterIP data path programmed in the kernel")
-	return nil
+	return dp, nil
 }
 
 // closeDataPath removes the table and the route on a clean shutdown.
@@ -58,7 +62,7 @@ func (p *proxy) closeDataPath() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := p.dp.close(ctx); err != nil {
+	if err := p.dp.Close(ctx); err != nil {
 		p.log.WithError(err).Warn("ClusterIP data path left behind")
 		return
 	}
@@ -81,7 +85,16 @@ func (p *proxy) syncClusterIPs(svcs []*corev1.Service) {
 		},
 		Local: p.sameHost()})
 	start := time.Now()
-	ops, err := p.dp.table.sync(context.Background(), render(rules, p.dp.masqueradeAll))
+	want := render(rules, p.dp.masqueradeAll)
+	ops, err := p.dp.table.sync(context.Background(), want)
+	if err != nil {
+		// The table is not what the last sync left (changed from outside,
+		// or a commit's outcome lost): write it anew, whole.
+		p.log.WithError(err).Warn("ClusterIP rules not written; rewriting the table")
+		if err = p.dp.table.reset(context.Background()); err == nil {
+			ops, err = p.dp.table.sync(context.Background(), want)
+		}
+	}
 	if err != nil {
 		p.log.WithError(err).Error("ClusterIP rules not written; retrying at the next change")
 		return

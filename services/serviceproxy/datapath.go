@@ -26,9 +26,9 @@ var LockDir = "/run/jetplane"
 // ErrNotOwner: another process on this host owns the data path's table.
 var ErrNotOwner = errors.New("another process on this host programs the ClusterIP data path")
 
-// dataPath is the kernel side of cluster IPs on this host: the nftables
+// DataPath is the kernel side of cluster IPs on this host: the nftables
 // table and the local route of the service range.
-type dataPath struct {
+type DataPath struct {
 	table *nftTable
 	cidr  netip.Prefix
 	lock  *os.File
@@ -41,7 +41,7 @@ type dataPath struct {
 // openDataPath takes the host's lock for the table, replaces the table with
 // a fresh one and routes the service range to this host (type local), so
 // that nothing addressed to it leaves the machine.
-func openDataPath(ctx context.Context, tableName string, cidr netip.Prefix) (*dataPath, error) {
+func openDataPath(ctx context.Context, tableName string, cidr netip.Prefix) (*DataPath, error) {
 	if !cidr.Addr().Is4() {
 		return nil, fmt.Errorf("ClusterIP data path: service range %s: only IPv4 is supported", cidr)
 	}
@@ -54,7 +54,7 @@ func openDataPath(ctx context.Context, tableName string, cidr netip.Prefix) (*da
 		lock.Close()
 		return nil, fmt.Errorf("ClusterIP data path: %w", err)
 	}
-	d := &dataPath{table: newNFTTable(nft, cidr), cidr: cidr, lock: lock, masqueradeAll: !bridgeNetfilter()}
+	d := &DataPath{table: newNFTTable(nft, cidr), cidr: cidr, lock: lock, masqueradeAll: !bridgeNetfilter()}
 	if err := d.table.reset(ctx); err != nil {
 		lock.Close()
 		return nil, err
@@ -67,8 +67,8 @@ func openDataPath(ctx context.Context, tableName string, cidr netip.Prefix) (*da
 	return d, nil
 }
 
-// close removes the table and the route, then lets go of the lock.
-func (d *dataPath) close(ctx context.Context) error {
+// Close removes the table and the route, then lets go of the lock.
+func (d *DataPath) Close(ctx context.Context) error {
 	err := d.table.remove(ctx)
 	if d.route != nil {
 		if rerr := netlink.RouteDel(d.route); rerr != nil && !errors.Is(rerr, unix.ESRCH) {

@@ -21,7 +21,7 @@ func BenchmarkClusterIPSync(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range []int{1000, 10000} {
 		all := benchRules(n, 0)
-		var dp *dataPath
+		var dp *DataPath
 		var err error
 		h.in(0, func() { dp, err = openDataPath(ctx, "jetplane-bench", netip.MustParsePrefix("10.96.0.0/12")) })
 		if err != nil {
@@ -48,7 +48,7 @@ func BenchmarkClusterIPSync(b *testing.B) {
 				}
 			}
 		})
-		h.in(0, func() { err = dp.close(ctx) })
+		h.in(0, func() { err = dp.Close(ctx) })
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -98,7 +98,7 @@ func TestClusterIPDataPath(t *testing.T) {
 	cidr := netip.MustParsePrefix("10.97.0.0/16")
 	ctx := context.Background()
 	LockDir = t.TempDir()
-	var dp *dataPath
+	var dp *DataPath
 	var err error
 	h.in(0, func() { dp, err = openDataPath(ctx, "jetplane-test", cidr) })
 	if err != nil {
@@ -107,7 +107,7 @@ func TestClusterIPDataPath(t *testing.T) {
 	closed := false
 	t.Cleanup(func() {
 		if !closed {
-			h.in(0, func() { _ = dp.close(ctx) })
+			h.in(0, func() { _ = dp.Close(ctx) })
 		}
 	})
 	sync := func(rules ...clusterip.Rule) {
@@ -206,7 +206,7 @@ func TestClusterIPDataPath(t *testing.T) {
 		t.Fatalf("second owner: %v, want ErrNotOwner", err)
 	}
 
-	h.in(0, func() { err = dp.close(ctx) })
+	h.in(0, func() { err = dp.Close(ctx) })
 	closed = true
 	if err != nil {
 		t.Fatal(err)

@@ -82,7 +82,9 @@ func render(rules []clusterip.Rule, masqueradeAll bool) kernelRules {
 			eps = append(eps, ep)
 			epRules := []string{fmt.Sprintf("ip saddr %s meta mark set meta mark or %s", b.IP, masqueradeMark)}
 			if r.Affinity > 0 {
-				set := "aff-" + strings.TrimPrefix(ep, "ep-")
+				// The timeout is part of the name: a set keeps the timeout
+				// it was made with, so a new timeout is a new set.
+				set := "aff-" + shortHash(ep+"|"+r.Affinity.String())
 				k.sets[set] = r.Affinity
 				rules = append(rules, fmt.Sprintf("ip saddr @%s goto %s", set, ep))
 				epRules = append(epRules, fmt.Sprintf("update @%s { ip saddr }", set))
@@ -120,7 +122,6 @@ type nftTable struct {
 	nft     knftables.Interface
 	cidr    netip.Prefix
 	applied kernelRules
-	fresh   bool // the table was (re)created; the next sync writes everything
 }
 
 func newNFTTable(nft knftables.Interface, cidr netip.Prefix) *nftTable {

@@ -37,7 +37,10 @@ type Config struct {
 	// Table is the data path's nftables table (default "jetplane"); one
 	// process per host owns it.
 	Table string
-	Now   func() time.Time
+	// DataPath, when set, is the data path OpenDataPath programmed (Run
+	// then opens none itself, and closes this one).
+	DataPath *DataPath
+	Now      func() time.Time
 }
 
 // Modes of Config.ClusterIPs.
@@ -56,7 +59,7 @@ type proxy struct {
 	log   *logrus.Entry
 	mu    sync.Mutex
 	ports map[int32]*port
-	dp    *dataPath // nil: no ClusterIP data path here
+	dp    *DataPath // nil: no ClusterIP data path here
 }
 
 // port is one listening port and what it serves now.
@@ -79,7 +82,8 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.Address = "127.0.0.1"
 	}
 	p := &proxy{cfg: cfg, proj: projections.New(cfg.Log, "serviceproxy-"+cfg.Node), ports: map[int32]*port{},
-		log: logrus.WithFields(logrus.Fields{"service": "serviceproxy", "node": cfg.Node})}
+		log: logrus.WithFields(logrus.Fields{"service": "serviceproxy", "node": cfg.Node}), dp: cfg.DataPath}
+	defer p.closeDataPath()
 	if err := p.proj.Start(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -87,10 +91,12 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("serviceproxy: %w", err)
 	}
 	defer p.closeAll()
-	if err := p.openDataPath(ctx); err != nil {
-		return err
+	if p.dp == nil {
+		var err error
+		if p.dp, err = OpenDataPath(ctx, cfg); err != nil {
+			return err
+		}
 	}
-	defer p.closeDataPath()
 	if cfg.IngressAddress != "" {
 		go func() {
 			if err := p.serveIngress(ctx, cfg.IngressAddress); err != nil {
