@@ -28,6 +28,9 @@ type Config struct {
 type Cluster struct {
 	Servers []string
 	Domain  string
+	// HostSearches are the node's own search domains (its resolv.conf),
+	// which the kubelet appends after the cluster's.
+	HostSearches []string
 }
 
 // For decides pod's resolver.
@@ -51,7 +54,7 @@ func For(pod *corev1.Pod, cluster Cluster) Config {
 			domain = "cluster.local"
 		}
 		c.Nameservers = append(c.Nameservers, cluster.Servers...)
-		c.Searches = []string{pod.Namespace + ".svc." + domain, "svc." + domain, domain}
+		c.Searches = appendNew([]string{pod.Namespace + ".svc." + domain, "svc." + domain, domain}, cluster.HostSearches...)
 		c.Options = []string{"ndots:5"}
 	default:
 		if pod.Spec.DNSConfig == nil {

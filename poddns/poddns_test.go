@@ -27,6 +27,10 @@ func TestFor(t *testing.T) {
 	}{
 		{"ClusterFirst by default", pod(nil), cluster,
 			Config{Nameservers: []string{"10.96.0.10"}, Searches: clusterSearch, Options: []string{"ndots:5"}}},
+		{"ClusterFirst appends the node's search domains", pod(nil),
+			Cluster{Servers: cluster.Servers, Domain: "cluster.local", HostSearches: []string{"corp.invalid", "cluster.local"}},
+			Config{Nameservers: []string{"10.96.0.10"}, Searches: append(append([]string{}, clusterSearch...), "corp.invalid"),
+				Options: []string{"ndots:5"}}},
 		{"Default: the node's", pod(func(s *corev1.PodSpec) { s.DNSPolicy = corev1.DNSDefault }), cluster, Config{Host: true}},
 		{"ClusterFirst without a cluster DNS falls back to the node's", pod(nil), Cluster{}, Config{Host: true}},
 		{"hostNetwork with ClusterFirst: the node's", pod(func(s *corev1.PodSpec) { s.HostNetwork = true }), cluster, Config{Host: true}},

@@ -3,6 +3,9 @@ package nodeagent
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jetplane/jetplane/poddns"
@@ -85,8 +88,25 @@ func podIP(ctx context.Context, rt runtime.Runtime, pod *corev1.Pod, dns poddns.
 		if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 			return pod.Status.PodIP, nil
 		}
+		dns.HostSearches = hostSearches()
 		resolver := poddns.For(pod, dns)
 		return s.RunPodSandbox(ctx, runtime.PodRef{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name, DNS: &resolver})
 	}
 	return rt.AllocateIP(string(pod.UID), pod.Status.PodIP, inUse)
 }
+
+// hostSearches are the node's search domains, from its resolv.conf, read
+// once (the kubelet's --resolv-conf).
+var hostSearches = sync.OnceValue(func() []string {
+	b, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && (f[0] == "search" || f[0] == "domain") {
+			out = f[1:] // the last search or domain line wins, as in resolv.conf(5)
+		}
+	}
+	return out
+})
