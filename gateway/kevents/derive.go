@@ -165,6 +165,13 @@ func podEvents(b *builder, ev *events.Event, prev, cur *corev1.Pod) {
 					fmt.Sprintf("Back-off restarting failed container %s in pod %s_%s(%s)", cs.Name, cur.Name, cur.Namespace, cur.UID), "kubelet", host)
 			case "ErrImageNeverPull", "InvalidImageName", "RunContainerError", "CreateContainerError":
 				b.add(con, corev1.EventTypeWarning, w.Reason, w.Message, "kubelet", host)
+			case "ErrImagePull": // the kubelet's Pulling, then Failed twice
+				b.add(con, corev1.EventTypeNormal, "Pulling", fmt.Sprintf("Pulling image %q", cs.Image), "kubelet", host)
+				b.add(con, corev1.EventTypeWarning, "Failed", w.Message, "kubelet", host)
+				b.add(con, corev1.EventTypeWarning, "Failed", "Error: ErrImagePull", "kubelet", host)
+			case "ImagePullBackOff":
+				b.add(con, corev1.EventTypeNormal, "BackOff", w.Message, "kubelet", host)
+				b.add(con, corev1.EventTypeWarning, "Failed", "Error: ImagePullBackOff", "kubelet", host)
 			}
 		}
 		if old != nil && old.Ready && !cs.Ready && cs.State.Running != nil && cur.DeletionTimestamp == nil {

@@ -70,6 +70,19 @@ func TestObserve(t *testing.T) {
 			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "hello", RestartCount: 1,
 				State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}}}
 		}), want: []string{"Warning BackOff Pod/web-abc-1: Back-off restarting failed container hello in pod web-abc-1_default(uid-p)"}},
+		{actor: agent, resource: "pods", obj: pod(func(p *corev1.Pod) {
+			bound(p)
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "hello", Image: "jetplane/hello:9", RestartCount: 1,
+				State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: `Failed to pull image "jetplane/hello:9": no registry`}}}}
+		}), want: []string{`Normal Pulling Pod/web-abc-1: Pulling image "jetplane/hello:9"`,
+			`Warning Failed Pod/web-abc-1: Failed to pull image "jetplane/hello:9": no registry`,
+			"Warning Failed Pod/web-abc-1: Error: ErrImagePull"}},
+		{actor: agent, resource: "pods", obj: pod(func(p *corev1.Pod) {
+			bound(p)
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "hello", Image: "jetplane/hello:9", RestartCount: 1,
+				State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: `Back-off pulling image "jetplane/hello:9"`}}}}
+		}), want: []string{`Normal BackOff Pod/web-abc-1: Back-off pulling image "jetplane/hello:9"`,
+			"Warning Failed Pod/web-abc-1: Error: ImagePullBackOff"}},
 		{actor: agent, resource: "pods", obj: pod(running(1)), want: []string{
 			`Normal Pulled Pod/web-abc-1: Container image "jetplane/hello:1" already present on machine`,
 			"Normal Created Pod/web-abc-1: Created container: hello", "Normal Started Pod/web-abc-1: Started container hello"}},

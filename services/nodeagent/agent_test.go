@@ -286,14 +286,15 @@ func TestAgentRunsPodsOfItsNode(t *testing.T) {
 		t.Fatalf("two pods share %s", web.Status.PodIP)
 	}
 
-	// An image the node does not have: waiting with ErrImageNeverPull.
+	// An image the node does not have (pull policy unset, so not Never):
+	// waiting with ErrImagePull, as a failed pull.
 	eventstest.Eventually(t, 10*time.Second, func() error {
 		p, _ := getPod(t, l, "ghost")
 		if len(p.Status.ContainerStatuses) == 0 || p.Status.ContainerStatuses[0].State.Waiting == nil {
 			return fmt.Errorf("ghost: %+v", p.Status)
 		}
 		w := p.Status.ContainerStatuses[0].State.Waiting
-		if w.Reason != "ErrImageNeverPull" || !strings.Contains(w.Message, `image "jetplane/ghost:1" not present on node`) || p.Status.Phase != corev1.PodPending {
+		if w.Reason != "ErrImagePull" || !strings.Contains(w.Message, `Failed to pull image "jetplane/ghost:1"`) || p.Status.Phase != corev1.PodPending {
 			return fmt.Errorf("ghost waiting %+v phase %s", w, p.Status.Phase)
 		}
 		return nil

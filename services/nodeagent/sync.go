@@ -87,6 +87,10 @@ func (a *agent) act(ctx context.Context, key string, pod *corev1.Pod, ip string,
 			}
 			a.mu.Lock()
 			before, seen := a.failures[fk]
+			f.Count = 1
+			if seen && before.Reason == f.Reason {
+				f.Count = before.Count + 1 // consecutive: the image pull back-off doubles
+			}
 			a.failures[fk] = f
 			a.mu.Unlock()
 			l := log.WithError(err).WithField("container", c.Name)
@@ -237,7 +241,7 @@ func withServiceLinks(env []runtime.EnvVar, links []corev1.EnvVar) []runtime.Env
 // few downward-API fields that are known here.
 func specOf(pod *corev1.Pod, c *corev1.Container, ip string, attempt int) runtime.ContainerSpec {
 	s := runtime.ContainerSpec{Node: pod.Spec.NodeName, PodUID: string(pod.UID), Namespace: pod.Namespace, PodName: pod.Name, Name: c.Name,
-		Image: c.Image, Command: c.Command, Args: c.Args, PodIP: ip, Attempt: attempt,
+		Image: c.Image, PullPolicy: string(c.ImagePullPolicy), Command: c.Command, Args: c.Args, PodIP: ip, Attempt: attempt,
 		CPUMilli: c.Resources.Limits.Cpu().MilliValue(), MemoryBytes: c.Resources.Limits.Memory().Value()}
 	s.RunAsUser, s.RunAsGroup, s.SupplementalGroups = identityOf(pod, c)
 	for _, p := range c.Ports {

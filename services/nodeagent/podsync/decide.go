@@ -215,7 +215,13 @@ func (d *Decision) noAttempt(in Input, c corev1.Container, stored *corev1.Contai
 // start asks for an attempt unless a recent start failed; either way the
 // container waits.
 func (d *Decision) start(in Input, name string, attempt int, cs *corev1.ContainerStatus) {
-	if f, ok := in.Failures[name]; ok {
+	if f, ok := in.Failures[name]; ok && f.Reason == "ErrImagePull" {
+		if waiting, wait := imagePullWait(f, cs.Image, in.Now); waiting != nil {
+			cs.State = corev1.ContainerState{Waiting: waiting}
+			d.requeue(wait)
+			return
+		}
+	} else if ok {
 		if wait := f.At.Add(StartRetry).Sub(in.Now); wait > 0 {
 			cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: f.Reason, Message: f.Message}}
 			d.requeue(wait)
@@ -224,6 +230,27 @@ func (d *Decision) start(in Input, name string, attempt int, cs *corev1.Containe
 	}
 	cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}
 	d.Start = append(d.Start, Start{Container: name, Attempt: attempt})
+}
+
+// imagePullWait is how a container whose image pull failed waits at now:
+// ErrImagePull (the pull's error) just after the failure, then
+// ImagePullBackOff until the back-off runs out, and how long until the next
+// change; nil when the pull is due again.
+func imagePullWait(f StartFailure, image string, now time.Time) (*corev1.ContainerStateWaiting, time.Duration) {
+	backoff := BackoffInitial
+	for i := 1; i < f.Count && backoff < BackoffMax; i++ {
+		backoff *= 2
+	}
+	backoff = min(backoff, BackoffMax)
+	shown := min(ErrImagePullShown, backoff)
+	switch since := now.Sub(f.At); {
+	case since < shown:
+		return &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: f.Message}, shown - since
+	case since < backoff:
+		return &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff",
+			Message: fmt.Sprintf("Back-off pulling image %q", image)}, backoff - since
+	}
+	return nil, 0
 }
 
 // previousRun is how the stored status says the last attempt ended: its

@@ -211,6 +211,33 @@ func TestDecide(t *testing.T) {
 			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImageNeverPull", At: t0.Add(-StartRetry)}}
 			return i
 		}(), want{start: []Start{{"hello", 0}}, change: "waiting", phase: corev1.PodPending, ready: corev1.ConditionFalse, waiting: "ContainerCreating", term: -1}},
+		{"image pull failed: ErrImagePull just after", func() Input {
+			i := in(pod())
+			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImagePull", Message: "Failed to pull image", At: t0.Add(-2 * time.Second), Count: 1}}
+			return i
+		}(), want{change: "waiting", phase: corev1.PodPending, ready: corev1.ConditionFalse, waiting: "ErrImagePull", message: "Failed to pull image",
+			term: -1, requeue: 3 * time.Second}},
+		{"image pull failed: then ImagePullBackOff until the back-off ends", func() Input {
+			i := in(pod())
+			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImagePull", At: t0.Add(-6 * time.Second), Count: 1}}
+			return i
+		}(), want{change: "waiting", phase: corev1.PodPending, ready: corev1.ConditionFalse, waiting: "ImagePullBackOff",
+			message: `Back-off pulling image "jetplane/hello:1"`, term: -1, requeue: 4 * time.Second}},
+		{"image pull failed three times: the back-off has doubled twice", func() Input {
+			i := in(pod())
+			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImagePull", At: t0.Add(-30 * time.Second), Count: 3}}
+			return i
+		}(), want{change: "waiting", phase: corev1.PodPending, ready: corev1.ConditionFalse, waiting: "ImagePullBackOff", term: -1, requeue: 10 * time.Second}},
+		{"image pull back-off over: pulled again", func() Input {
+			i := in(pod())
+			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImagePull", At: t0.Add(-40 * time.Second), Count: 3}}
+			return i
+		}(), want{start: []Start{{"hello", 0}}, change: "waiting", phase: corev1.PodPending, ready: corev1.ConditionFalse, waiting: "ContainerCreating", term: -1}},
+		{"image pull failed many times: at most BackoffMax", func() Input {
+			i := in(pod())
+			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImagePull", At: t0.Add(-time.Minute), Count: 30}}
+			return i
+		}(), want{change: "waiting", phase: corev1.PodPending, ready: corev1.ConditionFalse, waiting: "ImagePullBackOff", term: -1, requeue: 4 * time.Minute}},
 		{"liveness failed: stop with the pod's grace", probes(in(pod(withLiveness), running("c1", 0)), "c1", ProbeResult{LivenessFailed: true}),
 			want{stop: []Stop{{ID: "c1", Container: "hello", Grace: 30 * time.Second, Reason: "liveness probe failed", ProbeKill: "Container hello failed liveness probe, will be restarted"}},
 				change: "ready", phase: corev1.PodRunning, ready: corev1.ConditionTrue, term: -1}},

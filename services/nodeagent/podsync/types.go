@@ -16,6 +16,11 @@ const (
 	// StartRetry is how long a failed start (ErrImageNeverPull...) waits
 	// before it is tried again.
 	StartRetry = 10 * time.Second
+	// ErrImagePullShown: after a failed pull the container waits with reason
+	// ErrImagePull this long, then ImagePullBackOff until its back-off
+	// (BackoffInitial doubling per failure, at most BackoffMax) runs out, as
+	// the kubelet shows them.
+	ErrImagePullShown = 5 * time.Second
 	// MinGrace is the least time a container is given between SIGTERM and
 	// SIGKILL, as the kubelet's minimum grace period, even when a terminating
 	// pod's grace period has already run out.
@@ -46,9 +51,11 @@ type Container struct {
 
 // StartFailure is the last failed start of a container.
 type StartFailure struct {
-	Reason  string // ErrImageNeverPull, RunContainerError...
+	Reason  string // ErrImageNeverPull, ErrImagePull, RunContainerError...
 	Message string
 	At      time.Time
+	// Count is how many starts in a row failed this way (at least 1).
+	Count int
 }
 
 // ProbeResult is the prober's verdict on one running container attempt.

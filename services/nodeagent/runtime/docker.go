@@ -169,7 +169,7 @@ func (d *Docker) Version() string { return d.version }
 // sandbox (made first if need be). Images are never pulled.
 func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, error) {
 	if _, err := d.cli.ImageInspect(ctx, spec.Image); cerrdefs.IsNotFound(err) || cerrdefs.IsInvalidArgument(err) {
-		return "", neverPull(spec.Image)
+		return "", MissingImage(spec.Image, spec.PullPolicy, "")
 	} else if err != nil {
 		return "", fmt.Errorf("start %s: image %s: %w", spec.Name, spec.Image, err)
 	}
@@ -216,7 +216,7 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, er
 		}
 	}
 	if cerrdefs.IsNotFound(err) {
-		return "", neverPull(spec.Image) // removed since the inspection
+		return "", MissingImage(spec.Image, spec.PullPolicy, "") // removed since the inspection
 	} else if err != nil {
 		return "", &StartError{Reason: "CreateContainerError", Message: err.Error(), Err: err}
 	}
@@ -228,13 +228,6 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, er
 	id := ContainerID(created.ID)
 	d.follow(id, spec, time.Time{})
 	return id, nil
-}
-
-// neverPull is the kubelet's error for a missing image under pull policy
-// Never: the Docker runtime never pulls.
-func neverPull(image string) error {
-	return &StartError{Reason: ErrImageNeverPull.Error(), Err: ErrImageNeverPull,
-		Message: fmt.Sprintf("Container image %q is not present with pull policy of Never", image)}
 }
 
 // dockerEnv is the spec's environment; unlike the process runtime's it has

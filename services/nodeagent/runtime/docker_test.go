@@ -194,14 +194,22 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func TestDockerMissingImageIsErrImageNeverPull(t *testing.T) {
+// A missing image is ErrImageNeverPull under pull policy Never and
+// ErrImagePull otherwise (nothing is pulled: there is no registry), as the
+// kubelet reports them.
+func TestDockerMissingImageIsErrImagePullOrNeverPull(t *testing.T) {
 	rt, cli, node := dockerNode(t, nil)
-	_, err := rt.Start(context.Background(), runtime.ContainerSpec{PodUID: node + "-nope", Namespace: "default",
-		PodName: "nope", Name: "c", Image: "jetplane/nope:3"})
-	var se *runtime.StartError
-	if !errors.Is(err, runtime.ErrImageNeverPull) || !errors.As(err, &se) || se.Reason != "ErrImageNeverPull" ||
-		se.Message != `Container image "jetplane/nope:3" is not present with pull policy of Never` {
-		t.Fatalf("err = %v", err)
+	for _, c := range []struct{ policy, reason, message string }{
+		{"Never", "ErrImageNeverPull", `Container image "jetplane/nope:3" is not present with pull policy of Never`},
+		{"IfNotPresent", "ErrImagePull", `Failed to pull image "jetplane/nope:3": not present on the node, and this node pulls from no registry (build it on the node)`},
+		{"Always", "ErrImagePull", `Failed to pull image "jetplane/nope:3": not present on the node, and this node pulls from no registry (build it on the node)`},
+	} {
+		_, err := rt.Start(context.Background(), runtime.ContainerSpec{PodUID: node + "-nope", Namespace: "default",
+			PodName: "nope", Name: "c", Image: "jetplane/nope:3", PullPolicy: c.policy})
+		var se *runtime.StartError
+		if !errors.As(err, &se) || se.Reason != c.reason || se.Message != c.message || !errors.Is(err, se.Err) {
+			t.Fatalf("%s: err = %v", c.policy, err)
+		}
 	}
 	// Nothing was pulled.
 	if _, err := cli.ImageInspect(context.Background(), "jetplane/nope:3"); err == nil {

@@ -95,8 +95,7 @@ func (p *Process) Start(ctx context.Context, spec ContainerSpec) (ContainerID, e
 	}
 	st, err := os.Stat(entry)
 	if err != nil || st.IsDir() {
-		return "", &StartError{Reason: ErrImageNeverPull.Error(), Err: ErrImageNeverPull,
-			Message: fmt.Sprintf("image %q not present on node and pull is not possible (process runtime: no %s)", spec.Image, entry)}
+		return "", MissingImage(spec.Image, spec.PullPolicy, "process runtime: no "+entry)
 	}
 	dir := filepath.Dir(entry)
 	argv := append([]string{entry}, spec.Args...)

@@ -181,7 +181,7 @@ func TestProcessRunsHelloOnItsOwnLoopbackIP(t *testing.T) {
 	}
 }
 
-func TestProcessMissingImageIsErrImageNeverPull(t *testing.T) {
+func TestProcessMissingImageIsErrImagePullOrNeverPull(t *testing.T) {
 	dir := t.TempDir()
 	rt, err := NewProcess(ProcessConfig{ImagesDir: dir})
 	if err != nil {
@@ -189,10 +189,14 @@ func TestProcessMissingImageIsErrImageNeverPull(t *testing.T) {
 	}
 	_, err = rt.Start(context.Background(), ContainerSpec{Name: "c", Image: "jetplane/nope:3"})
 	var se *StartError
-	if !errors.Is(err, ErrImageNeverPull) || !errors.As(err, &se) || se.Reason != "ErrImageNeverPull" {
-		t.Fatalf("err = %v", err)
+	if !errors.Is(err, ErrImagePull) || !errors.As(err, &se) || se.Reason != "ErrImagePull" {
+		t.Fatalf("IfNotPresent: err = %v", err)
 	}
-	want := fmt.Sprintf(`image "jetplane/nope:3" not present on node and pull is not possible (process runtime: no %s)`,
+	_, err = rt.Start(context.Background(), ContainerSpec{Name: "c", Image: "jetplane/nope:3", PullPolicy: "Never"})
+	if !errors.Is(err, ErrImageNeverPull) || !errors.As(err, &se) || se.Reason != "ErrImageNeverPull" {
+		t.Fatalf("Never: err = %v", err)
+	}
+	want := fmt.Sprintf(`Container image "jetplane/nope:3" is not present with pull policy of Never (process runtime: no %s)`,
 		filepath.Join(dir, "jetplane/nope/3/entrypoint"))
 	if se.Message != want {
 		t.Fatalf("message %q, want %q", se.Message, want)

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jetplane/jetplane/poddns"
@@ -16,11 +17,29 @@ var (
 	// ErrImageNeverPull: the image is not on the node and cannot be pulled.
 	// Its text is the Kubernetes waiting reason.
 	ErrImageNeverPull = errors.New("ErrImageNeverPull")
+	// ErrImagePull: the image is not on the node and pulling it failed
+	// (Jetplane's nodes pull from no registry). Its text is the reason.
+	ErrImagePull = errors.New("ErrImagePull")
 	// ErrNotFound: no container with this ID.
 	ErrNotFound = errors.New("container not found")
 	// ErrNoAddress: no pod IP is left.
 	ErrNoAddress = errors.New("no pod address left")
 )
+
+// MissingImage is the start error of an image that is not on the node:
+// ErrImageNeverPull under pull policy Never, as the kubelet says it, else
+// ErrImagePull, the pull having nowhere to pull from.
+func MissingImage(image, policy, detail string) *StartError {
+	if policy == "Never" {
+		msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", image)
+		if detail != "" {
+			msg += " (" + detail + ")"
+		}
+		return &StartError{Reason: ErrImageNeverPull.Error(), Err: ErrImageNeverPull, Message: msg}
+	}
+	return &StartError{Reason: ErrImagePull.Error(), Err: ErrImagePull,
+		Message: fmt.Sprintf("Failed to pull image %q: not present on the node, and this node pulls from no registry (build it on the node)", image)}
+}
 
 // StartError is a failed start the pod status reports as a waiting reason
 // and message (ErrImageNeverPull, RunContainerError...).
@@ -44,11 +63,14 @@ type ContainerSpec struct {
 	PodName   string
 	Name      string // container name
 	Image     string
-	Command   []string // replaces the image's entrypoint
-	Args      []string
-	Env       []EnvVar
-	PodIP     string
-	Attempt   int // the container's restartCount at this start
+	// PullPolicy is imagePullPolicy (Always, IfNotPresent, Never): which
+	// error a missing image is, since no runtime here pulls.
+	PullPolicy string
+	Command    []string // replaces the image's entrypoint
+	Args       []string
+	Env        []EnvVar
+	PodIP      string
+	Attempt    int // the container's restartCount at this start
 	// Ports the container declares (a runtime with its own network may
 	// need them; the process runtime's pods listen on their own address).
 	Ports []Port
