@@ -1,0 +1,63 @@
+package events
+
+// Sessions carry a stream between the control plane and one node agent —
+// exec, attach, port-forward — over NATS core: the gateway asks the pod's
+// agent on SessionOpenSubject, then each side publishes its bytes on the
+// other's subject. Permissions bind both to the node: an agent listens only
+// under AgentRoot.<its node> and publishes only under NodeRoot.<its node>.
+
+// AgentRoot prefixes what the control plane sends a node agent.
+const AgentRoot = "jetplane.agent"
+
+const sessionToken = "s"
+
+// SessionOpenSubject is where node's agent takes new sessions (a request).
+func SessionOpenSubject(node string) string { return AgentRoot + "." + EncodeToken(node) + ".open" }
+
+// SessionToAgentSubject carries session id's bytes to node's agent.
+func SessionToAgentSubject(node, id string) string {
+	return AgentRoot + "." + EncodeToken(node) + "." + sessionToken + "." + id
+}
+
+// SessionToControlPlaneSubject carries session id's bytes from node's agent.
+func SessionToControlPlaneSubject(node, id string) string {
+	return NodeRoot + "." + EncodeToken(node) + "." + sessionToken + "." + id
+}
+
+// SessionsFromNodes matches every agent's session bytes (the readers'
+// account's import of them).
+const SessionsFromNodes = NodeRoot + ".*." + sessionToken + ".>"
+
+// SessionKind is what a session runs.
+type SessionKind string
+
+const (
+	SessionExec        SessionKind = "exec"
+	SessionAttach      SessionKind = "attach"
+	SessionPortForward SessionKind = "portforward"
+)
+
+// SessionRequest is what the control plane asks an agent to run.
+type SessionRequest struct {
+	ID        string      `json:"id"`
+	Kind      SessionKind `json:"kind"`
+	Namespace string      `json:"namespace"`
+	Pod       string      `json:"pod"`
+	PodUID    string      `json:"podUID"`
+	Container string      `json:"container,omitempty"`
+	Command   []string    `json:"command,omitempty"`
+	Port      int32       `json:"port,omitempty"`
+	Stdin     bool        `json:"stdin,omitempty"`
+	Stdout    bool        `json:"stdout,omitempty"`
+	Stderr    bool        `json:"stderr,omitempty"`
+	TTY       bool        `json:"tty,omitempty"`
+	// User is who asked, for the agent's log.
+	User string `json:"user,omitempty"`
+}
+
+// SessionResult is how a session ended, sent by the agent last.
+type SessionResult struct {
+	ExitCode int    `json:"exitCode"`
+	Exited   bool   `json:"exited"` // the command ran and ExitCode is its
+	Error    string `json:"error,omitempty"`
+}
