@@ -29,12 +29,17 @@ const readersAPIPrefix = "$JS.jetplane.API"
 // readersDeliverPrefix is where the mirror's consumer delivers.
 const readersDeliverPrefix = "deliver.readers"
 
-// nodeServices are the subjects a node's requests and output travel on.
-var nodeServices = []string{events.NodeRoot + ".*.*", events.LogsFilter}
+// nodeServices are the subjects a node's requests and output travel on,
+// and its side of sessions.
+var nodeServices = []string{events.NodeRoot + ".*.*", events.LogsFilter, events.SessionsFromNodes}
 
-// exportToReaders opens to the readers' account what its mirror and its
-// nodes need of Jetplane's account.
-func exportToReaders(ac *jwt.AccountClaims) {
+// agentServices are what the control plane sends agents: session requests
+// and its side of sessions, served in the readers' account.
+var agentServices = []string{events.AgentRoot + ".>"}
+
+// wireJetplane opens to the readers' account what its mirror and its
+// nodes need of Jetplane's account, and takes in what the agents serve.
+func wireJetplane(ac *jwt.AccountClaims, readers string) {
 	for _, s := range []string{"$JS.API.CONSUMER.CREATE.*", "$JS.API.CONSUMER.CREATE.*.>", "$JS.FC.>"} {
 		ac.Exports.Add(&jwt.Export{Name: s, Subject: jwt.Subject(s), Type: jwt.Service, ResponseType: jwt.ResponseTypeStream})
 	}
@@ -42,10 +47,13 @@ func exportToReaders(ac *jwt.AccountClaims) {
 	for _, s := range nodeServices {
 		ac.Exports.Add(&jwt.Export{Name: s, Subject: jwt.Subject(s), Type: jwt.Service})
 	}
+	for _, s := range agentServices {
+		ac.Imports.Add(&jwt.Import{Name: s, Account: readers, Subject: jwt.Subject(s), Type: jwt.Service})
+	}
 }
 
-// importFromJetplane is the readers' side of exportToReaders.
-func importFromJetplane(ac *jwt.AccountClaims, jetplane string) {
+// wireReaders is the readers' side of wireJetplane.
+func wireReaders(ac *jwt.AccountClaims, jetplane string) {
 	for _, s := range []string{"CONSUMER.CREATE.*", "CONSUMER.CREATE.*.>"} {
 		ac.Imports.Add(&jwt.Import{Name: s, Account: jetplane, Subject: jwt.Subject("$JS.API." + s),
 			LocalSubject: jwt.RenamingSubject(readersAPIPrefix + "." + s), Type: jwt.Service})
@@ -54,6 +62,9 @@ func importFromJetplane(ac *jwt.AccountClaims, jetplane string) {
 	ac.Imports.Add(&jwt.Import{Name: "mirror delivery", Account: jetplane, Subject: readersDeliverPrefix + ".>", Type: jwt.Stream})
 	for _, s := range nodeServices {
 		ac.Imports.Add(&jwt.Import{Name: s, Account: jetplane, Subject: jwt.Subject(s), Type: jwt.Service})
+	}
+	for _, s := range agentServices {
+		ac.Exports.Add(&jwt.Export{Name: s, Subject: jwt.Subject(s), Type: jwt.Service})
 	}
 }
 

@@ -3,6 +3,7 @@ package natslog
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/nats-io/jwt/v2"
@@ -148,6 +149,12 @@ func (id Identity) permissions(cfg Config) jwt.Permissions {
 			// read back (its own LOGS records, headers and all) it could
 			// land anywhere in the account; it asks the control plane.
 			p.Pub.Allow.Add(events.NodeRoot + "." + node + ".>")
+			// The sessions the control plane opens on it (exec, attach,
+			// port-forward), and their bytes.
+			p.Sub.Allow.Add(events.AgentRoot + "." + node + ".>")
+			// It answers a session request once, on the reply subject the
+			// request came with (and no other: NATS allows only those).
+			p.Resp = &jwt.ResponsePermission{MaxMsgs: 1, Expires: time.Minute}
 		}
 	case RoleAuditor:
 		stream, durable := cfg.EventsStream(), AuditorConsumer(id.Name)

@@ -16,7 +16,7 @@ import (
 // serveUpper runs an agent side on node that answers exec sessions by
 // copying stdin to stdout upper-cased and ending with exit code 3, and
 // refuses sessions of container "missing".
-func serveUpper(t *testing.T, l *natslog.Log, node string) {
+func serveUpper(t *testing.T, l, opener *natslog.Log, node string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go func() {
@@ -43,7 +43,7 @@ func serveUpper(t *testing.T, l *natslog.Log, node string) {
 		})
 	}()
 	eventstest.Eventually(t, 5*time.Second, func() error {
-		_, err := l.OpenSession(context.Background(), node, events.SessionRequest{Kind: events.SessionExec, Container: "missing"})
+		_, err := opener.OpenSession(context.Background(), node, events.SessionRequest{Kind: events.SessionExec, Container: "missing"})
 		if errors.Is(err, natslog.ErrSessionRefused) {
 			return nil
 		}
@@ -56,7 +56,7 @@ func serveUpper(t *testing.T, l *natslog.Log, node string) {
 // arrives; refusals and absent agents are clear errors.
 func TestSessionCarriesBytesWithFlowControl(t *testing.T) {
 	l := eventstest.Log(t)
-	serveUpper(t, l, "node-a")
+	serveUpper(t, l, l, "node-a")
 	ctx := context.Background()
 	s, err := l.OpenSession(ctx, "node-a", events.SessionRequest{Kind: events.SessionExec, Container: "c", Stdin: true, Stdout: true})
 	if err != nil {
@@ -111,4 +111,51 @@ func TestSessionWithASilentPeerIsLost(t *testing.T) {
 	if _, err := s.Read(natslog.ChanStdout, make([]byte, 10)); !errors.Is(err, natslog.ErrSessionLost) {
 		t.Fatalf("read from a silent peer: %v", err)
 	}
+}
+
+// Under the operator's trust, a session crosses the two accounts: the
+// control plane opens one on node-a's agent, which serves it; another node
+// can neither take node-a's sessions nor speak for node-a in one.
+func TestSessionsCrossAccountsOnlyForTheirNode(t *testing.T) {
+	t.Parallel()
+	srv, trust := eventstest.SecureServer(t)
+	_ = eventstest.LogAs(t, srv, trust, natslog.Identity{Role: natslog.RoleOperator})
+	gateway := eventstest.LogAs(t, srv, trust, natslog.Identity{Role: natslog.RoleControlPlane, Name: "gateway"})
+	agent := eventstest.LogAs(t, srv, trust, natslog.Identity{Role: natslog.RoleNode, Name: "node-a"})
+	serveUpper(t, agent, gateway, "node-a")
+	// serveUpper's Eventually opened (and was refused) through the gateway's
+	// connection once the agent listened; now a real one.
+	s, err := gateway.OpenSession(context.Background(), "node-a", events.SessionRequest{Kind: events.SessionExec, Container: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_, _ = s.Write(natslog.ChanStdin, []byte("across accounts"))
+		_ = s.CloseWrite(natslog.ChanStdin)
+	}()
+	out, err := io.ReadAll(s.Reader(natslog.ChanStdout))
+	if err != nil || string(out) != "ACROSS ACCOUNTS" {
+		t.Fatalf("through the accounts: %q, %v", out, err)
+	}
+	if res, err := s.Wait(context.Background()); err != nil || res.ExitCode != 3 {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+
+	nc, errs := conn(t, srv, trust, natslog.Identity{Role: natslog.RoleNode, Name: "node-b"})
+	refused(t, "taking node-a's sessions", events.SessionOpenSubject("node-a"), errs, func(ctx context.Context) error {
+		sub, err := nc.SubscribeSync(events.SessionOpenSubject("node-a"))
+		if err != nil {
+			return err
+		}
+		_ = nc.Flush()
+		_, err = sub.NextMsg(time.Second)
+		return err
+	})
+	refused(t, "speaking for node-a", events.SessionToControlPlaneSubject("node-a", "x"), errs, func(ctx context.Context) error {
+		if err := nc.Publish(events.SessionToControlPlaneSubject("node-a", "x"), []byte("forged")); err != nil {
+			return err
+		}
+		_ = nc.FlushWithContext(ctx)
+		return errors.New("published: the server's refusal is what counts") // asynchronous, seen in errs
+	})
 }

@@ -64,13 +64,20 @@ func NewTrust() (*Trust, []byte, error) {
 		return nil, nil, err
 	}
 	_ = sysSeed // the system account signs no user: nobody logs into it
-	if t.Account, t.AccountJWT, t.accountSeed, err = newAccount(op, "JETPLANE", true, exportToReaders); err != nil {
-		return nil, nil, err
+	// Each of the two accounts names the other in its imports: keys first.
+	jetKey, err := nkeys.CreateAccount()
+	if err != nil {
+		return nil, nil, fmt.Errorf("account key JETPLANE: %w", err)
 	}
-	account := t.Account
-	if t.Readers, t.ReadersJWT, t.readersSeed, err = newAccount(op, "READERS", true, func(ac *jwt.AccountClaims) {
-		importFromJetplane(ac, account)
-	}); err != nil {
+	readersKey, err := nkeys.CreateAccount()
+	if err != nil {
+		return nil, nil, fmt.Errorf("account key READERS: %w", err)
+	}
+	t.Account, _ = jetKey.PublicKey()
+	t.Readers, _ = readersKey.PublicKey()
+	t.accountSeed, _ = jetKey.Seed()
+	t.readersSeed, _ = readersKey.Seed()
+	if err := t.signAccounts(op); err != nil {
 		return nil, nil, err
 	}
 	opSeed, _ := op.Seed()
@@ -83,6 +90,16 @@ func newAccount(op nkeys.KeyPair, name string, jetStream bool, wire ...func(*jwt
 		return "", "", nil, fmt.Errorf("account key %s: %w", name, err)
 	}
 	pub, _ = kp.PublicKey()
+	if token, err = accountJWT(op, pub, name, jetStream, wire...); err != nil {
+		return "", "", nil, err
+	}
+	seed, _ = kp.Seed()
+	return pub, token, seed, nil
+}
+
+// accountJWT signs account pub's claims: its name, JetStream limits and the
+// exports and imports wire adds.
+func accountJWT(op nkeys.KeyPair, pub, name string, jetStream bool, wire ...func(*jwt.AccountClaims)) (string, error) {
 	ac := jwt.NewAccountClaims(pub)
 	ac.Name = name
 	for _, w := range wire {
@@ -92,11 +109,47 @@ func newAccount(op nkeys.KeyPair, name string, jetStream bool, wire ...func(*jwt
 		ac.Limits.JetStreamLimits = jwt.JetStreamLimits{MemoryStorage: -1, DiskStorage: -1, Streams: -1, Consumer: -1,
 			MaxAckPending: -1, MemoryMaxStreamBytes: -1, DiskMaxStreamBytes: -1}
 	}
-	if token, err = ac.Encode(op); err != nil {
-		return "", "", nil, fmt.Errorf("account jwt %s: %w", name, err)
+	token, err := ac.Encode(op)
+	if err != nil {
+		return "", fmt.Errorf("account jwt %s: %w", name, err)
 	}
-	seed, _ = kp.Seed()
-	return pub, token, seed, nil
+	return token, nil
+}
+
+// signAccounts signs the JETPLANE and READERS accounts' claims, each wired
+// to the other.
+func (t *Trust) signAccounts(op nkeys.KeyPair) error {
+	readers, account := t.Readers, t.Account
+	var err error
+	if t.AccountJWT, err = accountJWT(op, account, "JETPLANE", true, func(ac *jwt.AccountClaims) { wireJetplane(ac, readers) }); err != nil {
+		return err
+	}
+	t.ReadersJWT, err = accountJWT(op, readers, "READERS", true, func(ac *jwt.AccountClaims) { wireReaders(ac, account) })
+	return err
+}
+
+// refreshAccounts signs the two accounts' claims anew with this version's
+// exports and imports (a subject a newer Jetplane sends across them), keeping
+// their keys, when the directory holds the operator key; else it leaves
+// them.
+func refreshAccounts(dir string, t *Trust) error {
+	seed, err := os.ReadFile(filepath.Join(dir, operatorSeedFile))
+	if err != nil {
+		return nil // a node that only verifies: its operator signs elsewhere
+	}
+	op, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(seed))))
+	if err != nil {
+		return fmt.Errorf("trust: operator key: %w", err)
+	}
+	if err := t.signAccounts(op); err != nil {
+		return err
+	}
+	for name, token := range map[string]string{accountJWTFile: t.AccountJWT, readersJWTFile: t.ReadersJWT} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(token), 0o600); err != nil {
+			return fmt.Errorf("trust %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // EnsureTrust loads the trust kept in dir, making it on first use. The
@@ -111,7 +164,10 @@ func EnsureTrust(dir string) (*Trust, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return LoadTrust(dir, false)
 		}
-		return t, err
+		if err != nil {
+			return nil, err
+		}
+		return t, refreshAccounts(dir, t)
 	}
 	t, opSeed, err := NewTrust()
 	if err != nil {
