@@ -111,11 +111,19 @@ func Parse(method, urlPath string, query url.Values) (Info, error) {
 	if fromMethod && info.Name == "" && info.Verb == "delete" {
 		info.Verb = "deletecollection"
 	}
+	if fromMethod && info.APIGroup == "" && info.Resource == "pods" && connectSubresources[info.Subresource] {
+		// Entering a pod is create, over SPDY (POST) or WebSocket (GET), as
+		// kube-apiserver authorizes it since the websocket upgrade check.
+		info.Verb = "create"
+	}
 	if info.APIGroup == jetplaneGroup {
 		jetplane(&info, method)
 	}
 	return info, nil
 }
+
+// connectSubresources are a pod's streams: whatever the method, RBAC's create.
+var connectSubresources = map[string]bool{"exec": true, "attach": true, "portforward": true}
 
 func methodVerb(method string) string {
 	switch method {

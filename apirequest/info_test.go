@@ -83,7 +83,8 @@ func TestParse(t *testing.T) {
 		{"PUT", "/api/v1/namespaces/dev/pods/web/status", res("update", "", "v1", "dev", "pods", "status", "web")},
 		{"GET", "/api/v1/namespaces/dev/pods/web/log?container=app&follow=true", res("get", "", "v1", "dev", "pods", "log", "web")},
 		{"POST", "/api/v1/namespaces/dev/pods/web/exec?command=sh", res("create", "", "v1", "dev", "pods", "exec", "web")},
-		{"GET", "/api/v1/namespaces/dev/pods/web/exec?command=sh", res("get", "", "v1", "dev", "pods", "exec", "web")},
+		{"GET", "/api/v1/namespaces/dev/pods/web/exec?command=sh", res("create", "", "v1", "dev", "pods", "exec", "web")}, // WebSocket: create too, as kube-apiserver requires since 1.31
+		{"GET", "/api/v1/namespaces/dev/pods/web/attach", res("create", "", "v1", "dev", "pods", "attach", "web")},
 		{"POST", "/api/v1/namespaces/dev/pods/web/attach", res("create", "", "v1", "dev", "pods", "attach", "web")},
 		{"POST", "/api/v1/namespaces/dev/pods/web/portforward", res("create", "", "v1", "dev", "pods", "portforward", "web")},
 		{"GET", "/api/v1/namespaces/dev/pods/web:8080/proxy/metrics", withParts(

@@ -189,6 +189,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, t target)
 		s.serveScale(w, r, t)
 	case t.subresource == "log":
 		s.podLog(w, r, t)
+	case t.subresource == "exec" && t.res.Name == "pods":
+		s.podExec(w, r, t)
 	case t.subresource == "token":
 		s.serviceAccountToken(w, r, t)
 	case r.Method == http.MethodGet && watching:

@@ -144,6 +144,7 @@ func (a *agent) run(ctx context.Context, registering chan struct{}) error {
 		return fmt.Errorf("nodeagent %s: register node: %w", a.cfg.NodeName, err)
 	}
 	go a.heartbeat(ctx)
+	go a.serveSessions(ctx)
 	for _, k := range a.keys() {
 		a.queue.Add(k)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
@@ -51,25 +50,14 @@ func (d *Docker) Exec(ctx context.Context, id ContainerID, cmd []string) (ExecRe
 		<-copied
 		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, ctx.Err())
 	}
-	// The output ends as the process does; the engine may record the exit
-	// code a moment later.
-	for {
-		st, err := d.cli.ExecInspect(ctx, ex.ID, client.ExecInspectOptions{})
-		if err != nil {
-			return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
-		}
-		if !st.Running {
-			if (st.ExitCode == 126 || st.ExitCode == 127) && bytes.HasPrefix(out.Bytes(), []byte("OCI runtime exec failed")) {
-				// The engine could not start the command at all (no such
-				// executable): an error, as the process runtime reports it.
-				return ExecResult{}, fmt.Errorf("exec in %s: %s", id, bytes.TrimSpace(out.Bytes()))
-			}
-			return ExecResult{ExitCode: st.ExitCode, Output: out.Bytes()}, nil
-		}
-		select {
-		case <-ctx.Done():
-			return ExecResult{}, fmt.Errorf("exec in %s: %w", id, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
-		}
+	code, err := d.execExitCode(ctx, id, ex.ID)
+	if err != nil {
+		return ExecResult{}, err
 	}
+	if (code == 126 || code == 127) && bytes.HasPrefix(out.Bytes(), []byte("OCI runtime exec failed")) {
+		// The engine could not start the command at all (no such
+		// executable): an error, as the process runtime reports it.
+		return ExecResult{}, fmt.Errorf("exec in %s: %s", id, bytes.TrimSpace(out.Bytes()))
+	}
+	return ExecResult{ExitCode: code, Output: out.Bytes()}, nil
 }

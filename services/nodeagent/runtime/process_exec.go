@@ -20,8 +20,34 @@ const maxExecOutput = 10 << 10
 // the container's environment. The process runtime has no isolation, so
 // the command is a host process, run as the container's user.
 func (p *Process) Exec(ctx context.Context, id ContainerID, cmd []string) (ExecResult, error) {
+	c, err := p.command(ctx, id, cmd)
+	if err != nil {
+		return ExecResult{}, err
+	}
+	var out boundedBuffer
+	c.Stdout, c.Stderr = &out, &out
+	code, err := runCommand(ctx, id, c)
+	return ExecResult{ExitCode: code, Output: out.Bytes()}, err
+}
+
+// ExecStream is Exec with the caller's streams (kubectl exec). The process
+// runtime has no terminals: a TTY is refused.
+func (p *Process) ExecStream(ctx context.Context, id ContainerID, cmd []string, sio ExecIO) (int, error) {
+	if sio.TTY {
+		return 0, fmt.Errorf("exec in %s: %w", id, ErrNoTTY)
+	}
+	c, err := p.command(ctx, id, cmd)
+	if err != nil {
+		return 0, err
+	}
+	c.Stdin, c.Stdout, c.Stderr = sio.Stdin, orDiscard(sio.Stdout), orDiscard(sio.Stderr)
+	return runCommand(ctx, id, c)
+}
+
+// command prepares cmd to run as container id would see it.
+func (p *Process) command(ctx context.Context, id ContainerID, cmd []string) (*exec.Cmd, error) {
 	if len(cmd) == 0 {
-		return ExecResult{}, errors.New("exec: empty command")
+		return nil, errors.New("exec: empty command")
 	}
 	p.mu.Lock()
 	pr, ok := p.procs[id]
@@ -31,25 +57,25 @@ func (p *Process) Exec(ctx context.Context, id ContainerID, cmd []string) (ExecR
 	}
 	p.mu.Unlock()
 	if !ok {
-		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("exec in %s: %w", id, ErrNotFound)
 	}
 	if info.State.Phase != Running {
-		return ExecResult{}, fmt.Errorf("exec in %s: container is not running", id)
+		return nil, fmt.Errorf("exec in %s: container is not running", id)
 	}
 	entry, err := ImagePath(p.cfg.ImagesDir, info.Spec.Image)
 	if err != nil {
-		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
+		return nil, fmt.Errorf("exec in %s: %w", id, err)
 	}
 	dir := filepath.Dir(entry)
 	path, err := resolveCommand(dir, cmd[0])
 	if err != nil {
 		// As in a container: a missing executable is exit code 127-like
 		// failure, reported as an error of the probe.
-		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
+		return nil, fmt.Errorf("exec in %s: %w", id, err)
 	}
 	cred, err := p.credential(info.Spec)
 	if err != nil {
-		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
+		return nil, fmt.Errorf("exec in %s: %w", id, err)
 	}
 	c := exec.CommandContext(ctx, path, cmd[1:]...)
 	c.Dir = dir
@@ -60,20 +86,30 @@ func (p *Process) Exec(ctx context.Context, id ContainerID, cmd []string) (ExecR
 	// descendants that hold its output open.
 	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
 	c.WaitDelay = time.Second
-	var out boundedBuffer
-	c.Stdout, c.Stderr = &out, &out
-	err = c.Run()
+	return c, nil
+}
+
+// runCommand runs c and returns its exit code.
+func runCommand(ctx context.Context, id ContainerID, c *exec.Cmd) (int, error) {
+	err := c.Run()
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
-		return ExecResult{ExitCode: 0, Output: out.Bytes()}, nil
+		return 0, nil
 	case ctx.Err() != nil:
-		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, ctx.Err())
+		return 0, fmt.Errorf("exec in %s: %w", id, ctx.Err())
 	case errors.As(err, &exitErr):
-		return ExecResult{ExitCode: exitErr.ExitCode(), Output: out.Bytes()}, nil
+		return exitErr.ExitCode(), nil
 	default:
-		return ExecResult{}, fmt.Errorf("exec in %s: %w", id, err)
+		return 0, fmt.Errorf("exec in %s: %w", id, err)
 	}
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
 }
 
 // boundedBuffer keeps the first maxExecOutput bytes written to it.

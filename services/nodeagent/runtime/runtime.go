@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jetplane/jetplane/poddns"
@@ -20,6 +21,8 @@ var (
 	// ErrImagePull: the image is not on the node and pulling it failed
 	// (Jetplane's nodes pull from no registry). Its text is the reason.
 	ErrImagePull = errors.New("ErrImagePull")
+	// ErrNoTTY: the runtime cannot give a command a terminal.
+	ErrNoTTY = errors.New("this runtime has no terminals (tty)")
 	// ErrNotFound: no container with this ID.
 	ErrNotFound = errors.New("container not found")
 	// ErrNoAddress: no pod IP is left.
@@ -169,6 +172,24 @@ type PodRef struct {
 	// DNS is the pod's resolver (dnsPolicy and dnsConfig, decided by
 	// poddns); nil or Host: the node's.
 	DNS *poddns.Config
+}
+
+// TerminalSize is a terminal's size in characters.
+type TerminalSize struct{ Width, Height uint16 }
+
+// ExecIO are a streamed command's standard streams (kubectl exec).
+type ExecIO struct {
+	Stdin          io.Reader // nil: none
+	Stdout, Stderr io.Writer // nil: discarded
+	TTY            bool      // a terminal (its output is all on Stdout)
+	Resize         <-chan TerminalSize
+}
+
+// StreamExecer is implemented by runtimes that run commands in a container
+// with the caller's streams attached: kubectl exec. ExecStream returns the
+// command's exit code once it ends, or an error when it could not run.
+type StreamExecer interface {
+	ExecStream(ctx context.Context, id ContainerID, cmd []string, sio ExecIO) (int, error)
 }
 
 // PodSandboxes is implemented by a runtime whose network gives pods their

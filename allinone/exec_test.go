@@ -1,0 +1,81 @@
+package allinone_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jetplane/jetplane/allinone"
+	"github.com/jetplane/jetplane/events/eventstest"
+	"github.com/jetplane/jetplane/services/nodeagent/runtime/dockertest"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// kubectlRun runs kubectl with stdin and returns its stdout, stderr and
+// exit code (an exit code is an answer here, not a failure).
+func kubectlRun(t testing.TB, c *allinone.Cluster, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		t.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+// kubectl exec into a real container, through the gateway, NATS and the
+// node agent: the command's output and exit code, stdin, and the errors
+// kube-apiserver gives for a container that does not exist.
+func TestDockerKubectlExec(t *testing.T) {
+	cli := dockertest.Engine(t)
+	dockertest.Toolbox(t)
+	node := dockertest.NodeName(t)
+	dockertest.RemoveNodeContainers(t, cli, node)
+	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0",
+		NATSPort: -1, Runtime: "docker", NodeName: node, IngressAddr: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	kubectl(t, c, "run", "box", "--image=jetplane/toolbox:1", "--image-pull-policy=Never", "--", "sleep", "3600")
+	eventstest.Eventually(t, 60*time.Second, func() error {
+		var p corev1.Pod
+		getJSON(t, c, &p, "pod", "box")
+		if !isReady(&p) {
+			return fmt.Errorf("box is %s", p.Status.Phase)
+		}
+		return nil
+	})
+
+	out, errOut, code := kubectlRun(t, c, "", "exec", "box", "--", "sh", "-c", "echo $HOSTNAME; echo oops >&2; exit 3")
+	if out != "box\n" || code != 3 || !strings.Contains(errOut, "oops") || !strings.Contains(errOut, "command terminated with exit code 3") {
+		t.Fatalf("exec: stdout %q, stderr %q, exit %d", out, errOut, code)
+	}
+	out, _, code = kubectlRun(t, c, "hello through stdin\n", "exec", "-i", "box", "--", "sh", "-c", "tr a-z A-Z")
+	if out != "HELLO THROUGH STDIN\n" || code != 0 {
+		t.Fatalf("exec -i: %q, exit %d", out, code)
+	}
+	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB through stdin and back
+	out, _, code = kubectlRun(t, c, big, "exec", "-i", "box", "--", "cat")
+	if out != big || code != 0 {
+		t.Fatalf("1 MiB through cat: %d bytes back, exit %d", len(out), code)
+	}
+	_, errOut, code = kubectlRun(t, c, "", "exec", "box", "-c", "nope", "--", "true")
+	if code == 0 || !strings.Contains(errOut, "container nope is not valid for pod box") {
+		t.Fatalf("exec into a missing container: %q, exit %d", errOut, code)
+	}
+	_, errOut, code = kubectlRun(t, c, "", "exec", "ghost", "--", "true")
+	if code == 0 || !strings.Contains(errOut, `pods "ghost" not found`) {
+		t.Fatalf("exec into a missing pod: %q, exit %d", errOut, code)
+	}
+}

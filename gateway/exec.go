@@ -1,0 +1,159 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
+	"github.com/jetplane/jetplane/gateway/apis"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/cri-streaming/pkg/streaming/remotecommand"
+	utilexec "k8s.io/utils/exec"
+)
+
+// Entering a pod (kubectl exec): the gateway never dials a node. It speaks
+// Kubernetes' stream protocols to the client with the kubelet's own server
+// code (k8s.io/cri-streaming: SPDY v1–v4, WebSocket v1–v4; kubectl falls
+// back to SPDY when its WebSocket v5 is declined), and carries each
+// stream through a NATS session (natslog.Session) to the pod's node agent,
+// which runs the command through its runtime.
+
+const (
+	execIdleTimeout           = 4 * time.Hour // the kubelet's streaming idle timeout
+	execStreamCreationTimeout = remotecommand.DefaultStreamCreationTimeout
+)
+
+// podExec serves GET or POST /api/v1/namespaces/{ns}/pods/{name}/exec.
+func (s *Server) podExec(w http.ResponseWriter, r *http.Request, t target) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		writeError(w, apierrors.NewMethodNotSupported(t.res.GroupResource(), "exec"))
+		return
+	}
+	o, err := apis.ParseExecOptions(r.URL.Query())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	pod, container, err := s.execTarget(t.namespace, t.name, o.Container)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	cmd := o.Command
+	opts := &remotecommand.Options{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, TTY: o.TTY}
+	ex := &sessionExecutor{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context())}
+	remotecommand.ServeExec(w, r, ex, pod.Name, string(pod.UID), container, cmd, opts,
+		execIdleTimeout, execStreamCreationTimeout, remotecommand.SupportedStreamingProtocols)
+}
+
+// execTarget is the pod and container a request enters, refused as
+// kube-apiserver refuses them.
+func (s *Server) execTarget(namespace, name, container string) (*corev1.Pod, string, error) {
+	e := s.proj.State().Live("pods", namespace, name)
+	if e == nil {
+		return nil, "", apierrors.NewNotFound(corev1.Resource("pods"), name)
+	}
+	pod := e.Object.(*corev1.Pod)
+	if container == "" {
+		container = pod.Annotations["kubectl.kubernetes.io/default-container"]
+	}
+	if container == "" && len(pod.Spec.Containers) == 1 {
+		container = pod.Spec.Containers[0].Name
+	}
+	if container == "" {
+		var names []string
+		for _, c := range pod.Spec.Containers {
+			names = append(names, c.Name)
+		}
+		return nil, "", apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s, choose one of: %v", name, names))
+	}
+	found := false
+	for _, c := range pod.Spec.Containers {
+		found = found || c.Name == container
+	}
+	if !found {
+		return nil, "", apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, name))
+	}
+	if pod.Spec.NodeName == "" {
+		return nil, "", apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
+	}
+	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		return nil, "", apierrors.NewBadRequest(fmt.Sprintf("cannot exec into a container in a completed pod; current phase is %s", pod.Status.Phase))
+	}
+	return pod, container, nil
+}
+
+// sessionExecutor runs a command through a session with the pod's agent.
+type sessionExecutor struct {
+	log       *natslog.Log
+	node      string
+	namespace string
+	user      string
+}
+
+var _ remotecommand.Executor = (*sessionExecutor)(nil)
+
+func (e *sessionExecutor) ExecInContainer(ctx context.Context, name string, uid string, container string, cmd []string,
+	in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize, _ time.Duration) error {
+	s, err := e.log.OpenSession(ctx, e.node, events.SessionRequest{Kind: events.SessionExec, Namespace: e.namespace,
+		Pod: name, PodUID: uid, Container: container, Command: cmd, Stdin: in != nil, Stdout: out != nil,
+		Stderr: errOut != nil, TTY: tty, User: e.user})
+	if err != nil {
+		return err
+	}
+	defer s.Abort(nil)
+	stop := context.AfterFunc(ctx, func() { _ = s.End(nil) }) // the client went away: the agent stops the command
+	defer stop()
+	if in != nil {
+		go func() {
+			_, _ = io.Copy(s.Writer(natslog.ChanStdin), in)
+			_ = s.CloseWrite(natslog.ChanStdin)
+		}()
+	}
+	if resize != nil {
+		go func() {
+			for size := range resize {
+				line, _ := json.Marshal(struct{ Width, Height uint16 }{size.Width, size.Height})
+				if _, err := s.Write(natslog.ChanResize, append(line, '\n')); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	var wg sync.WaitGroup
+	for _, c := range []struct {
+		ch byte
+		w  io.Writer
+	}{{natslog.ChanStdout, out}, {natslog.ChanStderr, errOut}} {
+		if c.w == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = io.Copy(c.w, s.Reader(c.ch))
+		}()
+	}
+	wg.Wait()
+	res, err := s.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case res == nil:
+		return errors.New("the node agent ended the session without a result")
+	case !res.Exited:
+		return errors.New(res.Error)
+	case res.ExitCode != 0:
+		return utilexec.CodeExitError{Err: fmt.Errorf("command terminated with exit code %d", res.ExitCode), Code: res.ExitCode}
+	}
+	return nil
+}
