@@ -70,6 +70,18 @@ func TestDockerKubectlExec(t *testing.T) {
 	if out != big || code != 0 {
 		t.Fatalf("1 MiB through cat: %d bytes back, exit %d", len(out), code)
 	}
+	// -it under a pseudo-terminal (script): the command gets a terminal.
+	// (Its size is passed on, but busybox's stty cannot read it back inside
+	// docker exec here, with or without Jetplane: not asserted.)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	term := exec.CommandContext(ctx, "script", "-qec", "stty rows 33 cols 101; kubectl --kubeconfig "+c.Kubeconfig+
+		" exec -it box -- sh -c 'tty; exit 4'; echo kubectl=$?", "/dev/null")
+	tout, err := term.CombinedOutput()
+	if err != nil || !strings.Contains(string(tout), "/dev/pts/") ||
+		!strings.Contains(string(tout), "kubectl=4") {
+		t.Fatalf("exec -it under a terminal: %v\n%s", err, tout)
+	}
 	_, errOut, code = kubectlRun(t, c, "", "exec", "box", "-c", "nope", "--", "true")
 	if code == 0 || !strings.Contains(errOut, "container nope is not valid for pod box") {
 		t.Fatalf("exec into a missing container: %q, exit %d", errOut, code)
@@ -77,5 +89,34 @@ func TestDockerKubectlExec(t *testing.T) {
 	_, errOut, code = kubectlRun(t, c, "", "exec", "ghost", "--", "true")
 	if code == 0 || !strings.Contains(errOut, `pods "ghost" not found`) {
 		t.Fatalf("exec into a missing pod: %q, exit %d", errOut, code)
+	}
+}
+
+// On the process runtime, kubectl exec runs the command as a host process
+// in the pod's environment and image directory, as the pod's user.
+func TestProcessKubectlExec(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, t.TempDir())
+	kubectl(t, c, "run", "hello", "--image=jetplane/hello:1")
+	eventstest.Eventually(t, 60*time.Second, func() error {
+		var p corev1.Pod
+		getJSON(t, c, &p, "pod", "hello")
+		if p.Status.Phase != corev1.PodRunning {
+			return fmt.Errorf("hello is %s", p.Status.Phase)
+		}
+		return nil
+	})
+	out, errOut, code := kubectlRun(t, c, "piped\n", "exec", "-i", "hello", "--", "sh", "-c", `echo "$HOSTNAME $POD_IP"; cat; exit 5`)
+	var p corev1.Pod
+	getJSON(t, c, &p, "pod", "hello")
+	if out != "hello "+p.Status.PodIP+"\npiped\n" || code != 5 || !strings.Contains(errOut, "command terminated with exit code 5") {
+		t.Fatalf("exec: %q %q exit %d", out, errOut, code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	term, _ := exec.CommandContext(ctx, "script", "-qec", "kubectl --kubeconfig "+c.Kubeconfig+
+		" exec -it hello -- sh -c true; echo kubectl=$?", "/dev/null").CombinedOutput()
+	if !strings.Contains(string(term), "no terminals (tty)") || strings.Contains(string(term), "kubectl=0") {
+		t.Fatalf("exec -it on the process runtime, want a clear refusal:\n%s", term)
 	}
 }

@@ -13,6 +13,10 @@ import (
 
 var _ StreamExecer = (*Docker)(nil)
 
+// firstSizeWait bounds how long a terminal exec waits for the client's
+// terminal size before it starts without one.
+const firstSizeWait = time.Second
+
 // ExecStream runs cmd in the container through the engine's exec API with
 // sio's streams attached (a terminal if asked, resized as sio says). It
 // returns the command's exit code; when ctx ends first, the attachment is
@@ -29,12 +33,26 @@ func (d *Docker) ExecStream(ctx context.Context, id ContainerID, cmd []string, s
 	if res.Container.State == nil || !res.Container.State.Running {
 		return 0, fmt.Errorf("exec in %s: container is not running", id)
 	}
-	ex, err := d.cli.ExecCreate(ctx, string(id), client.ExecCreateOptions{Cmd: cmd, TTY: sio.TTY,
+	var size client.ConsoleSize
+	if sio.TTY && sio.Resize != nil {
+		// The client sends its terminal's size first: the command starts
+		// with it (a shell that asks at once sees no 0x0 terminal).
+		select {
+		case first, ok := <-sio.Resize:
+			if ok {
+				size = client.ConsoleSize{Height: uint(first.Height), Width: uint(first.Width)}
+			}
+		case <-time.After(firstSizeWait):
+		case <-ctx.Done():
+			return 0, fmt.Errorf("exec in %s: %w", id, ctx.Err())
+		}
+	}
+	ex, err := d.cli.ExecCreate(ctx, string(id), client.ExecCreateOptions{Cmd: cmd, TTY: sio.TTY, ConsoleSize: size,
 		AttachStdin: sio.Stdin != nil, AttachStdout: true, AttachStderr: true})
 	if err != nil {
 		return 0, fmt.Errorf("exec in %s: %w", id, d.notFound(id, err))
 	}
-	att, err := d.cli.ExecAttach(ctx, ex.ID, client.ExecAttachOptions{TTY: sio.TTY})
+	att, err := d.cli.ExecAttach(ctx, ex.ID, client.ExecAttachOptions{TTY: sio.TTY, ConsoleSize: size})
 	if err != nil {
 		return 0, fmt.Errorf("exec in %s: %w", id, err)
 	}
