@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -119,4 +122,71 @@ func TestProcessKubectlExec(t *testing.T) {
 	if !strings.Contains(string(term), "no terminals (tty)") || strings.Contains(string(term), "kubectl=0") {
 		t.Fatalf("exec -it on the process runtime, want a clear refusal:\n%s", term)
 	}
+}
+
+// kubectl port-forward through the gateway, NATS and the node agent: 200
+// concurrent connections, each its own session, all answered by the pod.
+func TestDockerKubectlPortForward(t *testing.T) {
+	cli := dockertest.Engine(t)
+	dockertest.HelloImages(t, "1")
+	node := dockertest.NodeName(t)
+	dockertest.RemoveNodeContainers(t, cli, node)
+	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0",
+		NATSPort: -1, Runtime: "docker", NodeName: node, IngressAddr: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	kubectlIn(t, c, strings.Replace(dockerHello, "replicas: 3", "replicas: 1", 1), "apply", "-f", "-")
+	pods := dockerPods(t, c, cli, 1)
+	port := freePortNumber(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	lines := kubectlLines(t, ctx, c, "port-forward", "pod/"+pods[0].Name, fmt.Sprintf("%d:8080", port))
+	select {
+	case l := <-lines:
+		if !strings.Contains(l, "Forwarding from") {
+			t.Fatalf("kubectl port-forward: %s", l)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("kubectl port-forward did not start")
+	}
+	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	errs := make(chan error, 200)
+	for i := 0; i < 200; i++ {
+		go func() {
+			res, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/hi/f%d", port, i))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			if want := fmt.Sprintf("Hello World f%d!!", i); string(body) != want {
+				errs <- fmt.Errorf("request %d: %q", i, body)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	failed := 0
+	for i := 0; i < 200; i++ {
+		if err := <-errs; err != nil {
+			failed++
+			t.Log(err)
+		}
+	}
+	if failed > 0 {
+		t.Fatalf("%d of 200 concurrent requests through kubectl port-forward failed", failed)
+	}
+}
+
+func freePortNumber(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/jetplane/jetplane/events"
@@ -23,12 +26,34 @@ func (a *agent) serveSessions(ctx context.Context) {
 		return // the hollow runtime runs nothing to enter
 	}
 	err := a.cfg.Log.ServeSessions(ctx, a.cfg.NodeName, func(req events.SessionRequest) error {
+		if req.Kind == events.SessionPortForward {
+			_, err := a.sessionPod(req)
+			return err
+		}
 		_, err := a.sessionContainer(req)
 		return err
-	}, func(ctx context.Context, s *natslog.Session) { a.runSession(ctx, rt, s) })
+	}, func(ctx context.Context, s *natslog.Session) {
+		if s.Req.Kind == events.SessionPortForward {
+			a.runPortForward(ctx, s)
+			return
+		}
+		a.runSession(ctx, rt, s)
+	})
 	if err != nil && ctx.Err() == nil {
 		a.log.WithError(err).Error("sessions stopped")
 	}
+}
+
+// sessionPod is the pod a session asks for, which must be bound here.
+func (a *agent) sessionPod(req events.SessionRequest) (*corev1.Pod, error) {
+	var pod *corev1.Pod
+	if e := a.proj.State().Live("pods", req.Namespace, req.Pod); e != nil {
+		pod, _ = e.Object.(*corev1.Pod)
+	}
+	if pod == nil || pod.Spec.NodeName != a.cfg.NodeName || (req.PodUID != "" && string(pod.UID) != req.PodUID) {
+		return nil, fmt.Errorf("pod %s/%s is not on node %s", req.Namespace, req.Pod, a.cfg.NodeName)
+	}
+	return pod, nil
 }
 
 // sessionContainer is the running container a session asks for: the pod
@@ -37,12 +62,9 @@ func (a *agent) sessionContainer(req events.SessionRequest) (runtime.ContainerID
 	if req.Kind != events.SessionExec {
 		return "", fmt.Errorf("session kind %q is not served yet", req.Kind)
 	}
-	var pod *corev1.Pod
-	if e := a.proj.State().Live("pods", req.Namespace, req.Pod); e != nil {
-		pod, _ = e.Object.(*corev1.Pod)
-	}
-	if pod == nil || pod.Spec.NodeName != a.cfg.NodeName || (req.PodUID != "" && string(pod.UID) != req.PodUID) {
-		return "", fmt.Errorf("pod %s/%s is not on node %s", req.Namespace, req.Pod, a.cfg.NodeName)
+	pod, err := a.sessionPod(req)
+	if err != nil {
+		return "", err
 	}
 	for _, cs := range pod.Status.ContainerStatuses {
 		if cs.Name != req.Container {
@@ -117,4 +139,40 @@ func (a *agent) runSession(ctx context.Context, rt runtime.StreamExecer, s *nats
 		log.WithError(err).Debug("session ended without the control plane")
 	}
 	log.WithFields(logrus.Fields{"exitCode": code, "error": res.Error}).Info("exec ended")
+}
+
+// runPortForward connects one forwarded connection to the pod's port on
+// its address (the agent runs beside the pod's network) and copies both
+// ways until either side ends.
+func (a *agent) runPortForward(ctx context.Context, s *natslog.Session) {
+	req := s.Req
+	pod, err := a.sessionPod(req)
+	if err == nil && pod.Status.PodIP == "" {
+		err = fmt.Errorf("pod %s has no address yet", req.Pod)
+	}
+	if err != nil {
+		_ = s.End(&events.SessionResult{Error: err.Error()})
+		return
+	}
+	addr := net.JoinHostPort(pod.Status.PodIP, strconv.Itoa(int(req.Port)))
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		_ = s.End(&events.SessionResult{Error: fmt.Sprintf("error forwarding port %d to pod %s: %v", req.Port, req.Pod, err)})
+		return
+	}
+	defer conn.Close()
+	go func() {
+		<-s.Ended()
+		conn.Close()
+	}()
+	go func() {
+		_, _ = io.Copy(conn, s.Reader(natslog.ChanData))
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+	}()
+	_, _ = io.Copy(s.Writer(natslog.ChanData), conn)
+	_ = s.CloseWrite(natslog.ChanData)
+	_ = s.End(&events.SessionResult{Exited: true})
 }
