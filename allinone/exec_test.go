@@ -2,12 +2,16 @@ package allinone_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +88,22 @@ func TestDockerKubectlExec(t *testing.T) {
 	if err != nil || !strings.Contains(string(tout), "/dev/pts/") ||
 		!strings.Contains(string(tout), "kubectl=4") {
 		t.Fatalf("exec -it under a terminal: %v\n%s", err, tout)
+	}
+	// kubectl cp both ways (tar through exec): 50 MB, same sha256.
+	dir := t.TempDir()
+	payload := make([]byte, 50<<20)
+	_, _ = rand.Read(payload)
+	if err := os.WriteFile(filepath.Join(dir, "big"), payload, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kubectl(t, c, "cp", filepath.Join(dir, "big"), "box:/big")
+	kubectl(t, c, "cp", "box:/big", filepath.Join(dir, "back"))
+	back, err := os.ReadFile(filepath.Join(dir, "back"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sha256.Sum256(back) != sha256.Sum256(payload) {
+		t.Fatalf("kubectl cp round trip: %d bytes back, sha256 differs", len(back))
 	}
 	_, errOut, code = kubectlRun(t, c, "", "exec", "box", "-c", "nope", "--", "true")
 	if code == 0 || !strings.Contains(errOut, "container nope is not valid for pod box") {
