@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 
 	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/eventstest"
@@ -68,6 +72,22 @@ func TestDockerKubectlExec(t *testing.T) {
 	if out != "box\n" || code != 3 || !strings.Contains(errOut, "oops") || !strings.Contains(errOut, "command terminated with exit code 3") {
 		t.Fatalf("exec: stdout %q, stderr %q, exit %d", out, errOut, code)
 	}
+	// The log records who entered the pod and what they ran.
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		status, body := api(t, c, "GET", jetplaneapi.HistoryObjectPath("pods", "default", "box"), nil)
+		var h jetplaneapi.History
+		if err := json.Unmarshal(body, &h); status != http.StatusOK || err != nil {
+			return fmt.Errorf("history: %d %s", status, body)
+		}
+		for _, s := range h.Sessions {
+			if s.Kind == events.SessionExec && s.User == "admin" && s.Container == "box" && s.Exited && s.ExitCode == 3 &&
+				strings.Join(s.Command, " ") == "sh -c echo $HOSTNAME; echo oops >&2; exit 3" && s.BytesOut == int64(len("box\noops\n")) &&
+				!s.End.Before(s.Start) {
+				return nil
+			}
+		}
+		return fmt.Errorf("no record of the exec in %+v", h.Sessions)
+	})
 	out, _, code = kubectlRun(t, c, "hello through stdin\n", "exec", "-i", "box", "--", "sh", "-c", "tr a-z A-Z")
 	if out != "HELLO THROUGH STDIN\n" || code != 0 {
 		t.Fatalf("exec -i: %q, exit %d", out, code)

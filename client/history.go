@@ -79,6 +79,25 @@ func (c *Client) History(ctx context.Context, o HistoryOptions, out io.Writer) e
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(h.Sessions) > 0 {
+		fmt.Fprintln(out, "\nSESSIONS")
+		fmt.Fprintln(tw, "START\tUSER\tKIND\tCONTAINER/PORT\tCOMMAND\tEND\tRESULT\tBYTES IN/OUT")
+		for _, s := range h.Sessions {
+			target := s.Container
+			if s.Kind == events.SessionPortForward {
+				target = fmt.Sprint(s.Port)
+			}
+			result := s.Error
+			if s.Exited {
+				result = fmt.Sprintf("exit %d", s.ExitCode)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", s.Start.UTC().Format(time.RFC3339), s.User, s.Kind, target,
+				strings.Join(s.Command, " "), s.End.UTC().Format(time.RFC3339), result, s.BytesIn, s.BytesOut)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if h.Diff == nil {
 		return nil
 	}

@@ -1,5 +1,7 @@
 package events
 
+import "time"
+
 // Sessions carry a stream between the control plane and one node agent —
 // exec, attach, port-forward — over NATS core: the gateway asks the pod's
 // agent on SessionOpenSubject, then each side publishes its bytes on the
@@ -60,4 +62,37 @@ type SessionResult struct {
 	ExitCode int    `json:"exitCode"`
 	Exited   bool   `json:"exited"` // the command ran and ExitCode is its
 	Error    string `json:"error,omitempty"`
+}
+
+// Every session that entered a pod is recorded in the log when it ends, on
+// the pod's sessions subject (jetplane.ev.podsessions.<ns>.<pod>, no API
+// resource: projections pass over it), so that the history of the pod and
+// the audit stream say who entered it and what they ran.
+const (
+	PodSessionsResource = "podsessions"
+	PodSessionEndedType = TypePrefix + "podsession.ended"
+)
+
+// PodSessionRecord is a recorded session's data.
+type PodSessionRecord struct {
+	Kind      SessionKind `json:"kind"`
+	Namespace string      `json:"namespace"`
+	Pod       string      `json:"pod"`
+	PodUID    string      `json:"podUID,omitempty"`
+	Node      string      `json:"node"`
+	Container string      `json:"container,omitempty"`
+	Command   []string    `json:"command,omitempty"`
+	Port      int32       `json:"port,omitempty"`
+	TTY       bool        `json:"tty,omitempty"`
+	User      string      `json:"user"`
+	Start     time.Time   `json:"start"`
+	End       time.Time   `json:"end"`
+	// ExitCode is the command's, when Exited.
+	ExitCode int    `json:"exitCode"`
+	Exited   bool   `json:"exited"`
+	Error    string `json:"error,omitempty"`
+	// BytesIn went to the pod (stdin, forwarded requests), BytesOut came
+	// from it.
+	BytesIn  int64 `json:"bytesIn"`
+	BytesOut int64 `json:"bytesOut"`
 }

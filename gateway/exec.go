@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jetplane/jetplane/events"
@@ -49,7 +50,8 @@ func (s *Server) podExec(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	cmd := o.Command
 	opts := &remotecommand.Options{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, TTY: o.TTY}
-	ex := &sessionExecutor{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context())}
+	ex := &sessionExecutor{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()),
+		instance: s.cfg.Instance}
 	remotecommand.ServeExec(w, r, ex, pod.Name, string(pod.UID), container, cmd, opts,
 		execIdleTimeout, execStreamCreationTimeout, remotecommand.SupportedStreamingProtocols)
 }
@@ -97,24 +99,50 @@ type sessionExecutor struct {
 	node      string
 	namespace string
 	user      string
+	instance  string
 }
 
 var _ remotecommand.Executor = (*sessionExecutor)(nil)
 
 func (e *sessionExecutor) ExecInContainer(ctx context.Context, name string, uid string, container string, cmd []string,
 	in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize, _ time.Duration) error {
-	s, err := e.log.OpenSession(ctx, e.node, events.SessionRequest{Kind: events.SessionExec, Namespace: e.namespace,
-		Pod: name, PodUID: uid, Container: container, Command: cmd, Stdin: in != nil, Stdout: out != nil,
-		Stderr: errOut != nil, TTY: tty, User: e.user})
-	if err != nil {
+	rec := events.PodSessionRecord{Kind: events.SessionExec, Namespace: e.namespace, Pod: name, PodUID: uid, Node: e.node,
+		Container: container, Command: cmd, TTY: tty, User: e.user, Start: time.Now()}
+	sent := &byteCounter{r: in}
+	var got atomic.Int64
+	res, err := e.exec(ctx, rec, sent, &got, in != nil, out, errOut, resize)
+	sessionOutcome(&rec, res, err)
+	rec.BytesIn, rec.BytesOut = sent.n.Load(), got.Load()
+	recordSession(e.log, e.instance, rec)
+	switch {
+	case err != nil:
 		return err
+	case res == nil:
+		return errors.New(rec.Error)
+	case !res.Exited:
+		return errors.New(res.Error)
+	case res.ExitCode != 0:
+		return utilexec.CodeExitError{Err: fmt.Errorf("command terminated with exit code %d", res.ExitCode), Code: res.ExitCode}
+	}
+	return nil
+}
+
+// exec runs one session: stdin from sent, stdout and stderr to out and
+// errOut (their bytes added to got), resizes passed on.
+func (e *sessionExecutor) exec(ctx context.Context, rec events.PodSessionRecord, sent *byteCounter, got *atomic.Int64, stdin bool,
+	out, errOut io.Writer, resize <-chan remotecommand.TerminalSize) (*events.SessionResult, error) {
+	s, err := e.log.OpenSession(ctx, e.node, events.SessionRequest{Kind: events.SessionExec, Namespace: rec.Namespace,
+		Pod: rec.Pod, PodUID: rec.PodUID, Container: rec.Container, Command: rec.Command, Stdin: stdin, Stdout: out != nil,
+		Stderr: errOut != nil, TTY: rec.TTY, User: rec.User})
+	if err != nil {
+		return nil, err
 	}
 	defer s.Abort(nil)
 	stop := context.AfterFunc(ctx, func() { _ = s.End(nil) }) // the client went away: the agent stops the command
 	defer stop()
-	if in != nil {
+	if stdin {
 		go func() {
-			_, _ = io.Copy(s.Writer(natslog.ChanStdin), in)
+			_, _ = io.Copy(s.Writer(natslog.ChanStdin), sent)
 			_ = s.CloseWrite(natslog.ChanStdin)
 		}()
 	}
@@ -139,21 +167,10 @@ func (e *sessionExecutor) ExecInContainer(ctx context.Context, name string, uid 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = io.Copy(c.w, s.Reader(c.ch))
+			n, _ := io.Copy(c.w, s.Reader(c.ch))
+			got.Add(n)
 		}()
 	}
 	wg.Wait()
-	res, err := s.Wait(ctx)
-	if err != nil {
-		return err
-	}
-	switch {
-	case res == nil:
-		return errors.New("the node agent ended the session without a result")
-	case !res.Exited:
-		return errors.New(res.Error)
-	case res.ExitCode != 0:
-		return utilexec.CodeExitError{Err: fmt.Errorf("command terminated with exit code %d", res.ExitCode), Code: res.ExitCode}
-	}
-	return nil
+	return s.Wait(ctx)
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -65,6 +66,19 @@ func (a *jetplaneAPI) history(w http.ResponseWriter, r *http.Request) {
 	if len(h.Revisions) == 0 {
 		writeError(w, apierrors.NewNotFound(res.GroupResource(), name))
 		return
+	}
+	if res.Name == "pods" {
+		err := a.log.Replay(r.Context(), events.Subject(events.PodSessionsResource, ns, name), 1, 0, func(ev *events.Event, decErr error) error {
+			var rec events.PodSessionRecord
+			if decErr == nil && ev.Type == events.PodSessionEndedType && json.Unmarshal(ev.Data, &rec) == nil {
+				h.Sessions = append(h.Sessions, rec)
+			}
+			return nil
+		})
+		if err != nil {
+			writeError(w, err)
+			return
+		}
 	}
 	if diffFrom > 0 {
 		if diffFrom > len(h.Revisions) || diffTo > len(h.Revisions) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/events/natslog"
@@ -42,7 +43,8 @@ func (s *Server) podPortForward(w http.ResponseWriter, r *http.Request, t target
 		writeError(w, apierrors.NewBadRequest(err.Error()))
 		return
 	}
-	f := &sessionForwarder{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context())}
+	f := &sessionForwarder{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()),
+		instance: s.cfg.Instance}
 	portforward.ServePortForward(w, r, f, pod.Name, string(pod.UID), opts, execIdleTimeout, execStreamCreationTimeout,
 		portforward.SupportedProtocols)
 }
@@ -53,26 +55,20 @@ type sessionForwarder struct {
 	node      string
 	namespace string
 	user      string
+	instance  string
 }
 
 var _ portforward.PortForwarder = (*sessionForwarder)(nil)
 
 func (f *sessionForwarder) PortForward(ctx context.Context, name string, uid string, port int32, stream io.ReadWriteCloser) error {
 	defer stream.Close()
-	s, err := f.log.OpenSession(ctx, f.node, events.SessionRequest{Kind: events.SessionPortForward, Namespace: f.namespace,
-		Pod: name, PodUID: uid, Port: port, User: f.user})
-	if err != nil {
-		return err
-	}
-	defer s.Abort(nil)
-	stop := context.AfterFunc(ctx, func() { _ = s.End(nil) })
-	defer stop()
-	go func() { // ends when stream closes (deferred above)
-		_, _ = io.Copy(s.Writer(natslog.ChanData), stream)
-		_ = s.CloseWrite(natslog.ChanData)
-	}()
-	_, _ = io.Copy(stream, s.Reader(natslog.ChanData))
-	res, err := s.Wait(ctx)
+	rec := events.PodSessionRecord{Kind: events.SessionPortForward, Namespace: f.namespace, Pod: name, PodUID: uid,
+		Node: f.node, Port: port, User: f.user, Start: time.Now()}
+	sent := &byteCounter{r: stream}
+	res, got, err := f.forward(ctx, rec, sent, stream)
+	sessionOutcome(&rec, res, err)
+	rec.BytesIn, rec.BytesOut = sent.n.Load(), got
+	recordSession(f.log, f.instance, rec)
 	if err != nil {
 		return err
 	}
@@ -80,4 +76,24 @@ func (f *sessionForwarder) PortForward(ctx context.Context, name string, uid str
 		return errors.New(res.Error)
 	}
 	return nil
+}
+
+// forward copies one connection both ways through a session and returns
+// the agent's result and the bytes that came from the pod.
+func (f *sessionForwarder) forward(ctx context.Context, rec events.PodSessionRecord, in io.Reader, out io.Writer) (*events.SessionResult, int64, error) {
+	s, err := f.log.OpenSession(ctx, f.node, events.SessionRequest{Kind: events.SessionPortForward, Namespace: rec.Namespace,
+		Pod: rec.Pod, PodUID: rec.PodUID, Port: rec.Port, User: rec.User})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer s.Abort(nil)
+	stop := context.AfterFunc(ctx, func() { _ = s.End(nil) })
+	defer stop()
+	go func() { // ends when the connection closes (PortForward's defer)
+		_, _ = io.Copy(s.Writer(natslog.ChanData), in)
+		_ = s.CloseWrite(natslog.ChanData)
+	}()
+	n, _ := io.Copy(out, s.Reader(natslog.ChanData))
+	res, err := s.Wait(ctx)
+	return res, n, err
 }

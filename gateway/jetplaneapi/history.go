@@ -3,6 +3,8 @@ package jetplaneapi
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/jetplane/jetplane/events"
 )
 
 // Revision is one change of an object as the log recorded it.
@@ -28,6 +30,9 @@ type History struct {
 	Namespace string     `json:"namespace,omitempty"`
 	Name      string     `json:"name"`
 	Revisions []Revision `json:"revisions"`
+	// Sessions of a pod: who entered it (exec, port-forward), what they
+	// ran, when, and how it ended.
+	Sessions []events.PodSessionRecord `json:"sessions,omitempty"`
 	// With ?diff=A,B: the change from revision A to revision B.
 	Diff *RevisionDiff `json:"diff,omitempty"`
 }
