@@ -165,7 +165,8 @@ func TestProcessKubectlExec(t *testing.T) {
 }
 
 // kubectl port-forward through the gateway, NATS and the node agent: 200
-// concurrent connections, each its own session, all answered by the pod.
+// concurrent connections, each its own session, all answered by the pod;
+// and the pod proxy over the same path.
 func TestDockerKubectlPortForward(t *testing.T) {
 	cli := dockertest.Engine(t)
 	dockertest.HelloImages(t, "1")
@@ -179,6 +180,13 @@ func TestDockerKubectlPortForward(t *testing.T) {
 	t.Cleanup(func() { _ = c.Stop() })
 	kubectlIn(t, c, strings.Replace(dockerHello, "replicas: 3", "replicas: 1", 1), "apply", "-f", "-")
 	pods := dockerPods(t, c, cli, 1)
+	// The API's pod proxy reaches the pod through the same sessions.
+	if got := kubectl(t, c, "get", "--raw", "/api/v1/namespaces/default/pods/"+pods[0].Name+":8080/proxy/hi/pp"); got != "Hello World pp!!" {
+		t.Fatalf("pod proxy: %q", got)
+	}
+	if got := kubectl(t, c, "get", "--raw", "/api/v1/namespaces/default/pods/"+pods[0].Name+":http/proxy/hi/named"); got != "Hello World named!!" {
+		t.Fatalf("pod proxy on a named port: %q", got)
+	}
 	port := freePortNumber(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

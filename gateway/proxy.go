@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,30 +39,32 @@ func (s *Server) serviceProxy(w http.ResponseWriter, r *http.Request, ns, nameAn
 		ep, _ = e.Object.(*corev1.Endpoints)
 	}
 	client, _, _ := net.SplitHostPort(r.RemoteAddr)
-	target := s.balancer(ns+"/"+name).Pick(routing.Targets(ep, sp), client, routing.AffinityOf(svc), time.Now())
+	backends := routing.Backends(ep, sp)
+	var targets []string
+	for _, b := range backends {
+		targets = append(targets, b.HostPort())
+	}
+	target := s.balancer(ns+"/"+name).Pick(targets, client, routing.AffinityOf(svc), time.Now())
 	if target == "" {
 		writeError(w, apierrors.NewServiceUnavailable(fmt.Sprintf("no endpoints available for service %q", name)))
 		return
 	}
-	if scheme == "" {
-		scheme = "http"
+	// A pod's address is reached through its node agent; an address a
+	// user or a server wrote by hand (the kubernetes Service's) directly.
+	var d net.Dialer
+	dial := d.DialContext
+	for _, b := range backends {
+		if b.HostPort() != target || b.Pod == "" {
+			continue
+		}
+		if e := s.proj.State().Live("pods", ns, b.Pod); e != nil {
+			if pod := e.Object.(*corev1.Pod); pod.Spec.NodeName != "" {
+				dial = s.podDialer(pod, userOf(r.Context()))
+			}
+		}
+		break
 	}
-	path := "/" + strings.Join(rest, "/")
-	if strings.HasSuffix(r.URL.Path, "/") && path != "/" {
-		path += "/"
-	}
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.Out.URL.Scheme, pr.Out.URL.Host, pr.Out.URL.Path, pr.Out.URL.RawPath = scheme, target, path, ""
-			pr.Out.Host = target
-			pr.Out.Header.Del("Authorization") // the gateway's credentials are not the app's
-			pr.SetXForwarded()
-		},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			writeError(w, apierrors.NewServiceUnavailable(fmt.Sprintf("error trying to reach service: %v", err)))
-		},
-	}
-	rp.ServeHTTP(w, r)
+	s.proxyTo(w, r, scheme, target, proxyPath(r, rest), dial, "error trying to reach service")
 }
 
 // splitProxyName reads "name", "name:port" or "scheme:name:port".

@@ -77,6 +77,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.serviceProxy(w, r, rest[1], rest[3], rest[5:])
 		return
 	}
+	if gv == "v1" && len(rest) >= 5 && rest[0] == "namespaces" && rest[2] == "pods" && rest[4] == "proxy" {
+		s.podProxy(w, r, rest[1], rest[3], rest[5:])
+		return
+	}
 	t, ok := parseTarget(gv, rest)
 	if !ok {
 		writeError(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))

@@ -13,6 +13,9 @@ type Backend struct {
 	IP   string
 	Port int32
 	Node string
+	// Pod names the pod behind the address ("" for Endpoints a user or a
+	// server wrote by hand), in the Endpoints' namespace.
+	Pod string
 }
 
 // HostPort is the backend as host:port.
@@ -43,6 +46,9 @@ func Backends(ep *corev1.Endpoints, sp corev1.ServicePort) []Backend {
 				b := Backend{IP: a.IP, Port: p.Port}
 				if a.NodeName != nil {
 					b.Node = *a.NodeName
+				}
+				if a.TargetRef != nil && a.TargetRef.Kind == "Pod" {
+					b.Pod = a.TargetRef.Name
 				}
 				out = append(out, b)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -386,3 +387,30 @@ func (s *Session) Abort(err error) {
 	s.cond.Broadcast()
 	s.mu.Unlock()
 }
+
+// Conn is channel ch as a net.Conn (a proxied HTTP connection through a
+// port-forward session): Close ends the session. Deadlines are not
+// supported; callers bound their requests with contexts.
+func (s *Session) Conn(ch byte) net.Conn { return &sessionConn{s: s, ch: ch} }
+
+type sessionConn struct {
+	s  *Session
+	ch byte
+}
+
+func (c *sessionConn) Read(p []byte) (int, error)  { return c.s.Read(c.ch, p) }
+func (c *sessionConn) Write(p []byte) (int, error) { return c.s.Write(c.ch, p) }
+func (c *sessionConn) Close() error {
+	_ = c.s.End(nil)
+	return nil
+}
+func (c *sessionConn) LocalAddr() net.Addr              { return sessionAddr(c.s.Req.ID) }
+func (c *sessionConn) RemoteAddr() net.Addr             { return sessionAddr(c.s.Req.Pod) }
+func (c *sessionConn) SetDeadline(time.Time) error      { return nil }
+func (c *sessionConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *sessionConn) SetWriteDeadline(time.Time) error { return nil }
+
+type sessionAddr string
+
+func (a sessionAddr) Network() string { return "nats-session" }
+func (a sessionAddr) String() string  { return string(a) }
