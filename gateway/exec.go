@@ -90,7 +90,25 @@ func (s *Server) execTarget(namespace, name, container string) (*corev1.Pod, str
 	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 		return nil, "", apierrors.NewBadRequest(fmt.Sprintf("cannot exec into a container in a completed pod; current phase is %s", pod.Status.Phase))
 	}
+	if err := s.nodeReachable(pod.Spec.NodeName); err != nil {
+		return nil, "", err
+	}
 	return pod, container, nil
+}
+
+// nodeReachable refuses, before any stream is upgraded, to enter a pod on a
+// node that is gone or not Ready: its agent would not answer.
+func (s *Server) nodeReachable(node string) error {
+	e := s.proj.State().Live("nodes", "", node)
+	if e == nil {
+		return apierrors.NewServiceUnavailable(fmt.Sprintf("node %s is gone: its pods cannot be entered", node))
+	}
+	for _, c := range e.Object.(*corev1.Node).Status.Conditions {
+		if c.Type == corev1.NodeReady && c.Status != corev1.ConditionTrue {
+			return apierrors.NewServiceUnavailable(fmt.Sprintf("node %s is not ready (%s): its pods cannot be entered", node, c.Reason))
+		}
+	}
+	return nil
 }
 
 // sessionExecutor runs a command through a session with the pod's agent.

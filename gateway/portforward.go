@@ -38,6 +38,10 @@ func (s *Server) podPortForward(w http.ResponseWriter, r *http.Request, t target
 		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("pod %s is not running: %s", pod.Name, pod.Status.Phase)))
 		return
 	}
+	if err := s.nodeReachable(pod.Spec.NodeName); err != nil {
+		writeError(w, err)
+		return
+	}
 	opts, err := portforward.NewV4Options(r)
 	if err != nil {
 		writeError(w, apierrors.NewBadRequest(err.Error()))
