@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -13,6 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/events/natslog"
 
 	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/events/eventstest"
@@ -25,13 +30,21 @@ import (
 // the server's certificate the way `jetplane up` writes them.
 func serve(t *testing.T, users ...string) map[string]*client.Client {
 	t.Helper()
+	cs, _ := serveLog(t, users...)
+	return cs
+}
+
+// serveLog is serve, with the gateway's log.
+func serveLog(t *testing.T, users ...string) (map[string]*client.Client, *natslog.Log) {
+	t.Helper()
+	l := eventstest.Log(t)
 	tokens, groups := map[string]string{}, map[string][]string{}
 	for _, u := range users {
 		// The verbs' users administer the cluster: these are tests of the
 		// verbs, not of RBAC.
 		tokens["tok-"+u], groups[u] = u, []string{"system:masters"}
 	}
-	g, err := gateway.New(t.Context(), gateway.Config{Log: eventstest.Log(t), Instance: "test", Tokens: tokens, Groups: groups})
+	g, err := gateway.New(t.Context(), gateway.Config{Log: l, Instance: "test", Tokens: tokens, Groups: groups})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +79,7 @@ contexts:
 		}
 		out[u] = c
 	}
-	return out
+	return out, l
 }
 
 func do(t *testing.T, c *client.Client, method, path, contentType, body string) {
@@ -109,6 +122,32 @@ func TestHistoryVerbPrintsChangesAndDiff(t *testing.T) {
 	if err := cs["bob"].History(context.Background(), client.HistoryOptions{Object: "widgets/x"}, &out); err == nil ||
 		!strings.Contains(err.Error(), `unknown resource type "widgets"`) {
 		t.Fatalf("unknown type: %v", err)
+	}
+}
+
+// A pod's history lists who entered it, from the sessions the gateway
+// records (here appended as the gateway appends them).
+func TestHistoryVerbPrintsSessions(t *testing.T) {
+	cs, l := serveLog(t, "alice")
+	do(t, cs["alice"], "POST", "/api/v1/namespaces/default/pods", "application/json",
+		`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"box"},"spec":{"containers":[{"name":"box","image":"jetplane/toolbox:1"}]}}`)
+	start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	rec, _ := json.Marshal(events.PodSessionRecord{Kind: events.SessionExec, Namespace: "default", Pod: "box", Node: "n1",
+		Container: "box", Command: []string{"sh", "-c", "exit 3"}, User: "alice", Start: start, End: start.Add(time.Second),
+		Exited: true, ExitCode: 3, BytesIn: 5, BytesOut: 7})
+	if _, err := l.Append(context.Background(), &events.Event{ID: "s1", Source: "test", Type: events.PodSessionEndedType,
+		Time: start, Actor: "alice", Resource: events.PodSessionsResource, Namespace: "default", Name: "box", Data: rec}, 0); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := cs["alice"].History(context.Background(), client.HistoryOptions{Object: "pod/box"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{"SESSIONS", "2026-12-03T10:00:00Z", "alice", "exec", "sh -c exit 3", "exit 3", "5/7"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("history lacks %q:\n%s", want, text)
+		}
 	}
 }
 
