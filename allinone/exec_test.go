@@ -109,6 +109,12 @@ func TestDockerKubectlExec(t *testing.T) {
 		!strings.Contains(string(tout), "kubectl=4") {
 		t.Fatalf("exec -it under a terminal: %v\n%s", err, tout)
 	}
+	// kubectl run -i attaches to the new container's own stdin and output.
+	out, errOut, code = kubectlRun(t, c, "hello\n", "run", "-i", "--rm", "att", "--image=jetplane/toolbox:1",
+		"--image-pull-policy=Never", "--restart=Never", "--", "sh", "-c", "read x; echo got $x")
+	if !strings.Contains(out, "got hello") || code != 0 {
+		t.Fatalf("kubectl run -i: %q %q exit %d", out, errOut, code)
+	}
 	// kubectl cp both ways (tar through exec): 50 MB, same sha256.
 	dir := t.TempDir()
 	payload := make([]byte, 50<<20)

@@ -74,7 +74,7 @@ var registry = []Resource{
 		ShortNames: []string{"no"}, Subresources: []string{"status"},
 		New: func() Object { return &corev1.Node{} }, NewList: func() runtime.Object { return &corev1.NodeList{} }},
 	{Name: "pods", Singular: "pod", Kind: "Pod", ListKind: "PodList", Version: "v1", Namespaced: true,
-		ShortNames: []string{"po"}, Subresources: []string{"status", "log", "exec", "portforward"},
+		ShortNames: []string{"po"}, Subresources: []string{"status", "log", "exec", "attach", "portforward"},
 		New: func() Object { return &corev1.Pod{} }, NewList: func() runtime.Object { return &corev1.PodList{} }},
 	{Name: "services", Singular: "service", Kind: "Service", ListKind: "ServiceList", Version: "v1", Namespaced: true,
 		ShortNames: []string{"svc"}, Subresources: []string{"status"},

@@ -32,33 +32,50 @@ const (
 	execStreamCreationTimeout = remotecommand.DefaultStreamCreationTimeout
 )
 
-// podExec serves GET or POST /api/v1/namespaces/{ns}/pods/{name}/exec.
+// podExec serves GET or POST /api/v1/namespaces/{ns}/pods/{name}/exec, and
+// podAttach .../attach (the container's own streams).
 func (s *Server) podExec(w http.ResponseWriter, r *http.Request, t target) {
+	s.enterPod(w, r, t, events.SessionExec)
+}
+
+func (s *Server) podAttach(w http.ResponseWriter, r *http.Request, t target) {
+	s.enterPod(w, r, t, events.SessionAttach)
+}
+
+func (s *Server) enterPod(w http.ResponseWriter, r *http.Request, t target, kind events.SessionKind) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		writeError(w, apierrors.NewMethodNotSupported(t.res.GroupResource(), "exec"))
+		writeError(w, apierrors.NewMethodNotSupported(t.res.GroupResource(), string(kind)))
 		return
 	}
-	o, err := apis.ParseExecOptions(r.URL.Query())
+	parse := apis.ParseExecOptions
+	if kind == events.SessionAttach {
+		parse = apis.ParseAttachOptions
+	}
+	o, err := parse(r.URL.Query())
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	pod, container, err := s.execTarget(t.namespace, t.name, o.Container)
+	pod, container, err := s.execTarget(t.namespace, t.name, o.Container, kind)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	cmd := o.Command
 	opts := &remotecommand.Options{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, TTY: o.TTY}
 	ex := &sessionExecutor{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()),
 		instance: s.cfg.Instance}
-	remotecommand.ServeExec(w, r, ex, pod.Name, string(pod.UID), container, cmd, opts,
+	if kind == events.SessionAttach {
+		remotecommand.ServeAttach(w, r, ex, pod.Name, string(pod.UID), container, opts,
+			execIdleTimeout, execStreamCreationTimeout, remotecommand.SupportedStreamingProtocols)
+		return
+	}
+	remotecommand.ServeExec(w, r, ex, pod.Name, string(pod.UID), container, o.Command, opts,
 		execIdleTimeout, execStreamCreationTimeout, remotecommand.SupportedStreamingProtocols)
 }
 
 // execTarget is the pod and container a request enters, refused as
 // kube-apiserver refuses them.
-func (s *Server) execTarget(namespace, name, container string) (*corev1.Pod, string, error) {
+func (s *Server) execTarget(namespace, name, container string, kind events.SessionKind) (*corev1.Pod, string, error) {
 	e := s.proj.State().Live("pods", namespace, name)
 	if e == nil {
 		return nil, "", apierrors.NewNotFound(corev1.Resource("pods"), name)
@@ -88,7 +105,11 @@ func (s *Server) execTarget(namespace, name, container string) (*corev1.Pod, str
 		return nil, "", apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
 	}
 	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
-		return nil, "", apierrors.NewBadRequest(fmt.Sprintf("cannot exec into a container in a completed pod; current phase is %s", pod.Status.Phase))
+		verb := "exec into"
+		if kind == events.SessionAttach {
+			verb = "attach"
+		}
+		return nil, "", apierrors.NewBadRequest(fmt.Sprintf("cannot %s a container in a completed pod; current phase is %s", verb, pod.Status.Phase))
 	}
 	if err := s.nodeReachable(pod.Spec.NodeName); err != nil {
 		return nil, "", err
@@ -124,7 +145,20 @@ var _ remotecommand.Executor = (*sessionExecutor)(nil)
 
 func (e *sessionExecutor) ExecInContainer(ctx context.Context, name string, uid string, container string, cmd []string,
 	in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize, _ time.Duration) error {
-	rec := events.PodSessionRecord{Kind: events.SessionExec, Namespace: e.namespace, Pod: name, PodUID: uid, Node: e.node,
+	return e.enter(ctx, events.SessionExec, name, uid, container, cmd, in, out, errOut, tty, resize)
+}
+
+var _ remotecommand.Attacher = (*sessionExecutor)(nil)
+
+func (e *sessionExecutor) AttachContainer(ctx context.Context, name string, uid string, container string,
+	in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize) error {
+	return e.enter(ctx, events.SessionAttach, name, uid, container, nil, in, out, errOut, tty, resize)
+}
+
+// enter runs one exec or attach session and records it.
+func (e *sessionExecutor) enter(ctx context.Context, kind events.SessionKind, name, uid, container string, cmd []string,
+	in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize) error {
+	rec := events.PodSessionRecord{Kind: kind, Namespace: e.namespace, Pod: name, PodUID: uid, Node: e.node,
 		Container: container, Command: cmd, TTY: tty, User: e.user, Start: time.Now()}
 	sent := &byteCounter{r: in}
 	var got atomic.Int64
@@ -149,7 +183,7 @@ func (e *sessionExecutor) ExecInContainer(ctx context.Context, name string, uid 
 // errOut (their bytes added to got), resizes passed on.
 func (e *sessionExecutor) exec(ctx context.Context, rec events.PodSessionRecord, sent *byteCounter, got *atomic.Int64, stdin bool,
 	out, errOut io.Writer, resize <-chan remotecommand.TerminalSize) (*events.SessionResult, error) {
-	s, err := e.log.OpenSession(ctx, e.node, events.SessionRequest{Kind: events.SessionExec, Namespace: rec.Namespace,
+	s, err := e.log.OpenSession(ctx, e.node, events.SessionRequest{Kind: rec.Kind, Namespace: rec.Namespace,
 		Pod: rec.Pod, PodUID: rec.PodUID, Container: rec.Container, Command: rec.Command, Stdin: stdin, Stdout: out != nil,
 		Stderr: errOut != nil, TTY: rec.TTY, User: rec.User})
 	if err != nil {

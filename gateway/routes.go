@@ -195,6 +195,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, t target)
 		s.podLog(w, r, t)
 	case t.subresource == "exec" && t.res.Name == "pods":
 		s.podExec(w, r, t)
+	case t.subresource == "attach" && t.res.Name == "pods":
+		s.podAttach(w, r, t)
 	case t.subresource == "portforward" && t.res.Name == "pods":
 		s.podPortForward(w, r, t)
 	case t.subresource == "token":

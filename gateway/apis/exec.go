@@ -17,7 +17,20 @@ type ExecOptions struct {
 // stdin, stdout, stderr and tty (a terminal has no separate stderr), a
 // command of at least one word, at least one stream.
 func ParseExecOptions(q url.Values) (ExecOptions, error) {
-	o := ExecOptions{Container: q.Get("container"), Command: q["command"]}
+	o, err := ParseAttachOptions(q)
+	if err != nil {
+		return ExecOptions{}, err
+	}
+	if o.Command = q["command"]; len(o.Command) == 0 {
+		return ExecOptions{}, apierrors.NewBadRequest("you must specify at least one command for the container")
+	}
+	return o, nil
+}
+
+// ParseAttachOptions reads PodAttachOptions: ParseExecOptions without a
+// command.
+func ParseAttachOptions(q url.Values) (ExecOptions, error) {
+	o := ExecOptions{Container: q.Get("container")}
 	for _, f := range []struct {
 		name string
 		to   *bool
@@ -30,9 +43,6 @@ func ParseExecOptions(q url.Values) (ExecOptions, error) {
 	}
 	if o.TTY {
 		o.Stderr = false
-	}
-	if len(o.Command) == 0 {
-		return ExecOptions{}, apierrors.NewBadRequest("you must specify at least one command for the container")
 	}
 	if !o.Stdin && !o.Stdout && !o.Stderr {
 		return ExecOptions{}, apierrors.NewBadRequest("you must specify at least 1 of stdin, stdout, stderr")

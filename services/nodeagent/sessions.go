@@ -59,8 +59,14 @@ func (a *agent) sessionPod(req events.SessionRequest) (*corev1.Pod, error) {
 // sessionContainer is the running container a session asks for: the pod
 // must be bound here, and the container running.
 func (a *agent) sessionContainer(req events.SessionRequest) (runtime.ContainerID, error) {
-	if req.Kind != events.SessionExec {
-		return "", fmt.Errorf("session kind %q is not served yet", req.Kind)
+	switch req.Kind {
+	case events.SessionExec:
+	case events.SessionAttach:
+		if _, ok := a.cfg.Runtime.(runtime.StreamAttacher); !ok {
+			return "", fmt.Errorf("the %s runtime cannot attach to a container", a.cfg.Runtime.Name())
+		}
+	default:
+		return "", fmt.Errorf("session kind %q is not served", req.Kind)
 	}
 	pod, err := a.sessionPod(req)
 	if err != nil {
@@ -82,7 +88,7 @@ func (a *agent) sessionContainer(req events.SessionRequest) (runtime.ContainerID
 	return "", fmt.Errorf("container %s not found in pod %s", req.Container, req.Pod)
 }
 
-// runSession runs one exec session and ends it with the command's result.
+// runSession runs one exec or attach session and ends it with the result.
 func (a *agent) runSession(ctx context.Context, rt runtime.StreamExecer, s *natslog.Session) {
 	req := s.Req
 	log := a.log.WithFields(logrus.Fields{"key": req.Namespace + "/" + req.Pod, "container": req.Container,
@@ -126,8 +132,14 @@ func (a *agent) runSession(ctx context.Context, rt runtime.StreamExecer, s *nats
 			}
 		}()
 	}
-	log.WithField("command", req.Command).Info("exec")
-	code, err := rt.ExecStream(ctx, id, req.Command, sio)
+	var code int
+	if req.Kind == events.SessionAttach {
+		log.Info("attach")
+		err = a.cfg.Runtime.(runtime.StreamAttacher).AttachStream(ctx, id, sio)
+	} else {
+		log.WithField("command", req.Command).Info("exec")
+		code, err = rt.ExecStream(ctx, id, req.Command, sio)
+	}
 	res := &events.SessionResult{ExitCode: code, Exited: err == nil}
 	if err != nil {
 		res.Error = err.Error()
@@ -138,7 +150,7 @@ func (a *agent) runSession(ctx context.Context, rt runtime.StreamExecer, s *nats
 	if err := s.End(res); err != nil && !errors.Is(err, context.Canceled) {
 		log.WithError(err).Debug("session ended without the control plane")
 	}
-	log.WithFields(logrus.Fields{"exitCode": code, "error": res.Error}).Info("exec ended")
+	log.WithFields(logrus.Fields{"exitCode": code, "error": res.Error}).Info(string(req.Kind) + " ended")
 }
 
 // runPortForward connects one forwarded connection to the pod's port on

@@ -241,7 +241,7 @@ func withServiceLinks(env []runtime.EnvVar, links []corev1.EnvVar) []runtime.Env
 // few downward-API fields that are known here.
 func specOf(pod *corev1.Pod, c *corev1.Container, ip string, attempt int) runtime.ContainerSpec {
 	s := runtime.ContainerSpec{Node: pod.Spec.NodeName, PodUID: string(pod.UID), Namespace: pod.Namespace, PodName: pod.Name, Name: c.Name,
-		Image: c.Image, PullPolicy: string(c.ImagePullPolicy), Command: c.Command, Args: c.Args, PodIP: ip, Attempt: attempt,
+		Image: c.Image, PullPolicy: string(c.ImagePullPolicy), Stdin: c.Stdin, StdinOnce: c.StdinOnce, TTY: c.TTY, Command: c.Command, Args: c.Args, PodIP: ip, Attempt: attempt,
 		CPUMilli: c.Resources.Limits.Cpu().MilliValue(), MemoryBytes: c.Resources.Limits.Memory().Value()}
 	s.RunAsUser, s.RunAsGroup, s.SupplementalGroups = identityOf(pod, c)
 	for _, p := range c.Ports {

@@ -192,6 +192,9 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, er
 		cfg.Cmd = spec.Args
 	}
 	cfg.User = dockerUser(spec)
+	// A stdin to attach to, and a terminal, as the container asks.
+	cfg.OpenStdin, cfg.StdinOnce, cfg.Tty = spec.Stdin, spec.StdinOnce, spec.TTY
+	cfg.AttachStdin = spec.Stdin
 	host := &container.HostConfig{
 		NetworkMode: container.NetworkMode("container:" + sb.id),
 		IpcMode:     container.IpcMode("container:" + sb.id),

@@ -107,3 +107,54 @@ func (d *Docker) execExitCode(ctx context.Context, id ContainerID, execID string
 		}
 	}
 }
+
+var _ StreamAttacher = (*Docker)(nil)
+
+// AttachStream attaches sio to the container's own streams (its stdin only
+// if the container has one open); it returns when the container's output
+// ends (it exited, or closed its stdin under stdinOnce) or ctx does.
+func (d *Docker) AttachStream(ctx context.Context, id ContainerID, sio ExecIO) error {
+	res, err := d.cli.ContainerInspect(ctx, string(id), client.ContainerInspectOptions{})
+	if err != nil {
+		return fmt.Errorf("attach to %s: %w", id, d.notFound(id, err))
+	}
+	if res.Container.State == nil || !res.Container.State.Running {
+		return fmt.Errorf("attach to %s: container is not running", id)
+	}
+	tty := res.Container.Config != nil && res.Container.Config.Tty
+	stdin := sio.Stdin != nil && res.Container.Config != nil && res.Container.Config.OpenStdin
+	att, err := d.cli.ContainerAttach(ctx, string(id), client.ContainerAttachOptions{Stream: true, Stdin: stdin, Stdout: true, Stderr: true})
+	if err != nil {
+		return fmt.Errorf("attach to %s: %w", id, err)
+	}
+	defer att.Close()
+	stop := context.AfterFunc(ctx, att.Close)
+	defer stop()
+	if stdin {
+		go func() {
+			_, _ = io.Copy(att.Conn, sio.Stdin)
+			_ = att.CloseWrite()
+		}()
+	}
+	if tty && sio.Resize != nil {
+		go func() {
+			for size := range sio.Resize {
+				_, _ = d.cli.ContainerResize(context.WithoutCancel(ctx), string(id), client.ContainerResizeOptions{
+					Height: uint(size.Height), Width: uint(size.Width)})
+			}
+		}()
+	}
+	stdout, stderr := orDiscard(sio.Stdout), orDiscard(sio.Stderr)
+	if tty {
+		_, err = io.Copy(stdout, att.Reader)
+	} else {
+		_, err = stdcopy.StdCopy(stdout, stderr, att.Reader)
+	}
+	if ctx.Err() != nil {
+		return nil // the client detached
+	}
+	if err != nil {
+		return fmt.Errorf("attach to %s: %w", id, err)
+	}
+	return nil
+}

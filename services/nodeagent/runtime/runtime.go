@@ -66,6 +66,9 @@ type ContainerSpec struct {
 	PodName   string
 	Name      string // container name
 	Image     string
+	// Stdin, StdinOnce and TTY are the container's stdin, stdinOnce and
+	// tty: a stdin kubectl attach can write to, a terminal.
+	Stdin, StdinOnce, TTY bool
 	// PullPolicy is imagePullPolicy (Always, IfNotPresent, Never): which
 	// error a missing image is, since no runtime here pulls.
 	PullPolicy string
@@ -190,6 +193,13 @@ type ExecIO struct {
 // command's exit code once it ends, or an error when it could not run.
 type StreamExecer interface {
 	ExecStream(ctx context.Context, id ContainerID, cmd []string, sio ExecIO) (int, error)
+}
+
+// StreamAttacher is implemented by runtimes that attach to a running
+// container's own streams (kubectl attach, kubectl run -i): AttachStream
+// returns when the container's output ends or ctx does.
+type StreamAttacher interface {
+	AttachStream(ctx context.Context, id ContainerID, sio ExecIO) error
 }
 
 // PodSandboxes is implemented by a runtime whose network gives pods their
