@@ -19,8 +19,8 @@ import (
 	"k8s.io/client-go/tools/remotecommand"
 )
 
-// Fifty exec streams held open at once, then their clients gone: every
-// session ends on both sides and the gateway's and agent's goroutines come
+// Fifty exec streams held open at once (half reading stdin, half printing
+// forever), then their clients gone: every session ends on both sides and the gateway's and agent's goroutines come
 // back to what they were (the heap each stream held is logged, for the note).
 func TestDockerFiftyStreamsLeaveNothingBehind(t *testing.T) {
 	cli := dockertest.Engine(t)
@@ -59,14 +59,22 @@ func TestDockerFiftyStreamsLeaveNothingBehind(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	writers := make([]*io.PipeWriter, n)
 	done := make(chan error, n)
+	// Half of them cat their stdin; the other half print forever with no
+	// stdin (only a failed write to the gone client can end those).
+	talker, _ := url.Parse(c.GatewayURL + "/api/v1/namespaces/default/pods/box/exec?command=sh&command=-c&command=" +
+		url.QueryEscape("while true; do echo x; sleep 0.1; done") + "&stdout=true")
 	for i := range n {
 		r, w := io.Pipe()
 		writers[i] = w
-		ex, err := remotecommand.NewSPDYExecutor(cfg, "POST", u)
+		target, opts := u, remotecommand.StreamOptions{Stdin: r, Stdout: io.Discard}
+		if i%2 == 1 {
+			target, opts = talker, remotecommand.StreamOptions{Stdout: io.Discard}
+		}
+		ex, err := remotecommand.NewSPDYExecutor(cfg, "POST", target)
 		if err != nil {
 			t.Fatal(err)
 		}
-		go func() { done <- ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: r, Stdout: io.Discard}) }()
+		go func() { done <- ex.StreamWithContext(ctx, opts) }()
 	}
 	// Each stream works: a line through cat comes back (not read here);
 	// wait until the agent runs all fifty.
@@ -77,8 +85,8 @@ func TestDockerFiftyStreamsLeaveNothingBehind(t *testing.T) {
 		}
 		return nil
 	})
-	for _, w := range writers {
-		_, _ = w.Write([]byte("line\n"))
+	for i := 0; i < n; i += 2 { // the cat streams (the others read no stdin)
+		_, _ = writers[i].Write([]byte("line\n"))
 	}
 	openGoroutines, openHeap := settle()
 	t.Logf("50 open exec streams: %d goroutines more, heap %+d KiB (%.1f KiB per stream, gateway, NATS and agent together)",

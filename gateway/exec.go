@@ -63,7 +63,7 @@ func (s *Server) enterPod(w http.ResponseWriter, r *http.Request, t target, kind
 	}
 	opts := &remotecommand.Options{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, TTY: o.TTY}
 	ex := &sessionExecutor{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()),
-		instance: s.cfg.Instance}
+		instance: s.cfg.Instance, opts: o}
 	if kind == events.SessionAttach {
 		remotecommand.ServeAttach(w, r, ex, pod.Name, string(pod.UID), container, opts,
 			execIdleTimeout, execStreamCreationTimeout, remotecommand.SupportedStreamingProtocols)
@@ -139,6 +139,9 @@ type sessionExecutor struct {
 	namespace string
 	user      string
 	instance  string
+	// opts are the streams the client asked for (the WebSocket server
+	// hands over all of them whatever was asked).
+	opts apis.ExecOptions
 }
 
 var _ remotecommand.Executor = (*sessionExecutor)(nil)
@@ -162,6 +165,16 @@ func (e *sessionExecutor) enter(ctx context.Context, kind events.SessionKind, na
 		Container: container, Command: cmd, TTY: tty, User: e.user, Start: time.Now()}
 	sent := &byteCounter{r: in}
 	var got atomic.Int64
+	if !e.opts.Stdin {
+		in = nil
+	}
+	if !e.opts.Stdout {
+		out = nil
+	}
+	if !e.opts.Stderr {
+		errOut = nil
+	}
+	sent.r = in
 	res, err := e.exec(ctx, rec, sent, &got, in != nil, out, errOut, resize)
 	sessionOutcome(&rec, res, err)
 	rec.BytesIn, rec.BytesOut = sent.n.Load(), got.Load()
@@ -219,8 +232,13 @@ func (e *sessionExecutor) exec(ctx context.Context, rec events.PodSessionRecord,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, _ := io.Copy(c.w, s.Reader(c.ch))
+			n, err := io.Copy(c.w, s.Reader(c.ch))
 			got.Add(n)
+			if err != nil {
+				// The client is gone (a hijacked connection's request
+				// context never says so): the agent stops the command.
+				_ = s.End(nil)
+			}
 		}()
 	}
 	wg.Wait()

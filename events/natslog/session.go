@@ -54,6 +54,8 @@ var (
 var (
 	ErrSessionLost    = errors.New("session lost")
 	ErrSessionRefused = errors.New("session refused")
+	// ErrPeerEnded: the other side is done; nothing more can be sent.
+	ErrPeerEnded = errors.New("session ended by the other side")
 )
 
 const (
@@ -67,37 +69,47 @@ const (
 
 // Session is one side of a session.
 type Session struct {
-	nc   *nats.Conn
-	out  string
-	sub  *nats.Subscription
-	Req  events.SessionRequest
-	done chan struct{}
+	nc       *nats.Conn
+	out      string
+	Req      events.SessionRequest
+	done     chan struct{} // this side is over
+	peerDone chan struct{} // the peer said it is done
+	ping     time.Duration
+	timeout  time.Duration
 
-	mu       sync.Mutex
-	cond     *sync.Cond
-	credit   int64 // bytes this side may still send
-	sendSeq  uint64
-	recvSeq  uint64
-	consumed int64 // read since the last grant
-	bufs     map[byte][]byte
-	eof      map[byte]bool
-	result   *events.SessionResult
-	ended    bool // the peer said it is done
-	err      error
-	heard    time.Time
+	mu   sync.Mutex
+	cond *sync.Cond
+	sub  *nats.Subscription
+	// Flow control counts bytes from the start: this side may send while
+	// sent < SessionWindow + peerConsumed (the peer's cumulative grants, so
+	// a lost grant is made good by the next one), and fails a peer that
+	// sends past what it was granted.
+	sent, peerConsumed int64
+	received, consumed int64
+	granted            int64 // consumed, as last told to the peer
+	sendSeq, recvSeq   uint64
+	bufs               map[byte][]byte
+	eof                map[byte]bool
+	result             *events.SessionResult
+	ended              bool // the peer said it is done
+	err                error
+	heard              time.Time
 }
 
 func newSession(nc *nats.Conn, in, out string, req events.SessionRequest) (*Session, error) {
-	s := &Session{nc: nc, out: out, Req: req, done: make(chan struct{}), credit: SessionWindow,
-		bufs: map[byte][]byte{}, eof: map[byte]bool{}, heard: time.Now()}
+	s := &Session{nc: nc, out: out, Req: req, done: make(chan struct{}), peerDone: make(chan struct{}),
+		ping: SessionPing, timeout: SessionTimeout, bufs: map[byte][]byte{}, eof: map[byte]bool{}, heard: time.Now()}
 	s.cond = sync.NewCond(&s.mu)
+	s.mu.Lock() // receive waits until sub is set
 	sub, err := nc.Subscribe(in, s.receive)
 	if err != nil {
+		s.mu.Unlock()
 		return nil, fmt.Errorf("session: %w", err)
 	}
 	// Ample room: the window bounds what the peer sends.
 	_ = sub.SetPendingLimits(-1, 4*SessionWindow)
 	s.sub = sub
+	s.mu.Unlock()
 	go s.watch()
 	return s, nil
 }
@@ -140,7 +152,9 @@ func (l *Log) OpenSession(ctx context.Context, node string, req events.SessionRe
 // the agent can run one (nil: yes), and run serves it.
 func (l *Log) ServeSessions(ctx context.Context, node string, accept func(events.SessionRequest) error,
 	run func(context.Context, *Session)) error {
-	sub, err := l.nc.Subscribe(events.SessionOpenSubject(node), func(m *nats.Msg) {
+	// One agent per node takes each session, even while a restarted agent
+	// and the one it replaces are both connected.
+	sub, err := l.nc.QueueSubscribe(events.SessionOpenSubject(node), "agents", func(m *nats.Msg) {
 		var req events.SessionRequest
 		if err := json.Unmarshal(m.Data, &req); err != nil || req.ID == "" {
 			_ = m.Respond([]byte("bad session request"))
@@ -181,8 +195,9 @@ func (s *Session) receive(m *nats.Msg) {
 		return
 	}
 	if c := m.Header.Get(hdrCredit); c != "" {
-		n, _ := strconv.ParseInt(c, 10, 64)
-		s.credit += n
+		if n, err := strconv.ParseInt(c, 10, 64); err == nil && n > s.peerConsumed {
+			s.peerConsumed = n // cumulative: a lost grant is made good by this one
+		}
 		return
 	}
 	seq, _ := strconv.ParseUint(m.Header.Get(hdrSeq), 10, 64)
@@ -192,7 +207,10 @@ func (s *Session) receive(m *nats.Msg) {
 	}
 	s.recvSeq = seq
 	if m.Header.Get(hdrEnd) != "" {
-		s.ended = true
+		if !s.ended {
+			s.ended = true
+			close(s.peerDone)
+		}
 		if len(m.Data) > 0 {
 			var r events.SessionResult
 			if json.Unmarshal(m.Data, &r) == nil {
@@ -209,6 +227,11 @@ func (s *Session) receive(m *nats.Msg) {
 		s.eof[ch] = true
 		return
 	}
+	s.received += int64(len(m.Data))
+	if s.received-s.granted > SessionWindow {
+		s.fail(fmt.Errorf("%w: the other side sent past its window", ErrSessionLost))
+		return
+	}
 	s.bufs[ch] = append(s.bufs[ch], m.Data...)
 }
 
@@ -219,12 +242,14 @@ func (s *Session) fail(err error) {
 	}
 	s.err = err
 	close(s.done)
-	_ = s.sub.Unsubscribe()
+	if s.sub != nil {
+		_ = s.sub.Unsubscribe()
+	}
 }
 
 // watch pings the peer and gives up on a silent one.
 func (s *Session) watch() {
-	t := time.NewTicker(SessionPing)
+	t := time.NewTicker(s.ping)
 	defer t.Stop()
 	for {
 		select {
@@ -233,7 +258,7 @@ func (s *Session) watch() {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		silent := time.Since(s.heard) > SessionTimeout
+		silent := time.Since(s.heard) > s.timeout
 		if silent {
 			s.fail(fmt.Errorf("%w: the other side is silent", ErrSessionLost))
 			s.cond.Broadcast()
@@ -257,15 +282,19 @@ func (s *Session) publish(h map[string]string, data []byte) error {
 // send publishes one numbered message, waiting for credit for its data.
 func (s *Session) send(h map[string]string, data []byte) error {
 	s.mu.Lock()
-	for s.err == nil && s.credit < int64(len(data)) {
+	for s.err == nil && !s.ended && s.sent+int64(len(data)) > SessionWindow+s.peerConsumed {
 		s.cond.Wait()
+	}
+	if s.err == nil && s.ended && h[hdrEnd] == "" && len(data) > 0 {
+		s.mu.Unlock()
+		return ErrPeerEnded
 	}
 	if s.err != nil {
 		err := s.err
 		s.mu.Unlock()
 		return err
 	}
-	s.credit -= int64(len(data))
+	s.sent += int64(len(data))
 	s.sendSeq++
 	h[hdrSeq] = strconv.FormatUint(s.sendSeq, 10)
 	err := s.publish(h, data) // under mu: numbers go out in order
@@ -311,10 +340,9 @@ func (s *Session) Read(ch byte, p []byte) (int, error) {
 		s.bufs[ch] = nil
 	}
 	s.consumed += int64(n)
-	if s.consumed >= SessionWindow/4 {
-		grant := s.consumed
-		s.consumed = 0
-		_ = s.publish(map[string]string{hdrCredit: strconv.FormatInt(grant, 10)}, nil)
+	if s.consumed-s.granted >= SessionWindow/4 {
+		s.granted = s.consumed
+		_ = s.publish(map[string]string{hdrCredit: strconv.FormatInt(s.consumed, 10)}, nil)
 	}
 	return n, nil
 }
@@ -369,12 +397,9 @@ func (s *Session) Wait(ctx context.Context) (*events.SessionResult, error) {
 // Ended is closed when the session is over on this side.
 func (s *Session) Ended() <-chan struct{} { return s.done }
 
-// PeerEnded reports whether the peer said it is done.
-func (s *Session) PeerEnded() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.ended
-}
+// PeerEnded is closed when the peer says it is done (the control plane's
+// client went away: the agent stops the command).
+func (s *Session) PeerEnded() <-chan struct{} { return s.peerDone }
 
 // Abort ends this side at once (err nil: a clean close); blocked reads and
 // writes return.

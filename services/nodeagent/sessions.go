@@ -95,8 +95,12 @@ func (a *agent) runSession(ctx context.Context, rt runtime.StreamExecer, s *nats
 		"session": req.ID, "user": req.User})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { // the control plane went away: stop the command
-		<-s.Ended()
+	go func() { // the control plane's client went away: stop the command
+		select {
+		case <-s.Ended():
+		case <-s.PeerEnded():
+		case <-ctx.Done():
+		}
 		cancel()
 	}()
 	id, err := a.sessionContainer(req)
@@ -175,7 +179,11 @@ func (a *agent) runPortForward(ctx context.Context, s *natslog.Session) {
 	}
 	defer conn.Close()
 	go func() {
-		<-s.Ended()
+		select {
+		case <-s.Ended():
+		case <-s.PeerEnded():
+		case <-ctx.Done():
+		}
 		conn.Close()
 	}()
 	go func() {

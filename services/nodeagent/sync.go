@@ -87,8 +87,8 @@ func (a *agent) act(ctx context.Context, key string, pod *corev1.Pod, ip string,
 			}
 			a.mu.Lock()
 			before, seen := a.failures[fk]
-			f.Count = 1
-			if seen && before.Reason == f.Reason {
+			f.Count, f.Image = 1, c.Image
+			if seen && before.Reason == f.Reason && before.Image == f.Image {
 				f.Count = before.Count + 1 // consecutive: the image pull back-off doubles
 			}
 			a.failures[fk] = f

@@ -228,6 +228,11 @@ func TestDecide(t *testing.T) {
 			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImagePull", At: t0.Add(-30 * time.Second), Count: 3}}
 			return i
 		}(), want{change: "waiting", phase: corev1.PodPending, ready: corev1.ConditionFalse, waiting: "ImagePullBackOff", term: -1, requeue: 10 * time.Second}},
+		{"image pull failed for another image: the new one is tried at once", func() Input {
+			i := in(pod())
+			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImagePull", At: t0.Add(-6 * time.Second), Count: 4, Image: "jetplane/hello:9"}}
+			return i
+		}(), want{start: []Start{{"hello", 0}}, change: "waiting", phase: corev1.PodPending, ready: corev1.ConditionFalse, waiting: "ContainerCreating", term: -1}},
 		{"image pull back-off over: pulled again", func() Input {
 			i := in(pod())
 			i.Failures = map[string]StartFailure{"hello": {Reason: "ErrImagePull", At: t0.Add(-40 * time.Second), Count: 3}}

@@ -54,8 +54,10 @@ type StartFailure struct {
 	Reason  string // ErrImageNeverPull, ErrImagePull, RunContainerError...
 	Message string
 	At      time.Time
-	// Count is how many starts in a row failed this way (at least 1).
+	// Count is how many starts in a row failed this way (at least 1), for
+	// Image: a new image starts afresh, as the kubelet keys its back-off by image.
 	Count int
+	Image string
 }
 
 // ProbeResult is the prober's verdict on one running container attempt.

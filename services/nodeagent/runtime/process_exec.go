@@ -40,7 +40,21 @@ func (p *Process) ExecStream(ctx context.Context, id ContainerID, cmd []string, 
 	if err != nil {
 		return 0, err
 	}
-	c.Stdin, c.Stdout, c.Stderr = sio.Stdin, orDiscard(sio.Stdout), orDiscard(sio.Stderr)
+	c.Stdout, c.Stderr = orDiscard(sio.Stdout), orDiscard(sio.Stderr)
+	if sio.Stdin == nil {
+		return runCommand(ctx, id, c)
+	}
+	// A pipe of our own rather than c.Stdin: os/exec would wait for its
+	// copy, blocked reading a client that has nothing more to say, after
+	// the command has exited.
+	stdin, err := c.StdinPipe()
+	if err != nil {
+		return 0, fmt.Errorf("exec in %s: %w", id, err)
+	}
+	go func() {
+		_, _ = io.Copy(stdin, sio.Stdin)
+		_ = stdin.Close()
+	}()
 	return runCommand(ctx, id, c)
 }
 
