@@ -85,8 +85,10 @@ type PodSessionRecord struct {
 	Port      int32       `json:"port,omitempty"`
 	TTY       bool        `json:"tty,omitempty"`
 	User      string      `json:"user"`
-	Start     time.Time   `json:"start"`
-	End       time.Time   `json:"end"`
+	// Impersonator is the real user when User was impersonated.
+	Impersonator string    `json:"impersonator,omitempty"`
+	Start        time.Time `json:"start"`
+	End          time.Time `json:"end"`
 	// ExitCode is the command's, when Exited.
 	ExitCode int    `json:"exitCode"`
 	Exited   bool   `json:"exited"`

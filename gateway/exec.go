@@ -62,7 +62,7 @@ func (s *Server) enterPod(w http.ResponseWriter, r *http.Request, t target, kind
 		return
 	}
 	opts := &remotecommand.Options{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, TTY: o.TTY}
-	ex := &sessionExecutor{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()),
+	ex := &sessionExecutor{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()), impersonator: impersonatorOf(r.Context()),
 		instance: s.cfg.Instance, opts: o}
 	if kind == events.SessionAttach {
 		remotecommand.ServeAttach(w, r, ex, pod.Name, string(pod.UID), container, opts,
@@ -138,7 +138,9 @@ type sessionExecutor struct {
 	node      string
 	namespace string
 	user      string
-	instance  string
+	// impersonator is the real user behind user, if any.
+	impersonator string
+	instance     string
 	// opts are the streams the client asked for (the WebSocket server
 	// hands over all of them whatever was asked).
 	opts apis.ExecOptions
@@ -162,7 +164,7 @@ func (e *sessionExecutor) AttachContainer(ctx context.Context, name string, uid 
 func (e *sessionExecutor) enter(ctx context.Context, kind events.SessionKind, name, uid, container string, cmd []string,
 	in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize) error {
 	rec := events.PodSessionRecord{Kind: kind, Namespace: e.namespace, Pod: name, PodUID: uid, Node: e.node,
-		Container: container, Command: cmd, TTY: tty, User: e.user, Start: time.Now()}
+		Container: container, Command: cmd, TTY: tty, User: e.user, Impersonator: e.impersonator, Start: time.Now()}
 	sent := &byteCounter{r: in}
 	var got atomic.Int64
 	if !e.opts.Stdin {

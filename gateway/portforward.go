@@ -47,7 +47,7 @@ func (s *Server) podPortForward(w http.ResponseWriter, r *http.Request, t target
 		writeError(w, apierrors.NewBadRequest(err.Error()))
 		return
 	}
-	f := &sessionForwarder{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()),
+	f := &sessionForwarder{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()), impersonator: impersonatorOf(r.Context()),
 		instance: s.cfg.Instance}
 	portforward.ServePortForward(w, r, f, pod.Name, string(pod.UID), opts, execIdleTimeout, execStreamCreationTimeout,
 		portforward.SupportedProtocols)
@@ -59,7 +59,9 @@ type sessionForwarder struct {
 	node      string
 	namespace string
 	user      string
-	instance  string
+	// impersonator is the real user behind user, if any.
+	impersonator string
+	instance     string
 }
 
 var _ portforward.PortForwarder = (*sessionForwarder)(nil)
@@ -67,7 +69,7 @@ var _ portforward.PortForwarder = (*sessionForwarder)(nil)
 func (f *sessionForwarder) PortForward(ctx context.Context, name string, uid string, port int32, stream io.ReadWriteCloser) error {
 	defer stream.Close()
 	rec := events.PodSessionRecord{Kind: events.SessionPortForward, Namespace: f.namespace, Pod: name, PodUID: uid,
-		Node: f.node, Port: port, User: f.user, Start: time.Now()}
+		Node: f.node, Port: port, User: f.user, Impersonator: f.impersonator, Start: time.Now()}
 	sent := &byteCounter{r: stream}
 	res, got, err := f.forward(ctx, rec, sent, stream)
 	sessionOutcome(&rec, res, err)

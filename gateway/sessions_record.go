@@ -32,7 +32,7 @@ func recordSession(log *natslog.Log, instance string, rec events.PodSessionRecor
 				expected = last.Seq
 			}
 			ev := &events.Event{ID: uuid.NewString(), Source: "jetplane/gateway/" + instance, Type: events.PodSessionEndedType,
-				Time: rec.End.UTC(), Actor: rec.User, Resource: events.PodSessionsResource, Namespace: rec.Namespace,
+				Time: rec.End.UTC(), Actor: rec.User, Impersonator: rec.Impersonator, Resource: events.PodSessionsResource, Namespace: rec.Namespace,
 				Name: rec.Pod, Data: data}
 			if _, err = log.Append(ctx, ev, expected); !errors.Is(err, events.ErrConflict) {
 				break
