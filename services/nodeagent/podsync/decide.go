@@ -215,10 +215,11 @@ func (d *Decision) noAttempt(in Input, c corev1.Container, stored *corev1.Contai
 // start asks for an attempt unless a recent start failed; either way the
 // container waits.
 func (d *Decision) start(in Input, name string, attempt int, cs *corev1.ContainerStatus) {
-	if f, ok := in.Failures[name]; ok && f.Image != "" && f.Image != cs.Image {
-		// The failure was another image's (the pod's image changed): try
-		// this one now.
-	} else if ok && f.Reason == "ErrImagePull" {
+	f, ok := in.Failures[name]
+	if ok && f.Image != "" && f.Image != cs.Image {
+		ok = false // another image's failure (the pod's image changed): try this one now
+	}
+	if ok && f.Reason == "ErrImagePull" {
 		if waiting, wait := imagePullWait(f, cs.Image, in.Now); waiting != nil {
 			cs.State = corev1.ContainerState{Waiting: waiting}
 			d.requeue(wait)
