@@ -44,10 +44,10 @@ func kubectlRun(t testing.TB, c *allinone.Cluster, stdin string, args ...string)
 	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 }
 
-// kubectl exec into a real container, through the gateway, NATS and the
-// node agent: the command's output and exit code, stdin, and the errors
-// kube-apiserver gives for a container that does not exist.
-func TestDockerKubectlExec(t *testing.T) {
+// startDockerBox runs a Docker cluster with one toolbox pod, box, that
+// sleeps, and waits until it is ready.
+func startDockerBox(t *testing.T) *allinone.Cluster {
+	t.Helper()
 	cli := dockertest.Engine(t)
 	dockertest.Toolbox(t)
 	node := dockertest.NodeName(t)
@@ -67,6 +67,14 @@ func TestDockerKubectlExec(t *testing.T) {
 		}
 		return nil
 	})
+	return c
+}
+
+// kubectl exec into a real container, through the gateway, NATS and the
+// node agent: the command's output and exit code, stdin, and the errors
+// kube-apiserver gives for a container that does not exist.
+func TestDockerKubectlExec(t *testing.T) {
+	c := startDockerBox(t)
 
 	out, errOut, code := kubectlRun(t, c, "", "exec", "box", "--", "sh", "-c", "echo $HOSTNAME; echo oops >&2; exit 3")
 	if out != "box\n" || code != 3 || !strings.Contains(errOut, "oops") || !strings.Contains(errOut, "command terminated with exit code 3") {

@@ -11,10 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetplane/jetplane/allinone"
 	"github.com/jetplane/jetplane/events/eventstest"
-	"github.com/jetplane/jetplane/services/nodeagent/runtime/dockertest"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/remotecommand"
 )
@@ -23,25 +20,7 @@ import (
 // forever), then their clients gone: every session ends on both sides and the gateway's and agent's goroutines come
 // back to what they were (the heap each stream held is logged, for the note).
 func TestDockerFiftyStreamsLeaveNothingBehind(t *testing.T) {
-	cli := dockertest.Engine(t)
-	dockertest.Toolbox(t)
-	node := dockertest.NodeName(t)
-	dockertest.RemoveNodeContainers(t, cli, node)
-	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0",
-		NATSPort: -1, Runtime: "docker", NodeName: node, IngressAddr: "-"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
-	kubectl(t, c, "run", "box", "--image=jetplane/toolbox:1", "--image-pull-policy=Never", "--", "sleep", "3600")
-	eventstest.Eventually(t, 60*time.Second, func() error {
-		var p corev1.Pod
-		getJSON(t, c, &p, "pod", "box")
-		if !isReady(&p) {
-			return fmt.Errorf("box is %s", p.Status.Phase)
-		}
-		return nil
-	})
+	c := startDockerBox(t)
 	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
 	if err != nil {
 		t.Fatal(err)
