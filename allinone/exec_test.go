@@ -30,9 +30,16 @@ import (
 // exit code (an exit code is an answer here, not a failure).
 func kubectlRun(t testing.TB, c *allinone.Cluster, stdin string, args ...string) (string, string, int) {
 	t.Helper()
+	return kubectlRunEnv(t, c, nil, stdin, args...)
+}
+
+// kubectlRunEnv is kubectlRun with env added to kubectl's environment.
+func kubectlRunEnv(t testing.TB, c *allinone.Cluster, env []string, stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -89,6 +96,7 @@ func TestDockerKubectlExec(t *testing.T) {
 		}
 		for _, s := range h.Sessions {
 			if s.Kind == events.SessionExec && s.User == "admin" && s.Container == "box" && s.Exited && s.ExitCode == 3 &&
+				s.Transport == "websocket" && // kubectl's default: WebSocket v5
 				strings.Join(s.Command, " ") == "sh -c echo $HOSTNAME; echo oops >&2; exit 3" && s.BytesOut == int64(len("box\noops\n")) &&
 				!s.End.Before(s.Start) {
 				return nil
@@ -100,6 +108,16 @@ func TestDockerKubectlExec(t *testing.T) {
 	if out != "HELLO THROUGH STDIN\n" || code != 0 {
 		t.Fatalf("exec -i: %q, exit %d", out, code)
 	}
+	// The same over SPDY, which kubectl speaks when told to (and older
+	// kubectls always).
+	spdy := []string{"KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false"}
+	out, errOut, code = kubectlRunEnv(t, c, spdy, "over spdy\n", "exec", "-i", "box", "--", "sh", "-c", "tr a-z A-Z; exit 6")
+	if out != "OVER SPDY\n" || code != 6 || !strings.Contains(errOut, "command terminated with exit code 6") {
+		t.Fatalf("exec -i over SPDY: %q %q, exit %d", out, errOut, code)
+	}
+	sessionRecorded(t, c, "box", func(s events.PodSessionRecord) bool {
+		return s.Transport == "spdy" && s.ExitCode == 6 && s.BytesIn == int64(len("over spdy\n"))
+	})
 	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB through stdin and back
 	out, _, code = kubectlRun(t, c, big, "exec", "-i", "box", "--", "cat")
 	if out != big || code != 0 {
@@ -147,6 +165,25 @@ func TestDockerKubectlExec(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, `pods "ghost" not found`) {
 		t.Fatalf("exec into a missing pod: %q, exit %d", errOut, code)
 	}
+}
+
+// sessionRecorded waits until pod's history holds a session record that
+// match accepts.
+func sessionRecorded(t *testing.T, c *allinone.Cluster, pod string, match func(events.PodSessionRecord) bool) {
+	t.Helper()
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		status, body := api(t, c, "GET", jetplaneapi.HistoryObjectPath("pods", "default", pod), nil)
+		var h jetplaneapi.History
+		if err := json.Unmarshal(body, &h); status != http.StatusOK || err != nil {
+			return fmt.Errorf("history: %d %s", status, body)
+		}
+		for _, s := range h.Sessions {
+			if match(s) {
+				return nil
+			}
+		}
+		return fmt.Errorf("no such session record in %+v", h.Sessions)
+	})
 }
 
 // On the process runtime, kubectl exec runs the command as a host process
@@ -241,6 +278,34 @@ func TestDockerKubectlPortForward(t *testing.T) {
 	if failed > 0 {
 		t.Fatalf("%d of 200 concurrent requests through kubectl port-forward failed", failed)
 	}
+	// kubectl's default carried them: SPDY inside a WebSocket.
+	sessionRecorded(t, c, pods[0].Name, func(s events.PodSessionRecord) bool {
+		return s.Kind == events.SessionPortForward && s.Transport == "websocket" && s.Port == 8080 && s.BytesOut > 0
+	})
+	// Plain SPDY, as older kubectls speak it, with two ports at once.
+	spdyPort := freePortNumber(t)
+	spdyLines := kubectlLinesEnv(t, ctx, c, []string{"KUBECTL_PORT_FORWARD_WEBSOCKETS=false"}, "port-forward", "pod/"+pods[0].Name,
+		fmt.Sprintf("%d:8080", spdyPort), fmt.Sprintf("%d:8080", freePortNumber(t)))
+	select {
+	case l := <-spdyLines:
+		if !strings.Contains(l, "Forwarding from") {
+			t.Fatalf("kubectl port-forward over SPDY: %s", l)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("kubectl port-forward over SPDY did not start")
+	}
+	res, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/hi/spdy", spdyPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(body) != "Hello World spdy!!" {
+		t.Fatalf("through port-forward over SPDY: %q", body)
+	}
+	sessionRecorded(t, c, pods[0].Name, func(s events.PodSessionRecord) bool {
+		return s.Kind == events.SessionPortForward && s.Transport == "spdy" && s.BytesOut > 0
+	})
 }
 
 func freePortNumber(t testing.TB) int {

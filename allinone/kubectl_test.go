@@ -27,8 +27,15 @@ func kubectl(t testing.TB, c *allinone.Cluster, args ...string) string {
 // when the test ends.
 func kubectlLines(t *testing.T, ctx context.Context, c *allinone.Cluster, args ...string) <-chan string {
 	t.Helper()
+	return kubectlLinesEnv(t, ctx, c, nil, args...)
+}
+
+// kubectlLinesEnv is kubectlLines with env added to kubectl's environment.
+func kubectlLinesEnv(t *testing.T, ctx context.Context, c *allinone.Cluster, env []string, args ...string) <-chan string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		cancel()

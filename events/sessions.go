@@ -84,7 +84,9 @@ type PodSessionRecord struct {
 	Command   []string    `json:"command,omitempty"`
 	Port      int32       `json:"port,omitempty"`
 	TTY       bool        `json:"tty,omitempty"`
-	User      string      `json:"user"`
+	// Transport is the client's stream protocol: websocket or spdy.
+	Transport string `json:"transport,omitempty"`
+	User      string `json:"user"`
 	// Impersonator is the real user when User was impersonated.
 	Impersonator string    `json:"impersonator,omitempty"`
 	Start        time.Time `json:"start"`

@@ -16,14 +16,15 @@ import (
 	"github.com/jetplane/jetplane/gateway/apis"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/httpstream/wsstream"
 	"k8s.io/cri-streaming/pkg/streaming/remotecommand"
 	utilexec "k8s.io/utils/exec"
 )
 
 // Entering a pod (kubectl exec): the gateway never dials a node. It speaks
 // Kubernetes' stream protocols to the client with the kubelet's own server
-// code (k8s.io/cri-streaming: SPDY v1–v4, WebSocket v1–v4; kubectl falls
-// back to SPDY when its WebSocket v5 is declined), and carries each
+// code (k8s.io/cri-streaming: SPDY v1–v4, WebSocket v1–v4) and WebSocket v5
+// (exec_websocket.go, kubectl's default), and carries each
 // stream through a NATS session (natslog.Session) to the pod's node agent,
 // which runs the command through its runtime.
 
@@ -63,7 +64,14 @@ func (s *Server) enterPod(w http.ResponseWriter, r *http.Request, t target, kind
 	}
 	opts := &remotecommand.Options{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, TTY: o.TTY}
 	ex := &sessionExecutor{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()), impersonator: impersonatorOf(r.Context()),
-		instance: s.cfg.Instance, opts: o}
+		instance: s.cfg.Instance, opts: o, transport: transportSPDY}
+	if wsstream.IsWebSocketRequestWithStreamCloseProtocol(r) {
+		serveWebSocketV5(w, r, ex, kind, pod.Name, string(pod.UID), container, o.Command)
+		return
+	}
+	if wsstream.IsWebSocketRequest(r) {
+		ex.transport = transportWebSocket
+	}
 	if kind == events.SessionAttach {
 		remotecommand.ServeAttach(w, r, ex, pod.Name, string(pod.UID), container, opts,
 			execIdleTimeout, execStreamCreationTimeout, remotecommand.SupportedStreamingProtocols)
@@ -144,6 +152,8 @@ type sessionExecutor struct {
 	// opts are the streams the client asked for (the WebSocket server
 	// hands over all of them whatever was asked).
 	opts apis.ExecOptions
+	// transport is the client's: websocket or spdy.
+	transport string
 }
 
 var _ remotecommand.Executor = (*sessionExecutor)(nil)
@@ -164,7 +174,7 @@ func (e *sessionExecutor) AttachContainer(ctx context.Context, name string, uid 
 func (e *sessionExecutor) enter(ctx context.Context, kind events.SessionKind, name, uid, container string, cmd []string,
 	in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize) error {
 	rec := events.PodSessionRecord{Kind: kind, Namespace: e.namespace, Pod: name, PodUID: uid, Node: e.node,
-		Container: container, Command: cmd, TTY: tty, User: e.user, Impersonator: e.impersonator, Start: time.Now()}
+		Container: container, Command: cmd, TTY: tty, Transport: e.transport, User: e.user, Impersonator: e.impersonator, Start: time.Now()}
 	sent := &byteCounter{r: in}
 	var got atomic.Int64
 	if !e.opts.Stdin {

@@ -12,6 +12,7 @@ import (
 	"github.com/jetplane/jetplane/events/natslog"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/httpstream/wsstream"
 	"k8s.io/cri-streaming/pkg/streaming/portforward"
 )
 
@@ -42,13 +43,23 @@ func (s *Server) podPortForward(w http.ResponseWriter, r *http.Request, t target
 		writeError(w, err)
 		return
 	}
-	opts, err := portforward.NewV4Options(r)
-	if err != nil {
-		writeError(w, apierrors.NewBadRequest(err.Error()))
-		return
-	}
 	f := &sessionForwarder{log: s.log, node: pod.Spec.NodeName, namespace: pod.Namespace, user: userOf(r.Context()), impersonator: impersonatorOf(r.Context()),
-		instance: s.cfg.Instance}
+		instance: s.cfg.Instance, transport: transportSPDY}
+	// The ports come in the query for WebSocket v4, in each stream's
+	// headers for SPDY, tunnelled or not.
+	opts := &portforward.V4Options{}
+	switch {
+	case wsstream.IsWebSocketRequestWithTunnelingProtocol(r):
+		w, r = tunnelledPortForward(w, r)
+		f.transport = transportWebSocket
+	case wsstream.IsWebSocketRequest(r):
+		var err error
+		if opts, err = portforward.NewV4Options(r); err != nil {
+			writeError(w, apierrors.NewBadRequest(err.Error()))
+			return
+		}
+		f.transport = transportWebSocket
+	}
 	portforward.ServePortForward(w, r, f, pod.Name, string(pod.UID), opts, execIdleTimeout, execStreamCreationTimeout,
 		portforward.SupportedProtocols)
 }
@@ -62,6 +73,8 @@ type sessionForwarder struct {
 	// impersonator is the real user behind user, if any.
 	impersonator string
 	instance     string
+	// transport is the client's: websocket or spdy.
+	transport string
 }
 
 var _ portforward.PortForwarder = (*sessionForwarder)(nil)
@@ -69,7 +82,7 @@ var _ portforward.PortForwarder = (*sessionForwarder)(nil)
 func (f *sessionForwarder) PortForward(ctx context.Context, name string, uid string, port int32, stream io.ReadWriteCloser) error {
 	defer stream.Close()
 	rec := events.PodSessionRecord{Kind: events.SessionPortForward, Namespace: f.namespace, Pod: name, PodUID: uid,
-		Node: f.node, Port: port, User: f.user, Impersonator: f.impersonator, Start: time.Now()}
+		Node: f.node, Port: port, Transport: f.transport, User: f.user, Impersonator: f.impersonator, Start: time.Now()}
 	sent := &byteCounter{r: stream}
 	res, got, err := f.forward(ctx, rec, sent, stream)
 	sessionOutcome(&rec, res, err)

@@ -96,6 +96,7 @@ type Server struct {
 // New starts the gateway's projection, makes sure the built-in namespaces
 // exist and returns a server ready to handle requests.
 func New(ctx context.Context, cfg Config) (*Server, error) {
+	routeKlog()
 	if cfg.Log == nil {
 		return nil, errors.New("gateway: no event log")
 	}
