@@ -157,6 +157,14 @@ func TestDockerKubectlExec(t *testing.T) {
 	if sha256.Sum256(back) != sha256.Sum256(payload) {
 		t.Fatalf("kubectl cp round trip: %d bytes back, sha256 differs", len(back))
 	}
+	// kubectl top: Docker's stats of the container.
+	eventstest.Eventually(t, 30*time.Second, func() error {
+		out, errOut, code := kubectlRun(t, c, "", "top", "pod", "box", "--containers", "--no-headers")
+		if f := strings.Fields(out); code != 0 || len(f) != 4 || f[1] != "box" || f[3] == "0Mi" {
+			return fmt.Errorf("kubectl top pod box: %q %q", out, errOut)
+		}
+		return nil
+	})
 	_, errOut, code = kubectlRun(t, c, "", "exec", "box", "-c", "nope", "--", "true")
 	if code == 0 || !strings.Contains(errOut, "container nope is not valid for pod box") {
 		t.Fatalf("exec into a missing container: %q, exit %d", errOut, code)

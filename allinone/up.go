@@ -83,6 +83,9 @@ type Options struct {
 	// (defaults 1000 events, 10s; key in <data>/pki/seal.key).
 	SealEvery    int
 	SealInterval time.Duration
+	// UsageInterval is how often the node agent reports usage (kubectl
+	// top; default 15s).
+	UsageInterval time.Duration
 }
 
 // TrustDir is where a data directory keeps its NATS operator and account
@@ -240,7 +243,7 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 		}},
 		{"nodeagent", natslog.Identity{Role: natslog.RoleNode, Name: o.NodeName}, func(l *natslog.Log) error {
 			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt, KeepContainers: keep,
-				ClusterDNS: dnsServers, ClusterDomain: clusterdns.DefaultDomain})
+				ClusterDNS: dnsServers, ClusterDomain: clusterdns.DefaultDomain, UsageInterval: o.UsageInterval})
 		}},
 		{"serviceproxy", natslog.Identity{Role: natslog.RoleProxy, Name: o.NodeName}, func(l *natslog.Log) error {
 			proxyCfg.Log = l

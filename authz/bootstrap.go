@@ -176,4 +176,7 @@ var aggregateToView = []rbacv1.PolicyRule{
 		"replicasets", "replicasets/status", "replicasets/scale"),
 	rule(readVerbs, batchGroup, "jobs", "cronjobs", "cronjobs/status", "jobs/status"),
 	rule(readVerbs, networkingGroup, "networkpolicies", "ingresses", "ingresses/status"),
+	// kubectl top: what metrics-server's system:aggregated-metrics-reader
+	// adds to view, edit and admin (the gateway serves that API here).
+	rule([]string{"get", "list"}, "metrics.k8s.io", "pods", "nodes"),
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/jetplane/jetplane/gateway/apis"
+
 	"github.com/jetplane/jetplane/authn"
 	"github.com/jetplane/jetplane/events"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -68,6 +70,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(rest) == 0 {
 		s.discoveryResources(w, r, gv)
+		return
+	}
+	if gv == apis.MetricsGroupVersion {
+		s.serveMetrics(w, r, rest)
 		return
 	}
 	if reviewGroups[gv] && len(rest) == 1 && s.serveReview(w, r, gv, rest[0]) {

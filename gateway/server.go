@@ -87,8 +87,9 @@ type Server struct {
 	// running ends with the context given to New; open watches end with it,
 	// whichever http.Server serves the handler.
 	running context.Context
-	travel  *timeTravel // reads of the past, shared with the Jetplane API
-	turns   proxyTurns  // service proxy round robin
+	travel  *timeTravel  // reads of the past, shared with the Jetplane API
+	turns   proxyTurns   // service proxy round robin
+	usage   usageReports // the node agents' latest usage (metrics.k8s.io)
 
 	serviceRange apis.ServiceRange
 }
@@ -139,6 +140,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if err := s.ensureMasterService(ctx); err != nil {
 		return nil, err
+	}
+	if err := s.subscribeUsage(); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	s.handler = s.routes()
 	return s, nil

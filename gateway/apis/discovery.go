@@ -46,6 +46,7 @@ func APIGroupList() *metav1.APIGroupList {
 		}
 		versions[r.Group] = append(versions[r.Group], r.Version)
 	}
+	versions[MetricsGroup] = []string{MetricsVersion}
 	names := make([]string, 0, len(versions))
 	for g := range versions {
 		names = append(names, g)
@@ -80,6 +81,10 @@ func apiGroup(name string, versions []string) metav1.APIGroup {
 func APIResourceList(groupVersion string) (*metav1.APIResourceList, bool) {
 	l := &metav1.APIResourceList{TypeMeta: metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"},
 		GroupVersion: groupVersion, APIResources: []metav1.APIResource{}}
+	if groupVersion == MetricsGroupVersion {
+		l.APIResources = metricsResources()
+		return l, true
+	}
 	found := false
 	for _, r := range events.Resources() {
 		if r.GroupVersion() != groupVersion {
@@ -126,4 +131,19 @@ func apiSubresource(r events.Resource, sub string) metav1.APIResource {
 	}
 	a.Verbs = append(metav1.Verbs(nil), a.Verbs...)
 	return a
+}
+
+// The resource metrics API (kubectl top), served from the node agents'
+// usage reports rather than the log: not in the registry.
+const (
+	MetricsGroup        = "metrics.k8s.io"
+	MetricsVersion      = "v1beta1"
+	MetricsGroupVersion = MetricsGroup + "/" + MetricsVersion
+)
+
+func metricsResources() []metav1.APIResource {
+	return []metav1.APIResource{
+		{Name: "nodes", SingularName: "", Namespaced: false, Kind: "NodeMetrics", Verbs: metav1.Verbs{"get", "list"}},
+		{Name: "pods", SingularName: "", Namespaced: true, Kind: "PodMetrics", Verbs: metav1.Verbs{"get", "list"}},
+	}
 }

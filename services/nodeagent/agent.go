@@ -50,6 +50,10 @@ type Config struct {
 	// pods keep the node's resolver).
 	ClusterDNS    []string
 	ClusterDomain string
+	// UsageInterval is how often the agent reports what the node and its
+	// containers use (kubectl top), when its runtime can tell: default
+	// 15s; negative, never.
+	UsageInterval time.Duration
 }
 
 // NewProcessRuntime is the process runtime over an images directory
@@ -145,6 +149,13 @@ func (a *agent) run(ctx context.Context, registering chan struct{}) error {
 	}
 	go a.heartbeat(ctx)
 	go a.serveSessions(ctx)
+	if ur, ok := a.cfg.Runtime.(runtime.UsageReader); ok && a.cfg.UsageInterval >= 0 {
+		interval := a.cfg.UsageInterval
+		if interval == 0 {
+			interval = defaultUsageInterval
+		}
+		go a.reportUsage(ctx, ur, interval)
+	}
 	for _, k := range a.keys() {
 		a.queue.Add(k)
 	}
