@@ -17,15 +17,17 @@ import (
 	"github.com/jetplane/jetplane/services/nodeagent/runtime/dockertest"
 	"github.com/moby/moby/client"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/tools/remotecommand"
 	"k8s.io/client-go/transport/spdy"
 )
 
-// BenchmarkIntoThePod measures, in one run, kubectl's way into a pod
-// (client-go's SPDY exec and port-forward, through the gateway, NATS and
-// the node agent) beside the direct way (the engine's exec API, a TCP
+// BenchmarkIntoThePod measures, in one run, kubectl's ways into a pod
+// (client-go's exec and port-forward over WebSocket, kubectl's default, and
+// over SPDY, through the gateway, NATS and the node agent) beside the
+// direct way (the engine's exec API, a TCP
 // connection to the pod's address): exec round trips of `true`, and
 // port-forward throughput echoing 8 MiB through `nc -e cat`.
 func BenchmarkIntoThePod(b *testing.B) {
@@ -55,20 +57,30 @@ func BenchmarkIntoThePod(b *testing.B) {
 	podURL, _ := url.Parse(c.GatewayURL + "/api/v1/namespaces/default/pods/echo")
 	ctx := context.Background()
 
-	b.Run("exec/jetplane", func(b *testing.B) {
-		u := *podURL
-		u.Path += "/exec"
-		u.RawQuery = "command=true&stdout=true&stderr=true"
-		for i := 0; i < b.N; i++ {
-			ex, err := remotecommand.NewSPDYExecutor(cfg, "POST", &u)
-			if err != nil {
-				b.Fatal(err)
+	execURL := *podURL
+	execURL.Path += "/exec"
+	execURL.RawQuery = "command=true&stdout=true&stderr=true"
+	for _, exec := range []struct {
+		name string
+		new  func() (remotecommand.Executor, error)
+	}{
+		{"exec/jetplane-websocket", func() (remotecommand.Executor, error) {
+			return remotecommand.NewWebSocketExecutor(cfg, "GET", execURL.String())
+		}},
+		{"exec/jetplane-spdy", func() (remotecommand.Executor, error) { return remotecommand.NewSPDYExecutor(cfg, "POST", &execURL) }},
+	} {
+		b.Run(exec.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				ex, err := exec.new()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: io.Discard, Stderr: io.Discard}); err != nil {
+					b.Fatal(err)
+				}
 			}
-			if err := ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: io.Discard, Stderr: io.Discard}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+		})
+	}
 	id := strings.TrimPrefix(pod.Status.ContainerStatuses[0].ContainerID, "docker://")
 	b.Run("exec/engine", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
@@ -104,27 +116,37 @@ func BenchmarkIntoThePod(b *testing.B) {
 			}
 		}
 	}
-	b.Run("portforward/jetplane", func(b *testing.B) {
-		u := *podURL
-		u.Path += "/portforward"
-		rt, upgrader, err := spdy.RoundTripperFor(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		stop, ready := make(chan struct{}), make(chan struct{})
-		defer close(stop)
-		pf, err := portforward.New(spdy.NewDialer(upgrader, &http.Client{Transport: rt}, "POST", &u), []string{"0:9000"},
-			stop, ready, io.Discard, io.Discard)
-		if err != nil {
-			b.Fatal(err)
-		}
-		go func() { _ = pf.ForwardPorts() }()
-		<-ready
-		ports, err := pf.GetPorts()
-		if err != nil {
-			b.Fatal(err)
-		}
-		echo(b, fmt.Sprintf("127.0.0.1:%d", ports[0].Local))
-	})
+	pfURL := *podURL
+	pfURL.Path += "/portforward"
+	for _, dial := range []struct {
+		name string
+		new  func() (httpstream.Dialer, error)
+	}{
+		{"portforward/jetplane-websocket", func() (httpstream.Dialer, error) { return portforward.NewSPDYOverWebsocketDialer(&pfURL, cfg) }},
+		{"portforward/jetplane-spdy", func() (httpstream.Dialer, error) {
+			rt, upgrader, err := spdy.RoundTripperFor(cfg)
+			return spdy.NewDialer(upgrader, &http.Client{Transport: rt}, "POST", &pfURL), err
+		}},
+	} {
+		b.Run(dial.name, func(b *testing.B) {
+			dialer, err := dial.new()
+			if err != nil {
+				b.Fatal(err)
+			}
+			stop, ready := make(chan struct{}), make(chan struct{})
+			defer close(stop)
+			pf, err := portforward.New(dialer, []string{"0:9000"}, stop, ready, io.Discard, io.Discard)
+			if err != nil {
+				b.Fatal(err)
+			}
+			go func() { _ = pf.ForwardPorts() }()
+			<-ready
+			ports, err := pf.GetPorts()
+			if err != nil {
+				b.Fatal(err)
+			}
+			echo(b, fmt.Sprintf("127.0.0.1:%d", ports[0].Local))
+		})
+	}
 	b.Run("portforward/direct", func(b *testing.B) { echo(b, net.JoinHostPort(pod.Status.PodIP, "9000")) })
 }
