@@ -30,6 +30,10 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	if err != nil {
 		return nil, err
 	}
+	secretKeys, err := gateway.LoadSecretKeyring(SecretKeysDir(o.DataDir))
+	if err != nil {
+		return nil, err
+	}
 	c.CAPEM = certs.CAPEM
 	// The admin's kubeconfig presents a client certificate in
 	// system:masters (kubectl), and the admin token (Jetplane's client verbs).
@@ -55,7 +59,8 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	}
 	gw, err := gateway.New(ctx, gateway.Config{Log: gwLog, Instance: o.NodeName, Listener: ln,
 		Tokens: o.tokens(c.Token), Groups: map[string][]string{"admin": {authz.SystemMasters}},
-		ClientCAs: clientCAs, Anonymous: o.AnonymousAuth, ServiceCIDR: o.ServiceCIDR, ClusterDNS: o.ClusterDNS, ServiceAccountKey: saKey})
+		ClientCAs: clientCAs, Anonymous: o.AnonymousAuth, ServiceCIDR: o.ServiceCIDR, ClusterDNS: o.ClusterDNS, ServiceAccountKey: saKey,
+		SecretKeys: secretKeys})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -92,3 +97,8 @@ func (c *Cluster) startGateway(ctx context.Context, o Options) (*gateway.Server,
 	})
 	return gw, nil
 }
+
+// SecretKeysDir is where a data directory keeps the cluster keys that wrap
+// Secrets' data keys (files 0600, never in NATS): losing them loses every
+// Secret's values.
+func SecretKeysDir(dataDir string) string { return filepath.Join(dataDir, "pki", "secrets") }

@@ -31,6 +31,7 @@ var pure = []string{
 	"quota",
 	"routing",
 	"seal",
+	"secretenvelope",
 	"servicelinks",
 	"clusterip",
 	"poddns",

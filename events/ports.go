@@ -101,6 +101,8 @@ type KV interface {
 	// with each change, until ctx ends (ctx's error), the server ends the
 	// watch (nil: start another) or it fails.
 	Watch(ctx context.Context, prefix string, fn func(KVEntry)) error
+	// List reads the current value of every key under prefix.
+	List(ctx context.Context, prefix string) ([]KVEntry, error)
 }
 
 // BlobStore keeps named blobs (projection snapshots).

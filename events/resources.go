@@ -87,6 +87,13 @@ var registry = []Resource{
 	{Name: "serviceaccounts", Singular: "serviceaccount", Kind: "ServiceAccount", ListKind: "ServiceAccountList", Version: "v1",
 		Namespaced: true, ShortNames: []string{"sa"}, Subresources: []string{"token"},
 		New: func() Object { return &corev1.ServiceAccount{} }, NewList: func() runtime.Object { return &corev1.ServiceAccountList{} }},
+	// Configuration: ConfigMaps as stored; Secrets sealed (their values
+	// encrypted by the gateway before any event carries them).
+	{Name: "configmaps", Singular: "configmap", Kind: "ConfigMap", ListKind: "ConfigMapList", Version: "v1",
+		Namespaced: true, ShortNames: []string{"cm"},
+		New: func() Object { return &corev1.ConfigMap{} }, NewList: func() runtime.Object { return &corev1.ConfigMapList{} }},
+	{Name: "secrets", Singular: "secret", Kind: "Secret", ListKind: "SecretList", Version: "v1", Namespaced: true,
+		New: func() Object { return &corev1.Secret{} }, NewList: func() runtime.Object { return &corev1.SecretList{} }},
 	// Policy of a namespace's consumption, enforced by the gateway's
 	// admission (quota/): ResourceQuota's status is derived at read time.
 	{Name: "resourcequotas", Singular: "resourcequota", Kind: "ResourceQuota", ListKind: "ResourceQuotaList", Version: "v1",

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/secretenvelope"
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -113,9 +116,24 @@ func (s *Server) deleteOne(r *http.Request, res events.Resource, ns, name string
 		if _, err := s.write(r, wr); err != nil {
 			return err
 		}
+		if sec, ok := obj.(*corev1.Secret); ok && wr.Change == events.Deleted {
+			if err := s.secretKeys.shred(r.Context(), sec.UID); err != nil {
+				// The sweep (secrets_sweep.go) destroys it later.
+				s.logger.WithFields(logrus.Fields{"key": ns + "/" + name}).WithError(err).Warn("data key not destroyed yet")
+			}
+		}
 		out = obj
 		return nil
 	})
+	if sec, ok := out.(*corev1.Secret); ok && err == nil && secretenvelope.IsSealed(sec) {
+		// The answer shows a Secret opened, or without its values once
+		// they are shredded.
+		var openErr error
+		if out, openErr = s.opened(r.Context(), sec); openErr != nil {
+			out = secretenvelope.Stripped(sec)
+			res.SetTypeMeta(out)
+		}
+	}
 	if errors.Is(err, events.ErrConflict) {
 		err = conflict(res, name)
 	}

@@ -44,7 +44,11 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, t target) {
 		if cur == nil {
 			return apierrors.NewNotFound(t.res.GroupResource(), t.name)
 		}
-		original, err := json.Marshal(copyOf(t.res, cur.Object))
+		base, err := s.opened(r.Context(), copyOf(t.res, cur.Object))
+		if err != nil {
+			return err
+		}
+		original, err := json.Marshal(base)
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", t.name, err)
 		}

@@ -54,6 +54,10 @@ func (s *Server) writeCreate(r *http.Request, res events.Resource, obj events.Ob
 			_, err := s.write(r, w)
 			return err
 		}
+		w, err := s.sealed(r.Context(), w)
+		if err != nil {
+			return err
+		}
 		evs, err := s.log.WriteAtomic(r.Context(), s.origin(r), append([]events.Write{w}, charges...))
 		if err == nil {
 			if err := s.proj.WaitFor(r.Context(), evs[len(evs)-1].Seq); err != nil {

@@ -114,6 +114,10 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	obj := copyOf(t.res, e.Object)
 	withQuotaStatus(st, obj)
+	if obj, err = s.presented(r, st, obj); err != nil {
+		writeError(w, err)
+		return
+	}
 	writeObject(w, r, http.StatusOK, t.res, obj)
 }
 
@@ -142,6 +146,9 @@ func (s *Server) matching(r *http.Request, t target) ([]events.Object, uint64, e
 		if sel.matches(t.res, e.Object) {
 			obj := copyOf(t.res, e.Object)
 			withQuotaStatus(st, obj)
+			if obj, err = s.presented(r, st, obj); err != nil {
+				return nil, 0, err
+			}
 			objs = append(objs, obj)
 		}
 	}
@@ -174,4 +181,16 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, t target) {
 		return
 	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+// presented is obj as an answer shows it: a Secret of the present opened,
+// one of the past (time travel) with keys and digests only.
+func (s *Server) presented(r *http.Request, st *projections.State, obj events.Object) (events.Object, error) {
+	if _, ok := obj.(*corev1.Secret); !ok {
+		return obj, nil
+	}
+	if st != s.proj.State() {
+		return s.pastSecret(r.Context(), obj), nil
+	}
+	return s.opened(r.Context(), obj)
 }

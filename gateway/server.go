@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jetplane/jetplane/secretenvelope"
+
 	"github.com/jetplane/jetplane/authn"
 	"github.com/jetplane/jetplane/authz"
 	"github.com/jetplane/jetplane/events"
@@ -57,6 +59,9 @@ type Config struct {
 	// verifies them (kube-apiserver's --service-account-signing-key-file);
 	// nil: no token subresource. ServiceAccountPublicKeys verify tokens too
 	// (those signed before a key rotation).
+	// SecretKeys are the cluster keys that wrap Secrets' data keys
+	// (LoadSecretKeyring); nil: Secrets can be neither written nor read.
+	SecretKeys               *secretenvelope.Keyring
 	ServiceAccountKey        crypto.Signer
 	ServiceAccountPublicKeys []crypto.PublicKey
 	// ServiceAccountIssuer is the iss claim of the tokens signed and
@@ -90,6 +95,8 @@ type Server struct {
 	travel  *timeTravel  // reads of the past, shared with the Jetplane API
 	turns   proxyTurns   // service proxy round robin
 	usage   usageReports // the node agents' latest usage (metrics.k8s.io)
+	// secretKeys seal and open Secrets (secrets.go).
+	secretKeys *secretKeys
 
 	serviceRange apis.ServiceRange
 }
@@ -121,6 +128,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		running: ctx,
 		travel:  &timeTravel{log: cfg.Log},
 
+		secretKeys: &secretKeys{ring: cfg.SecretKeys, bucket: cfg.Log.SecretKeys()},
+
 		serviceRange: serviceRange,
 	}
 	if err := s.proj.Start(ctx); err != nil {
@@ -141,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.ensureMasterService(ctx); err != nil {
 		return nil, err
 	}
+	go s.sweepSecretKeys(ctx)
 	if err := s.subscribeUsage(); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/secretenvelope"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/watch"
@@ -24,6 +26,7 @@ type watchEvent struct {
 
 // watcher writes one watch stream.
 type watcher struct {
+	s       *Server
 	w       http.ResponseWriter
 	r       *http.Request
 	t       target
@@ -80,7 +83,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) {
 			return
 		}
 	}
-	wt := &watcher{w: w, r: r, t: t, sel: sel, as: representation(r), matched: map[string]bool{}, seen: map[string]uint64{},
+	wt := &watcher{s: s, w: w, r: r, t: t, sel: sel, as: representation(r), matched: map[string]bool{}, seen: map[string]uint64{},
 		slices: sliceWatch{}}
 	slices := t.res.Name == "endpointslices"
 	if slices && rv > 0 && initial != "true" {
@@ -212,6 +215,16 @@ func (wt *watcher) send(ev *events.Event) error {
 
 // emit writes one event line and flushes it to the client.
 func (wt *watcher) emit(typ watch.EventType, obj events.Object) error {
+	if sec, ok := obj.(*corev1.Secret); ok && secretenvelope.IsSealed(sec) {
+		opened, err := wt.s.opened(wt.r.Context(), obj)
+		if err != nil {
+			// A deleted Secret's values are shredded with it: its last
+			// state goes without them.
+			opened = secretenvelope.Stripped(sec)
+			wt.t.res.SetTypeMeta(opened)
+		}
+		obj = opened
+	}
 	var payload any = obj
 	switch wt.as {
 	case asTable:

@@ -159,6 +159,10 @@ func (s *Server) prepareCreate(r *http.Request, t target) (events.Object, error)
 // gateway's projection has applied it (read-your-writes).
 func (s *Server) write(r *http.Request, wr events.Write) (*events.Event, error) {
 	ctx := r.Context()
+	wr, err := s.sealed(ctx, wr)
+	if err != nil {
+		return nil, err
+	}
 	ev, err := s.log.Write(ctx, s.origin(r), wr)
 	if err != nil {
 		return nil, err
@@ -232,7 +236,10 @@ func (s *Server) commit(r *http.Request, t target, cur *projections.Entry, desir
 	if rv := desired.GetResourceVersion(); rv != "" && rv != curRV {
 		return nil, conflict(t.res, t.name)
 	}
-	old := copyOf(t.res, cur.Object)
+	old, err := s.opened(r.Context(), copyOf(t.res, cur.Object))
+	if err != nil {
+		return nil, err
+	}
 	next, err := s.merge(t, old, desired)
 	if err != nil {
 		return nil, err

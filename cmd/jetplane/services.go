@@ -120,6 +120,7 @@ type gatewayFlags struct {
 	certFile, keyFile, clientCAFile string
 	saKeyFile, saIssuer             string
 	anonymous                       bool
+	secretKeys                      string
 }
 
 func (f *gatewayFlags) register(c *cobra.Command) {
@@ -135,6 +136,8 @@ func (f *gatewayFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.keyFile, "tls-private-key-file", "", "private key of --tls-cert-file")
 	fl.StringVar(&f.saKeyFile, "service-account-key-file", "",
 		"PEM private key (ECDSA P-256 or RSA) that signs and verifies ServiceAccount tokens; without it, no TokenRequest API")
+	fl.StringVar(&f.secretKeys, "secret-keys", "",
+		"directory of the cluster keys that wrap Secrets' data keys (made when empty; every gateway of a cluster needs the same); without it, no Secrets")
 	fl.StringVar(&f.saIssuer, "service-account-issuer", gateway.DefaultServiceAccountIssuer,
 		"iss claim of the ServiceAccount tokens signed and accepted")
 }
@@ -184,6 +187,11 @@ func (f *gatewayFlags) config(l *natslog.Log, instance string) (gateway.Config, 
 	if f.saKeyFile != "" {
 		if cfg.ServiceAccountKey, err = readPEM("service-account-key-file", f.saKeyFile, authn.ParsePrivateKey); err != nil {
 			return cfg, err
+		}
+	}
+	if f.secretKeys != "" {
+		if cfg.SecretKeys, err = gateway.LoadSecretKeyring(f.secretKeys); err != nil {
+			return cfg, fmt.Errorf("--secret-keys: %w", err)
 		}
 	}
 	if f.certFile != "" || f.keyFile != "" {

@@ -54,6 +54,7 @@ func (c Config) LogsStream() string       { return c.Prefix + "LOGS" }
 func (c Config) LeaseBucket() string      { return c.Prefix + "leases" }
 func (c Config) SnapshotStore() string    { return c.Prefix + "snapshots" }
 func (c Config) AllocationBucket() string { return c.Prefix + "allocations" }
+func (c Config) SecretKeyBucket() string  { return c.Prefix + "secretkeys" }
 
 func (c Config) replicas() int {
 	if c.Replicas < 1 {
@@ -72,6 +73,9 @@ type Log struct {
 	snapshots jetstream.ObjectStore
 	logs      jetstream.Stream // LOGS: container output (logread.go)
 	allocs    jetstream.KeyValue
+	// secretKeys: each Secret's data key, wrapped by a cluster key that
+	// is never in NATS (secretenvelope).
+	secretKeys jetstream.KeyValue
 }
 
 // Open binds the cluster's assets on nc. With cfg.Manage (the operator's
@@ -117,6 +121,10 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Log, error) {
 	}
 	if l.allocs, err = l.bucket(ctx, cfg.AllocationBucket(),
 		"Jetplane allocations: one key per cluster IP or node port, created by whoever takes it"); err != nil {
+		return nil, err
+	}
+	if l.secretKeys, err = l.bucket(ctx, cfg.SecretKeyBucket(),
+		"Jetplane Secret data keys, wrapped: deleting one shreds that Secret's history"); err != nil {
 		return nil, err
 	}
 	snapshots := jetstream.ObjectStoreConfig{
@@ -214,6 +222,9 @@ func orUnlimited(n int64) int64 {
 
 // Allocations is the KV bucket that makes cluster IPs and node ports unique.
 func (l *Log) Allocations() events.KV { return kv{l.allocs} }
+
+// SecretKeys is the KV bucket of the Secrets' wrapped data keys.
+func (l *Log) SecretKeys() events.KV { return kv{l.secretKeys} }
 
 // Snapshots is the object store of projection snapshots.
 func (l *Log) Snapshots() events.BlobStore { return blobs{l.snapshots} }

@@ -61,6 +61,26 @@ func (k kv) Watch(ctx context.Context, prefix string, fn func(events.KVEntry)) e
 	}
 }
 
+func (k kv) List(ctx context.Context, prefix string) ([]events.KVEntry, error) {
+	w, err := k.b.Watch(ctx, prefix+">", jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", prefix, err)
+	}
+	defer func() { _ = w.Stop() }()
+	var out []events.KVEntry
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok || e == nil { // nil: the values stored before the watch are all in
+				return out, nil
+			}
+			out = append(out, entryOf(e))
+		}
+	}
+}
+
 func entryOf(e jetstream.KeyValueEntry) events.KVEntry {
 	return events.KVEntry{Key: e.Key(), Value: e.Value(), Revision: e.Revision(), Created: e.Created()}
 }

@@ -38,6 +38,8 @@ func Default(res events.Resource, obj events.Object) {
 		defaulting.PodSpec(&o.Spec.Template.Spec)
 	case *corev1.Service:
 		defaultService(o)
+	case *corev1.Secret:
+		defaultSecret(o)
 	case *corev1.Endpoints:
 		for i := range o.Subsets {
 			for j := range o.Subsets[i].Ports {

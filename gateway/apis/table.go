@@ -39,6 +39,8 @@ var printers = map[string]printer{
 	"serviceaccounts": {serviceAccountColumns, serviceAccountCells},
 	"resourcequotas":  {resourceQuotaColumns, resourceQuotaCells},
 	"limitranges":     {limitRangeColumns, limitRangeCells},
+	"configmaps":      {configMapColumns, configMapCells},
+	"secrets":         {secretColumns, secretCells},
 
 	"roles":               {roleColumns, roleCells},
 	"clusterroles":        {roleColumns, roleCells},

@@ -49,6 +49,12 @@ func Validate(res events.Resource, obj events.Object, old events.Object) field.E
 		errs = append(errs, validateResourceQuota(o)...)
 	case *corev1.LimitRange:
 		errs = append(errs, validateLimitRange(o)...)
+	case *corev1.ConfigMap:
+		prev, _ := old.(*corev1.ConfigMap)
+		errs = append(errs, validateConfigMap(o, prev)...)
+	case *corev1.Secret:
+		prev, _ := old.(*corev1.Secret)
+		errs = append(errs, validateSecret(o, prev)...)
 	}
 	errs = append(errs, validateWorkloads(obj, old)...)
 	errs = append(errs, validateRBAC(obj, old)...)
