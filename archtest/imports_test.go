@@ -35,6 +35,7 @@ var pure = []string{
 	"servicelinks",
 	"clusterip",
 	"poddns",
+	"podenv",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
 	"services/replicacontroller/cronjob",

@@ -74,6 +74,8 @@ var (
 	ErrKeyExists = errors.New("key exists")
 	// ErrRevisionMismatch: the key moved past the expected revision.
 	ErrRevisionMismatch = errors.New("key revision mismatch")
+	// ErrSecretRefused: a node asked for a Secret no pod of its uses.
+	ErrSecretRefused = errors.New("no pod bound to this node uses that secret")
 )
 
 // KVEntry is one key's value and the revision that is its CAS token.

@@ -80,6 +80,12 @@ const NodeReportFilter = NodeRoot + ".*.report"
 func NodeHeartbeatSubject(node string) string { return NodeSubjectPrefix(node) + ".heartbeat" }
 func NodeLastLogSubject(node string) string   { return NodeSubjectPrefix(node) + ".lastlog" }
 
+// NodeSecretSubject is where a node agent asks for a Secret its pods use
+// (Secrets are sealed in the log); NodeSecretFilter matches every node's.
+func NodeSecretSubject(node string) string { return NodeSubjectPrefix(node) + ".secret" }
+
+const NodeSecretFilter = NodeRoot + ".*.secret"
+
 // Filters of every node's heartbeats and last-log questions.
 const (
 	NodeHeartbeatFilter = NodeRoot + ".*.heartbeat"

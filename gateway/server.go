@@ -151,6 +151,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	go s.sweepSecretKeys(ctx)
+	go s.serveNodeSecrets(ctx)
 	if err := s.subscribeUsage(); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}

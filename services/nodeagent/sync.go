@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jetplane/jetplane/podenv"
 	"github.com/jetplane/jetplane/servicelinks"
 	"github.com/jetplane/jetplane/services/nodeagent/podsync"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
@@ -58,6 +59,25 @@ func (a *agent) views(cs []runtime.ContainerInfo) []podsync.Container {
 	return out
 }
 
+// startFailed keeps why container c could not start, for podsync's next
+// decision (waiting reason, back-off), and says so once.
+func (a *agent) startFailed(log *logrus.Entry, fk string, c *corev1.Container, f podsync.StartFailure, err error) {
+	a.mu.Lock()
+	before, seen := a.failures[fk]
+	f.Count, f.Image = 1, c.Image
+	if seen && before.Reason == f.Reason && before.Image == f.Image {
+		f.Count = before.Count + 1 // consecutive: the image pull back-off doubles
+	}
+	a.failures[fk] = f
+	a.mu.Unlock()
+	l := log.WithError(err).WithField("container", c.Name)
+	if seen && before.Reason == f.Reason && before.Message == f.Message {
+		l.Debug("start failed again") // retried every StartRetry: warn once
+	} else {
+		l.Warn("start failed")
+	}
+}
+
 // remember keeps the back-offs a decision chose.
 func (a *agent) remember(uid types.UID, d podsync.Decision) {
 	a.mu.Lock()
@@ -77,7 +97,15 @@ func (a *agent) act(ctx context.Context, key string, pod *corev1.Pod, ip string,
 		}
 		fk := memoryKey(pod.UID, c.Name)
 		spec := specOf(pod, c, ip, s.Attempt)
-		spec.Env = withServiceLinks(spec.Env, servicelinks.Env(pod, a.servicesFor(pod)))
+		if err := a.configure(ctx, &spec, pod, c, ip); err != nil {
+			f := podsync.StartFailure{Reason: "RunContainerError", Message: err.Error(), At: a.cfg.Now()}
+			var ce *podenv.ConfigError
+			if errors.As(err, &ce) {
+				f.Reason = podenv.Reason
+			}
+			a.startFailed(log, fk, c, f, err)
+			continue
+		}
 		id, err := a.cfg.Runtime.Start(ctx, spec)
 		if err != nil {
 			f := podsync.StartFailure{Reason: "RunContainerError", Message: err.Error(), At: a.cfg.Now()}
@@ -85,20 +113,7 @@ func (a *agent) act(ctx context.Context, key string, pod *corev1.Pod, ip string,
 			if errors.As(err, &se) {
 				f.Reason, f.Message = se.Reason, se.Message
 			}
-			a.mu.Lock()
-			before, seen := a.failures[fk]
-			f.Count, f.Image = 1, c.Image
-			if seen && before.Reason == f.Reason && before.Image == f.Image {
-				f.Count = before.Count + 1 // consecutive: the image pull back-off doubles
-			}
-			a.failures[fk] = f
-			a.mu.Unlock()
-			l := log.WithError(err).WithField("container", c.Name)
-			if seen && before.Reason == f.Reason && before.Message == f.Message {
-				l.Debug("start failed again") // retried every StartRetry: warn once
-			} else {
-				l.Warn("start failed")
-			}
+			a.startFailed(log, fk, c, f, err)
 			continue
 		}
 		a.mu.Lock()
@@ -237,8 +252,8 @@ func withServiceLinks(env []runtime.EnvVar, links []corev1.EnvVar) []runtime.Env
 	return env
 }
 
-// specOf is the runtime's view of one container: plain env values and the
-// few downward-API fields that are known here.
+// specOf is the runtime's view of one container, but for its environment
+// (configure).
 func specOf(pod *corev1.Pod, c *corev1.Container, ip string, attempt int) runtime.ContainerSpec {
 	s := runtime.ContainerSpec{Node: pod.Spec.NodeName, PodUID: string(pod.UID), Namespace: pod.Namespace, PodName: pod.Name, Name: c.Name,
 		Image: c.Image, PullPolicy: string(c.ImagePullPolicy), Stdin: c.Stdin, StdinOnce: c.StdinOnce, TTY: c.TTY, Command: c.Command, Args: c.Args, PodIP: ip, Attempt: attempt,
@@ -246,26 +261,6 @@ func specOf(pod *corev1.Pod, c *corev1.Container, ip string, attempt int) runtim
 	s.RunAsUser, s.RunAsGroup, s.SupplementalGroups = identityOf(pod, c)
 	for _, p := range c.Ports {
 		s.Ports = append(s.Ports, runtime.Port{Name: p.Name, ContainerPort: p.ContainerPort, Protocol: string(p.Protocol)})
-	}
-	for _, e := range c.Env {
-		v := e.Value
-		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
-			switch e.ValueFrom.FieldRef.FieldPath {
-			case "metadata.name":
-				v = pod.Name
-			case "metadata.namespace":
-				v = pod.Namespace
-			case "metadata.uid":
-				v = string(pod.UID)
-			case "spec.nodeName":
-				v = pod.Spec.NodeName
-			case "status.podIP":
-				v = ip
-			case "status.hostIP":
-				v = HostIP
-			}
-		}
-		s.Env = append(s.Env, runtime.EnvVar{Name: e.Name, Value: v})
 	}
 	return s
 }
