@@ -243,7 +243,8 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 		}},
 		{"nodeagent", natslog.Identity{Role: natslog.RoleNode, Name: o.NodeName}, func(l *natslog.Log) error {
 			return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: o.NodeName, Runtime: rt, KeepContainers: keep,
-				ClusterDNS: dnsServers, ClusterDomain: clusterdns.DefaultDomain, UsageInterval: o.UsageInterval})
+				ClusterDNS: dnsServers, ClusterDomain: clusterdns.DefaultDomain, UsageInterval: o.UsageInterval,
+				PodsDir: filepath.Join(o.DataDir, "nodes", o.NodeName, "pods")})
 		}},
 		{"serviceproxy", natslog.Identity{Role: natslog.RoleProxy, Name: o.NodeName}, func(l *natslog.Log) error {
 			proxyCfg.Log = l
@@ -412,6 +413,11 @@ func (o *Options) defaults() error {
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	abs, err := filepath.Abs(o.DataDir) // Docker binds pods' volumes by absolute path
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	o.DataDir = abs
 	if o.GatewayAddr == "" {
 		o.GatewayAddr = "127.0.0.1:8080"
 	}

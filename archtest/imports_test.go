@@ -36,6 +36,7 @@ var pure = []string{
 	"clusterip",
 	"poddns",
 	"podenv",
+	"podvolumes",
 	"services/endpointcontroller/endpoints",
 	"services/nodeagent/podsync",
 	"services/replicacontroller/cronjob",

@@ -31,9 +31,10 @@ type Sources struct {
 // Var is one environment variable.
 type Var struct{ Name, Value string }
 
-// ConfigError is why a container cannot be configured yet: the kubelet's
-// CreateContainerConfigError, with its message.
-type ConfigError struct{ Message string }
+// ConfigError is why a container cannot be configured yet, with the
+// kubelet's message: its waiting reason is Reason (CreateContainerConfigError
+// when empty; a volume that cannot be set up leaves it ContainerCreating).
+type ConfigError struct{ Message, Reason string }
 
 func (e *ConfigError) Error() string { return e.Message }
 

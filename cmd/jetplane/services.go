@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -240,6 +241,7 @@ func agentCommand() *cobra.Command {
 	var clusterDNS []string
 	var clusterDomain string
 	var usageInterval time.Duration
+	var rootDir string
 	return serviceCommand("agent", "Run a node agent with the docker, process or hollow runtime", func(c *cobra.Command) {
 		c.Flags().StringVar(&rtOpts.Kind, "runtime", "", "docker, process or hollow (default: docker when a Docker engine answers, else process)")
 		c.Flags().StringVar(&rtOpts.PodCIDR, "pod-cidr", "", "hollow runtime: pod addresses (default: a /24 of 10.0.0.0/8)")
@@ -252,6 +254,7 @@ func agentCommand() *cobra.Command {
 		c.Flags().IntVar(&maxPods, "max-pods", nodeagent.DefaultMaxPods, "pods the node accepts")
 		c.Flags().StringSliceVar(&clusterDNS, "cluster-dns", nil, "nameservers of ClusterFirst pods' resolv.conf (kube-dns's cluster IP, e.g. 10.96.0.10); none: pods keep the node's resolver")
 		c.Flags().StringVar(&clusterDomain, "cluster-domain", "cluster.local", "the cluster domain of pods' DNS search path")
+		c.Flags().StringVar(&rootDir, "root-dir", "/var/lib/jetplane/agent", "where the agent keeps its pods' files (volumes), as the kubelet's --root-dir")
 		c.Flags().DurationVar(&usageInterval, "usage-interval", 15*time.Second, "how often the node's and its containers' usage is reported (kubectl top); negative: never")
 		c.PreRunE = func(*cobra.Command, []string) error { return capacity.SetCapacity(cpu, memory, maxPods) }
 	}, func(ctx context.Context, l *natslog.Log, instance string) error {
@@ -262,7 +265,8 @@ func agentCommand() *cobra.Command {
 		}
 		return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels,
 			CPU: capacity.CPU, Memory: capacity.Memory, MaxPods: capacity.MaxPods, KeepContainers: keep,
-			ClusterDNS: clusterDNS, ClusterDomain: clusterDomain, UsageInterval: usageInterval})
+			ClusterDNS: clusterDNS, ClusterDomain: clusterDomain, UsageInterval: usageInterval,
+			PodsDir: filepath.Join(rootDir, "pods")})
 	})
 }
 

@@ -50,6 +50,10 @@ type Config struct {
 	// pods keep the node's resolver).
 	ClusterDNS    []string
 	ClusterDomain string
+	// PodsDir is where the agent keeps its pods' files (volumes), one
+	// directory per pod UID, as the kubelet's --root-dir/pods; empty: pods
+	// with volumes cannot start here.
+	PodsDir string
 	// UsageInterval is how often the agent reports what the node and its
 	// containers use (kubectl top), when its runtime can tell: default
 	// 15s; negative, never.
@@ -85,6 +89,8 @@ type agent struct {
 	kills    map[runtime.ContainerID]string  // probe kill messages
 	stopping map[runtime.ContainerID]bool
 	stops    sync.WaitGroup
+	// volumesAt: when each pod's volumes were last written (volumes.go).
+	volumesAt map[types.UID]time.Time
 }
 
 // Run registers the node and runs its pods until ctx ends; then it stops
@@ -111,17 +117,18 @@ func newAgent(cfg Config, f *fleet) *agent {
 		cfg.Now = time.Now
 	}
 	a := &agent{
-		cfg:      cfg,
-		log:      logrus.WithFields(logrus.Fields{"service": "nodeagent", "node": cfg.NodeName}),
-		proj:     f.proj,
-		queue:    controller.NewQueue(),
-		machine:  f.machine,
-		ips:      f.ips,
-		failures: map[string]podsync.StartFailure{},
-		backoffs: map[string]podsync.Backoff{},
-		kills:    map[runtime.ContainerID]string{},
-		stopping: map[runtime.ContainerID]bool{},
-		idle:     idlePods{inputs: map[string]podsync.Input{}},
+		cfg:       cfg,
+		log:       logrus.WithFields(logrus.Fields{"service": "nodeagent", "node": cfg.NodeName}),
+		proj:      f.proj,
+		queue:     controller.NewQueue(),
+		machine:   f.machine,
+		ips:       f.ips,
+		failures:  map[string]podsync.StartFailure{},
+		backoffs:  map[string]podsync.Backoff{},
+		kills:     map[runtime.ContainerID]string{},
+		stopping:  map[runtime.ContainerID]bool{},
+		volumesAt: map[types.UID]time.Time{},
+		idle:      idlePods{inputs: map[string]podsync.Input{}},
 	}
 	a.writer = &controller.Writer{Log: cfg.Log.Reporter(cfg.NodeName), Projection: f.proj, Origin: events.Origin{
 		Source: "jetplane/nodeagent/" + cfg.NodeName, Actor: "system:node:" + cfg.NodeName}}
@@ -257,6 +264,7 @@ func (a *agent) reconcile(ctx context.Context, key string) (time.Duration, error
 	}
 	// Probe workers first: an adopted container starts from the log's verdicts.
 	a.probes.sync(key, ip, pod, infos)
+	a.refreshVolumes(ctx, pod, ip)
 	in := a.input(pod, ip, mine)
 	if a.idle.same(key, in) {
 		return 0, nil // nothing changed since a decision to do nothing
@@ -374,6 +382,7 @@ func (a *agent) podContainersOfUID(ctx context.Context, uid string) (int, error)
 
 func (a *agent) forgetPod(uid string) {
 	a.cfg.Runtime.ReleaseIP(uid)
+	a.tearDownVolumes(types.UID(uid))
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for k := range a.failures {

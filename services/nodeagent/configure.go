@@ -15,12 +15,19 @@ import (
 // configure gives spec container c's environment (podenv: envFrom, env,
 // the downward API, then the Services' variables the container does not
 // set) and its command and args with $(VAR) expanded, as the kubelet
-// does. ConfigMaps come from the projection; Secrets from the control
+// does, and its volumes as mounts (volumes.go). ConfigMaps come from the projection; Secrets from the control
 // plane (they are sealed in the log). A *podenv.ConfigError says what is
 // missing.
 func (a *agent) configure(ctx context.Context, spec *runtime.ContainerSpec, pod *corev1.Pod, c *corev1.Container, ip string) error {
 	vars, err := podenv.Env(pod, c, a.sources(ctx, pod, ip))
 	if err != nil {
+		return err
+	}
+	paths, err := a.setUpVolumes(ctx, pod, ip)
+	if err != nil {
+		return err
+	}
+	if spec.Mounts, err = mountsOf(c, paths); err != nil {
 		return err
 	}
 	spec.Env = spec.Env[:0]

@@ -101,7 +101,10 @@ func (a *agent) act(ctx context.Context, key string, pod *corev1.Pod, ip string,
 			f := podsync.StartFailure{Reason: "RunContainerError", Message: err.Error(), At: a.cfg.Now()}
 			var ce *podenv.ConfigError
 			if errors.As(err, &ce) {
-				f.Reason = podenv.Reason
+				f.Reason, f.Message = podenv.Reason, ce.Message
+				if ce.Reason != "" {
+					f.Reason = ce.Reason
+				}
 			}
 			a.startFailed(log, fk, c, f, err)
 			continue

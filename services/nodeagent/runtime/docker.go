@@ -12,6 +12,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 )
 
@@ -202,6 +203,9 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, er
 	}
 	if spec.MemoryBytes > 0 {
 		host.Resources.MemorySwap = spec.MemoryBytes // no swap: over the limit is an OOM kill
+	}
+	for _, m := range spec.Mounts {
+		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.HostPath, Target: m.ContainerPath, ReadOnly: m.ReadOnly})
 	}
 	name := containerName(spec)
 	created, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: host})

@@ -88,6 +88,16 @@ type ContainerSpec struct {
 	// SupplementalGroups are the pod's.
 	RunAsUser, RunAsGroup *int64
 	SupplementalGroups    []int64
+	// Mounts are the container's volume mounts: paths of the node bound
+	// at paths of the container. The process runtime has no filesystem of
+	// its own to bind them in: its containers find them at HostPath.
+	Mounts []Mount
+}
+
+// Mount binds a path of the node into a container.
+type Mount struct {
+	HostPath, ContainerPath string
+	ReadOnly                bool
 }
 
 // Port is one declared container port.
