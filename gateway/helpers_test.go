@@ -57,6 +57,11 @@ func startGatewayWith(t testing.TB, tokens map[string]string, configure func(*Co
 	t.Helper()
 	l := eventstest.Log(t)
 	cfg := withAdmin(Config{Log: l, Instance: "test"})
+	keys, err := LoadSecretKeyring(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SecretKeys = keys
 	for tok, user := range tokens {
 		cfg.Tokens[tok] = user
 	}

@@ -45,7 +45,7 @@ func rootCommand() *cobra.Command {
 		endpointsCommand(), agentCommand(), credentialsCommand(), sealerCommand(), verifyCommand(), versionCommand())
 	root.AddCommand(historyCommand(), restoreCommand(), getCommand(), proxyCommand())
 	root.AddCommand(logsCommand(), dnsCommand())
-	root.AddCommand(rolloutCommand(), loadtestCommand(), userCommand())
+	root.AddCommand(rolloutCommand(), loadtestCommand(), userCommand(), rotateSecretKeysCommand())
 	return root
 }
 
