@@ -10,6 +10,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -111,6 +112,20 @@ var registry = []Resource{
 	{Name: "replicationcontrollers", Singular: "replicationcontroller", Kind: "ReplicationController", ListKind: "ReplicationControllerList",
 		Version: "v1", Namespaced: true, ShortNames: []string{"rc"}, Subresources: []string{"status", "scale"},
 		New: func() Object { return &corev1.ReplicationController{} }, NewList: func() runtime.Object { return &corev1.ReplicationControllerList{} }},
+	{Name: "statefulsets", Singular: "statefulset", Kind: "StatefulSet", ListKind: "StatefulSetList", Group: "apps", Version: "v1",
+		Namespaced: true, ShortNames: []string{"sts"}, Subresources: []string{"status", "scale"},
+		New: func() Object { return &appsv1.StatefulSet{} }, NewList: func() runtime.Object { return &appsv1.StatefulSetList{} }},
+	// Storage: claims, the volumes that satisfy them, and the classes
+	// that provision them (the local-path provisioner's by default).
+	{Name: "persistentvolumeclaims", Singular: "persistentvolumeclaim", Kind: "PersistentVolumeClaim", ListKind: "PersistentVolumeClaimList",
+		Version: "v1", Namespaced: true, ShortNames: []string{"pvc"}, Subresources: []string{"status"},
+		New: func() Object { return &corev1.PersistentVolumeClaim{} }, NewList: func() runtime.Object { return &corev1.PersistentVolumeClaimList{} }},
+	{Name: "persistentvolumes", Singular: "persistentvolume", Kind: "PersistentVolume", ListKind: "PersistentVolumeList",
+		Version: "v1", ShortNames: []string{"pv"}, Subresources: []string{"status"},
+		New: func() Object { return &corev1.PersistentVolume{} }, NewList: func() runtime.Object { return &corev1.PersistentVolumeList{} }},
+	{Name: "storageclasses", Singular: "storageclass", Kind: "StorageClass", ListKind: "StorageClassList",
+		Group: "storage.k8s.io", Version: "v1", ShortNames: []string{"sc"},
+		New: func() Object { return &storagev1.StorageClass{} }, NewList: func() runtime.Object { return &storagev1.StorageClassList{} }},
 	{Name: "daemonsets", Singular: "daemonset", Kind: "DaemonSet", ListKind: "DaemonSetList", Group: "apps", Version: "v1", Namespaced: true,
 		ShortNames: []string{"ds"}, Subresources: []string{"status"},
 		New: func() Object { return &appsv1.DaemonSet{} }, NewList: func() runtime.Object { return &appsv1.DaemonSetList{} }},

@@ -18,7 +18,7 @@ type admitter func(r *http.Request, res events.Resource, old, obj events.Object)
 // admitters are the gateway's admission chain, in order: LimitRange
 // before ResourceQuota, since the defaults it fills are what quota counts.
 func (s *Server) admitters() []admitter {
-	return []admitter{s.admitRBAC, s.admitServiceAccount, s.admitLimitRange, s.admitPodSecurity, s.admitQuota}
+	return []admitter{s.admitRBAC, s.admitServiceAccount, s.admitDefaultStorageClass, s.admitLimitRange, s.admitPodSecurity, s.admitQuota}
 }
 
 // admit runs the admission chain on a change.

@@ -150,6 +150,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.ensureMasterService(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.ensureStorageClass(ctx); err != nil {
+		return nil, err
+	}
 	go s.sweepSecretKeys(ctx)
 	go s.serveNodeSecrets(ctx)
 	if err := s.subscribeUsage(); err != nil {

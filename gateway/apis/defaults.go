@@ -68,6 +68,7 @@ func Default(res events.Resource, obj events.Object) {
 		}
 	}
 	defaultWorkloads(obj)
+	defaultStorage(obj)
 	defaultRBAC(obj)
 }
 

@@ -24,6 +24,8 @@ func defaultWorkloads(obj any) {
 		defaultReplicationController(o)
 	case *appsv1.DaemonSet:
 		defaultDaemonSet(o)
+	case *appsv1.StatefulSet:
+		defaultStatefulSet(o)
 	case *batchv1.Job:
 		defaulting.Job(o)
 	case *batchv1.CronJob:

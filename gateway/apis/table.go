@@ -42,6 +42,11 @@ var printers = map[string]printer{
 	"configmaps":      {configMapColumns, configMapCells},
 	"secrets":         {secretColumns, secretCells},
 
+	"statefulsets":           {statefulSetColumns, statefulSetCells},
+	"persistentvolumeclaims": {claimColumns, claimCells},
+	"persistentvolumes":      {volumeColumns, volumeCells},
+	"storageclasses":         {storageClassColumns, storageClassCells},
+
 	"roles":               {roleColumns, roleCells},
 	"clusterroles":        {roleColumns, roleCells},
 	"rolebindings":        {bindingColumns, bindingCells},

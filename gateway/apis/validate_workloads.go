@@ -33,8 +33,11 @@ func validateWorkloads(obj, old any) field.ErrorList {
 		return errs
 	case *batchv1.CronJob:
 		return validateCronJob(o)
+	case *appsv1.StatefulSet:
+		prev, _ := old.(*appsv1.StatefulSet)
+		return validateStatefulSet(o, prev)
 	}
-	return nil
+	return validateStorage(obj, old)
 }
 
 // validateReplicationControllerSpec: an equality selector that is not empty
