@@ -233,7 +233,8 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 			return scheduler.Run(ctx, scheduler.Config{Log: l, Instance: o.NodeName})
 		}},
 		{"replicacontroller", controlPlane("replicacontroller"), func(l *natslog.Log) error {
-			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: o.NodeName, NodeLifecycle: o.NodeLifecycle})
+			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: o.NodeName, NodeLifecycle: o.NodeLifecycle,
+				LocalPathRoot: filepath.Join(o.DataDir, "local-path")})
 		}},
 		{"endpointcontroller", controlPlane("endpointcontroller"), func(l *natslog.Log) error {
 			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: o.NodeName})

@@ -41,6 +41,8 @@ var pure = []string{
 	"services/nodeagent/podsync",
 	"services/replicacontroller/cronjob",
 	"services/replicacontroller/daemon",
+	"services/replicacontroller/statefulset",
+	"services/replicacontroller/volumebinding",
 	"services/replicacontroller/gc",
 	"services/replicacontroller/job",
 	"services/replicacontroller/nodelifecycle",

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway/apis"
+	"github.com/jetplane/jetplane/services/replicacontroller/volumebinding"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,12 +17,8 @@ import (
 // uses it: WaitForFirstConsumer; reclaim Delete), and the
 // DefaultStorageClass admission plugin.
 
-// LocalPathClass and LocalPathProvisioner name the default class and the
-// replica controller's provisioner of it.
-const (
-	LocalPathClass       = "local-path"
-	LocalPathProvisioner = "jetplane.dev/local-path"
-)
+// LocalPathClass names the default class.
+const LocalPathClass = "local-path"
 
 // ensureStorageClass creates the local-path class where no class exists
 // yet under that name (one deleted stays deleted only until the next
@@ -33,7 +30,7 @@ func (s *Server) ensureStorageClass(ctx context.Context) error {
 	wait, del := storagev1.VolumeBindingWaitForFirstConsumer, corev1.PersistentVolumeReclaimDelete
 	sc := &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: LocalPathClass,
 		Annotations: map[string]string{apis.IsDefaultClassAnnotation: "true"}},
-		Provisioner: LocalPathProvisioner, VolumeBindingMode: &wait, ReclaimPolicy: &del}
+		Provisioner: volumebinding.LocalPathProvisioner, VolumeBindingMode: &wait, ReclaimPolicy: &del}
 	return s.ensure(ctx, events.MustLookup("storageclasses"), []events.Object{sc})
 }
 

@@ -47,8 +47,13 @@ type Content struct {
 
 // Lookups are where volumes read from: podenv's sources (the pod's
 // namespace's ConfigMaps and Secrets, its addresses, the node's
-// allocatable for resourceFieldRef).
-type Lookups = podenv.Sources
+// allocatable for resourceFieldRef), and the claims of the pod's namespace
+// and the volumes bound to them (nil when there is none).
+type Lookups struct {
+	podenv.Sources
+	Claim  func(name string) *corev1.PersistentVolumeClaim
+	Volume func(name string) *corev1.PersistentVolume
+}
 
 // ContainerCreating is the waiting reason of a container whose volumes
 // cannot be set up yet.
@@ -76,6 +81,8 @@ func Desired(pod *corev1.Pod, v corev1.Volume, lk Lookups) (Content, error) {
 		if v.HostPath.Type != nil {
 			c.Type = *v.HostPath.Type
 		}
+	case v.PersistentVolumeClaim != nil:
+		c, err = claimed(v, lk)
 	case v.ConfigMap != nil:
 		err = configMapFiles(c.Files, v.ConfigMap.Name, v.ConfigMap.Items, v.ConfigMap.Optional, mode(v.ConfigMap.DefaultMode), lk)
 	case v.Secret != nil:
@@ -172,7 +179,7 @@ func downwardFiles(out map[string]File, pod *corev1.Pod, items []corev1.Downward
 		var err error
 		switch {
 		case it.FieldRef != nil:
-			v, err = podenv.FieldValue(pod, it.FieldRef.FieldPath, lk)
+			v, err = podenv.FieldValue(pod, it.FieldRef.FieldPath, lk.Sources)
 		case it.ResourceFieldRef != nil:
 			var c *corev1.Container
 			if len(pod.Spec.Containers) > 0 {
@@ -227,4 +234,34 @@ func (c Content) Paths() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// claimed is the directory of the volume bound to a claim: a local or
+// hostPath volume of this node (made if missing). An unbound claim waits.
+func claimed(v corev1.Volume, lk Lookups) (Content, error) {
+	name := v.PersistentVolumeClaim.ClaimName
+	var pvc *corev1.PersistentVolumeClaim
+	if lk.Claim != nil {
+		pvc = lk.Claim(name)
+	}
+	if pvc == nil {
+		return Content{}, &podenv.ConfigError{Message: fmt.Sprintf("persistentvolumeclaim %q not found", name)}
+	}
+	var pv *corev1.PersistentVolume
+	if pvc.Spec.VolumeName != "" && lk.Volume != nil {
+		pv = lk.Volume(pvc.Spec.VolumeName)
+	}
+	if pv == nil || pvc.Status.Phase != corev1.ClaimBound {
+		return Content{}, &podenv.ConfigError{Message: fmt.Sprintf("persistentvolumeclaim %q is not bound yet", name)}
+	}
+	dir := ""
+	switch {
+	case pv.Spec.Local != nil:
+		dir = pv.Spec.Local.Path
+	case pv.Spec.HostPath != nil:
+		dir = pv.Spec.HostPath.Path
+	default:
+		return Content{}, fmt.Errorf("volume %s of claim %q: %w (local and hostPath are)", pv.Name, name, ErrUnsupported)
+	}
+	return Content{Name: v.Name, Kind: HostPath, Path: dir, Type: corev1.HostPathDirectoryOrCreate}, nil
 }

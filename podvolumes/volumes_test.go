@@ -13,7 +13,7 @@ import (
 func TestDesired(t *testing.T) {
 	yes := true
 	m := func(v int32) *int32 { return &v }
-	lk := Lookups{
+	lk := Lookups{Sources: podenv.Sources{
 		ConfigMap: func(n string) (*corev1.ConfigMap, error) {
 			if n == "cfg" {
 				return &corev1.ConfigMap{Data: map[string]string{"a": "1", "b": "2"}, BinaryData: map[string][]byte{"bin": {0, 1}}}, nil
@@ -26,7 +26,7 @@ func TestDesired(t *testing.T) {
 			}
 			return nil, podenv.ErrNotFound
 		},
-	}
+	}}
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", Labels: map[string]string{"k": "v"}}}
 	cmRef := func(n string) corev1.LocalObjectReference { return corev1.LocalObjectReference{Name: n} }
 	for _, tt := range []struct {

@@ -217,10 +217,16 @@ func schedulerCommand() *cobra.Command {
 
 func controllerCommand() *cobra.Command {
 	var lifecycle replicacontroller.NodeLifecycleConfig
-	return serviceCommand("controller", "Run the replica controller (Deployments, ReplicaSets, garbage collection, node lifecycle)",
-		func(c *cobra.Command) { nodeLifecycleFlags(c, &lifecycle) },
+	var localPath string
+	return serviceCommand("controller", "Run the replica controller (Deployments, ReplicaSets, StatefulSets, volumes, garbage collection, node lifecycle)",
+		func(c *cobra.Command) {
+			nodeLifecycleFlags(c, &lifecycle)
+			c.Flags().StringVar(&localPath, "local-path-root", replicacontroller.DefaultLocalPathRoot,
+				"where on its node a local-path volume's directory goes")
+		},
 		func(ctx context.Context, l *natslog.Log, instance string) error {
-			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: instance, NodeLifecycle: lifecycle})
+			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: instance, NodeLifecycle: lifecycle,
+				LocalPathRoot: localPath})
 		})
 }
 

@@ -44,7 +44,20 @@ func (a *agent) setUpVolumes(ctx context.Context, pod *corev1.Pod, ip string) (m
 	if a.cfg.PodsDir == "" {
 		return nil, errNoPodsDir
 	}
-	lk := a.sources(ctx, pod, ip)
+	st := a.proj.State()
+	lk := podvolumes.Lookups{Sources: a.sources(ctx, pod, ip),
+		Claim: func(name string) *corev1.PersistentVolumeClaim {
+			if e := st.Live("persistentvolumeclaims", pod.Namespace, name); e != nil {
+				return e.Object.(*corev1.PersistentVolumeClaim)
+			}
+			return nil
+		},
+		Volume: func(name string) *corev1.PersistentVolume {
+			if e := st.Live("persistentvolumes", "", name); e != nil {
+				return e.Object.(*corev1.PersistentVolume)
+			}
+			return nil
+		}}
 	paths := make(map[string]string, len(pod.Spec.Volumes))
 	for _, v := range pod.Spec.Volumes {
 		c, err := podvolumes.Desired(pod, v, lk)

@@ -30,6 +30,7 @@ var workloadKinds = []workloadKind{
 	{"replicasets", "ReplicaSet", "pods", true, (*replicaController).syncReplicaSet},
 	{"replicationcontrollers", "ReplicationController", "pods", true, (*replicaController).syncReplicationController},
 	{"daemonsets", "DaemonSet", "pods", true, (*replicaController).syncDaemonSet},
+	{"statefulsets", "StatefulSet", "pods", true, (*replicaController).syncStatefulSet},
 	{"jobs", "Job", "pods", true, (*replicaController).syncJob},
 	{"cronjobs", "CronJob", "jobs", false, (*replicaController).syncCronJob},
 }
@@ -54,6 +55,8 @@ func selectorOf(obj events.Object) labels.Selector {
 	case *appsv1.ReplicaSet:
 		ls = o.Spec.Selector
 	case *appsv1.DaemonSet:
+		ls = o.Spec.Selector
+	case *appsv1.StatefulSet:
 		ls = o.Spec.Selector
 	case *batchv1.Job:
 		ls = o.Spec.Selector

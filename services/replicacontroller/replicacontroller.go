@@ -34,6 +34,9 @@ type Config struct {
 	Location *time.Location
 	// NodeLifecycle: when silent nodes turn Unknown and their pods are evicted.
 	NodeLifecycle NodeLifecycleConfig
+	// LocalPathRoot is where on its node a local-path volume's directory
+	// goes (default DefaultLocalPathRoot).
+	LocalPathRoot string
 }
 
 type replicaController struct {
@@ -59,12 +62,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
+	if cfg.LocalPathRoot == "" {
+		cfg.LocalPathRoot = DefaultLocalPathRoot
+	}
 	c := &replicaController{cfg: cfg, causes: map[string]events.Cause{}}
 	// Keys are looked at once at start too: changes made while no controller ran.
 	svc := &controller.Service{Name: Name, Instance: cfg.Instance, Log: cfg.Log, Workers: cfg.Workers,
 		Resync: cfg.Resync, Keys: c.keys, OnApply: c.onApply, Reconcile: c.reconcile}
 	c.proj, c.queue, c.writer, c.log = svc.Projection(), svc.Queue(), svc.Writer(), svc.Logger()
-	svc.Parts = []*controller.Service{c.nodeLifecycle(), c.serviceAccounts()}
+	svc.Parts = []*controller.Service{c.nodeLifecycle(), c.serviceAccounts(), c.volumes()}
 	return svc.Run(ctx)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jetplane/jetplane/services/replicacontroller/daemon"
 	"github.com/jetplane/jetplane/services/replicacontroller/job"
 	"github.com/jetplane/jetplane/services/replicacontroller/replication"
+	"github.com/jetplane/jetplane/services/replicacontroller/statefulset"
 	"github.com/jetplane/jetplane/services/replicacontroller/workload"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -87,6 +88,24 @@ func (c *replicaController) syncDaemonSet(ctx context.Context, key, ns, name str
 		}
 	}
 	return c.syncResult(ctx, key, e, daemon.Decide(in))
+}
+
+// syncStatefulSet hands one StatefulSet, its pods and its namespace's
+// claims to the statefulset decision.
+func (c *replicaController) syncStatefulSet(ctx context.Context, key, ns, name string) (time.Duration, error) {
+	e, set := live[*appsv1.StatefulSet](c, key, "statefulsets", ns, name)
+	if e == nil {
+		return 0, nil
+	}
+	st := c.proj.State()
+	in := statefulset.Input{StatefulSet: set, Now: c.cfg.Now(), Claim: func(claim string) *corev1.PersistentVolumeClaim {
+		if ce := st.Live("persistentvolumeclaims", ns, claim); ce != nil {
+			return ce.Object.(*corev1.PersistentVolumeClaim)
+		}
+		return nil
+	}}
+	in.Pods, in.Orphans = controlled[*corev1.Pod](st, "pods", ns, set.UID, selectorOf(set))
+	return c.syncResult(ctx, key, e, statefulset.Decide(in))
 }
 
 // syncJob hands one Job and its pods to the job decision.

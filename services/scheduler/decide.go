@@ -106,7 +106,7 @@ func (s *scheduler) decide(keys []string) ([]bind, []mark, uint64) {
 			delete(x.unschedulable, key)
 			continue
 		}
-		node, err := placement.Schedule(pod, nodes)
+		node, err := placement.Schedule(placement.WithVolumeAffinity(pod, volumeSelectors(st, pod)), nodes)
 		if err != nil {
 			x.unschedulable[key] = true
 			marks = append(marks, mark{entry: e, pod: pod, reason: err.Error()})
