@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/jetplane/jetplane/events"
-	"github.com/jetplane/jetplane/gateway/apis"
 	"github.com/jetplane/jetplane/services/replicacontroller/volumebinding"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -29,7 +28,7 @@ func (s *Server) ensureStorageClass(ctx context.Context) error {
 	}
 	wait, del := storagev1.VolumeBindingWaitForFirstConsumer, corev1.PersistentVolumeReclaimDelete
 	sc := &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: LocalPathClass,
-		Annotations: map[string]string{apis.IsDefaultClassAnnotation: "true"}},
+		Annotations: map[string]string{volumebinding.IsDefaultClassAnnotation: "true"}},
 		Provisioner: volumebinding.LocalPathProvisioner, VolumeBindingMode: &wait, ReclaimPolicy: &del}
 	return s.ensure(ctx, events.MustLookup("storageclasses"), []events.Object{sc})
 }
@@ -41,13 +40,11 @@ func (s *Server) admitDefaultStorageClass(_ *http.Request, _ events.Resource, ol
 	if !ok || old != nil || pvc.Spec.StorageClassName != nil {
 		return nil
 	}
-	var def *storagev1.StorageClass
+	var classes []*storagev1.StorageClass
 	for _, e := range s.proj.State().List("storageclasses", "", nil) {
-		sc := e.Object.(*storagev1.StorageClass)
-		if sc.Annotations[apis.IsDefaultClassAnnotation] == "true" && (def == nil || sc.CreationTimestamp.After(def.CreationTimestamp.Time)) {
-			def = sc
-		}
+		classes = append(classes, e.Object.(*storagev1.StorageClass))
 	}
+	def := volumebinding.DefaultClass(classes)
 	if def != nil {
 		pvc.Spec.StorageClassName = &def.Name
 	}

@@ -15,9 +15,6 @@ import (
 // PersistentVolumeClaims, PersistentVolumes and StorageClasses as
 // kube-apiserver defaults, validates and prints them.
 
-// IsDefaultClassAnnotation marks the StorageClass claims without one get.
-const IsDefaultClassAnnotation = "storageclass.kubernetes.io/is-default-class"
-
 var (
 	accessModeValues = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce, corev1.ReadOnlyMany, corev1.ReadWriteMany, corev1.ReadWriteOncePod}
 	reclaimPolicies  = []corev1.PersistentVolumeReclaimPolicy{corev1.PersistentVolumeReclaimRetain, corev1.PersistentVolumeReclaimDelete,
@@ -172,7 +169,7 @@ func storageClassCells(obj events.Object, now time.Time) ([]interface{}, error) 
 		return nil, fmt.Errorf("%w: %T is not a StorageClass", errWrongType, obj)
 	}
 	name := sc.Name
-	if sc.Annotations[IsDefaultClassAnnotation] == "true" {
+	if sc.Annotations["storageclass.kubernetes.io/is-default-class"] == "true" {
 		name += " (default)"
 	}
 	expand := "false"

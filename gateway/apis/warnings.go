@@ -2,6 +2,8 @@ package apis
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
 
 	"github.com/jetplane/jetplane/events"
 	appsv1 "k8s.io/api/apps/v1"
@@ -23,7 +25,7 @@ type ignoredField struct {
 // fieldsNotActedOn lists the pod spec fields Jetplane stores but ignores.
 // Remove an entry when the feature lands.
 var fieldsNotActedOn = []ignoredField{
-	podField("volumes", func(s *corev1.PodSpec) bool { return len(s.Volumes) > 0 }),
+	{name: "volumes of types no node provides", set: unprovidedVolumes},
 	podField("initContainers", func(s *corev1.PodSpec) bool { return len(s.InitContainers) > 0 }),
 	podField("affinity.podAffinity", func(s *corev1.PodSpec) bool { return s.Affinity != nil && s.Affinity.PodAffinity != nil }),
 	podField("affinity.podAntiAffinity", func(s *corev1.PodSpec) bool { return s.Affinity != nil && s.Affinity.PodAntiAffinity != nil }),
@@ -35,21 +37,34 @@ var fieldsNotActedOn = []ignoredField{
 		return s.ServiceAccountName != "" && s.ServiceAccountName != "default"
 	}),
 	podField("hostNetwork", func(s *corev1.PodSpec) bool { return s.HostNetwork }),
-	containerField("containers[*].volumeMounts", func(c *corev1.Container) []string {
-		return ifSet(len(c.VolumeMounts) > 0, "volumeMounts")
-	}),
-	containerField("containers[*].envFrom", func(c *corev1.Container) []string {
-		return ifSet(len(c.EnvFrom) > 0, "envFrom")
-	}),
-	containerField("containers[*].env[*].valueFrom", func(c *corev1.Container) []string {
-		var out []string
-		for i, e := range c.Env {
-			if e.ValueFrom != nil {
-				out = append(out, fmt.Sprintf("env[%d].valueFrom", i))
+}
+
+// unprovidedVolumes are the paths of the volume sources Jetplane's nodes
+// do not provide (they provide emptyDir, hostPath, configMap, secret,
+// downwardAPI, persistentVolumeClaim and projected ones of those).
+func unprovidedVolumes(s *corev1.PodSpec) []string {
+	var out []string
+	for i, v := range s.Volumes {
+		src := reflect.ValueOf(v.VolumeSource)
+		for f := 0; f < src.NumField(); f++ {
+			if src.Field(f).IsNil() {
+				continue
+			}
+			name, _, _ := strings.Cut(src.Type().Field(f).Tag.Get("json"), ",")
+			switch name {
+			case "emptyDir", "hostPath", "configMap", "secret", "downwardAPI", "persistentVolumeClaim":
+			case "projected":
+				for j, p := range v.Projected.Sources {
+					if p.ServiceAccountToken != nil || p.ClusterTrustBundle != nil || p.PodCertificate != nil {
+						out = append(out, fmt.Sprintf("volumes[%d].projected.sources[%d]", i, j))
+					}
+				}
+			default:
+				out = append(out, fmt.Sprintf("volumes[%d].%s", i, name))
 			}
 		}
-		return out
-	}),
+	}
+	return out
 }
 
 // Warnings returns one message per set field of obj that Jetplane stores
@@ -99,20 +114,6 @@ func ifSet(set bool, path string) []string {
 		return []string{path}
 	}
 	return nil
-}
-
-// containerField is a container-level field: check runs on every container
-// and the paths it finds are prefixed with the container's index.
-func containerField(name string, check func(*corev1.Container) []string) ignoredField {
-	return ignoredField{name: name, set: func(s *corev1.PodSpec) []string {
-		var out []string
-		for i := range s.Containers {
-			for _, p := range check(&s.Containers[i]) {
-				out = append(out, fmt.Sprintf("containers[%d].%s", i, p))
-			}
-		}
-		return out
-	}}
 }
 
 // jobFieldWarnings names the Job fields Jetplane stores but does not act on

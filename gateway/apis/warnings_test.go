@@ -21,10 +21,11 @@ func TestWarnings(t *testing.T) {
 		want     []string
 	}{
 		{"plain pod", "pods", goodPod(), nil},
-		{"volumes and mounts", "pods", pod(func(p *corev1.Pod) { withVolume(&p.Spec) }), []string{
-			"spec.volumes: stored but not acted on by Jetplane yet",
-			"spec.containers[0].volumeMounts: stored but not acted on by Jetplane yet",
-		}},
+		{"volumes the nodes provide", "pods", pod(func(p *corev1.Pod) { withVolume(&p.Spec) }), nil},
+		{"a volume no node provides", "pods", pod(func(p *corev1.Pod) {
+			withVolume(&p.Spec)
+			p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: "n", VolumeSource: corev1.VolumeSource{NFS: &corev1.NFSVolumeSource{}}})
+		}), []string{"spec.volumes[1].nfs: stored but not acted on by Jetplane yet"}},
 		{"init containers", "pods", pod(func(p *corev1.Pod) { p.Spec.InitContainers = []corev1.Container{helloContainer()} }),
 			[]string{"spec.initContainers: stored but not acted on by Jetplane yet"}},
 		{"pod anti-affinity", "pods", pod(func(p *corev1.Pod) {
@@ -48,14 +49,11 @@ func TestWarnings(t *testing.T) {
 			c.EnvFrom = []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{}}}
 			c.Env = []corev1.EnvVar{{Name: "A", Value: "1"}, {Name: "B", ValueFrom: &corev1.EnvVarSource{
 				FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}}}
-		}), []string{
-			"spec.containers[0].envFrom: stored but not acted on by Jetplane yet",
-			"spec.containers[0].env[1].valueFrom: stored but not acted on by Jetplane yet",
-		}},
-		{"deployment template", "deployments", deployment(func(d *appsv1.Deployment) { withVolume(&d.Spec.Template.Spec) }), []string{
-			"spec.template.spec.volumes: stored but not acted on by Jetplane yet",
-			"spec.template.spec.containers[0].volumeMounts: stored but not acted on by Jetplane yet",
-		}},
+		}), nil},
+		{"deployment template", "deployments", deployment(func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Volumes = []corev1.Volume{{Name: "t", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+				Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token"}}}}}}}
+		}), []string{"spec.template.spec.volumes[0].projected.sources[0]: stored but not acted on by Jetplane yet"}},
 		{"replicaset template", "replicasets", replicaSet(func(rs *appsv1.ReplicaSet) { rs.Spec.Template.Spec.HostNetwork = true }),
 			[]string{"spec.template.spec.hostNetwork: stored but not acted on by Jetplane yet"}},
 		{"service has none", "services", goodService(), nil},

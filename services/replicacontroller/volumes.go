@@ -81,6 +81,12 @@ func (c *replicaController) volumes() *controller.Service {
 			if se := st.Live("storageclasses", "", *claim.Spec.StorageClassName); se != nil {
 				in.Class = se.Object.(*storagev1.StorageClass)
 			}
+		} else {
+			var classes []*storagev1.StorageClass
+			for _, se := range st.List("storageclasses", "", nil) {
+				classes = append(classes, se.Object.(*storagev1.StorageClass))
+			}
+			in.Class = volumebinding.DefaultClass(classes)
 		}
 		for _, ve := range st.List("persistentvolumes", "", nil) {
 			in.Volumes = append(in.Volumes, ve.Object.(*corev1.PersistentVolume))

@@ -25,10 +25,27 @@ const (
 // replica controller serves.
 const LocalPathProvisioner = "jetplane.dev/local-path"
 
+// IsDefaultClassAnnotation marks the StorageClass a claim without one gets.
+const IsDefaultClassAnnotation = "storageclass.kubernetes.io/is-default-class"
+
+// DefaultClass is the newest class marked default, as Kubernetes'
+// DefaultStorageClass admission picks it (nil: none).
+func DefaultClass(classes []*storagev1.StorageClass) *storagev1.StorageClass {
+	var def *storagev1.StorageClass
+	for _, sc := range classes {
+		if sc.Annotations[IsDefaultClassAnnotation] == "true" && (def == nil || sc.CreationTimestamp.After(def.CreationTimestamp.Time)) {
+			def = sc
+		}
+	}
+	return def
+}
+
 // ClaimInput is one claim and what it may bind to.
 type ClaimInput struct {
 	Claim *corev1.PersistentVolumeClaim
-	// Class is the claim's StorageClass (nil: none, or not found).
+	// Class is the claim's StorageClass, the default one for a claim that
+	// names none (made by a controller: no admission gave it one); nil:
+	// none, or not found.
 	Class *storagev1.StorageClass
 	// Volumes are every live PersistentVolume.
 	Volumes []*corev1.PersistentVolume
@@ -107,6 +124,9 @@ func provision(in ClaimInput, c *corev1.PersistentVolumeClaim) *corev1.Persisten
 func bindClaim(res *workload.Result, c *corev1.PersistentVolumeClaim, pv *corev1.PersistentVolume, node string) {
 	b := c.DeepCopy()
 	b.Spec.VolumeName = pv.Name
+	if b.Spec.StorageClassName == nil && pv.Spec.StorageClassName != "" {
+		b.Spec.StorageClassName = &pv.Spec.StorageClassName
+	}
 	b.Annotations = withAnnotation(b.Annotations, BindCompletedAnnotation, "yes")
 	b.Annotations[BoundByControllerAnnot] = "yes"
 	if node != "" {
