@@ -34,6 +34,7 @@ var pure = []string{
 	"secretenvelope",
 	"servicelinks",
 	"clusterip",
+	"controllerrevisions",
 	"poddns",
 	"podenv",
 	"podvolumes",

@@ -153,6 +153,11 @@ var registry = []Resource{
 	{Name: "endpointslices", Singular: "endpointslice", Kind: "EndpointSlice", ListKind: "EndpointSliceList",
 		Group: "discovery.k8s.io", Version: "v1", Namespaced: true, Derived: true,
 		New: func() Object { return &discoveryv1.EndpointSlice{} }, NewList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} }},
+	// A StatefulSet's or DaemonSet's revisions, derived from its history
+	// (controllerrevisions/) rather than stored.
+	{Name: "controllerrevisions", Singular: "controllerrevision", Kind: "ControllerRevision", ListKind: "ControllerRevisionList",
+		Group: "apps", Version: "v1", Namespaced: true, Derived: true,
+		New: func() Object { return &appsv1.ControllerRevision{} }, NewList: func() runtime.Object { return &appsv1.ControllerRevisionList{} }},
 	{Name: "events", Singular: "event", Kind: "Event", ListKind: "EventList", Version: "v1", Namespaced: true,
 		ShortNames: []string{"ev"}, Derived: true,
 		New: func() Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} }},

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 
+	"github.com/jetplane/jetplane/controllerrevisions"
 	"github.com/jetplane/jetplane/endpointslices"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway/kevents"
@@ -50,8 +51,11 @@ func (s *Server) derivedEvents(r *http.Request, namespace string) ([]events.Obje
 // derived lists the objects of a derived resource in a namespace ("" for
 // all) and the revision they stand at.
 func (s *Server) derived(r *http.Request, t target) ([]events.Object, uint64, error) {
-	if t.res.Name == "endpointslices" {
+	switch t.res.Name {
+	case "endpointslices":
 		return s.derivedSlices(r, t.namespace)
+	case "controllerrevisions":
+		return s.derivedRevisions(r, t.namespace)
 	}
 	return s.derivedEvents(r, t.namespace)
 }
@@ -100,4 +104,48 @@ func (s *Server) getDerived(w http.ResponseWriter, r *http.Request, t target) {
 		}
 	}
 	writeError(w, apierrors.NewNotFound(t.res.GroupResource(), t.name))
+}
+
+// derivedRevisions are the ControllerRevisions of the StatefulSets and
+// DaemonSets of a namespace, from each one's history up to the request's
+// revision.
+func (s *Server) derivedRevisions(r *http.Request, namespace string) ([]events.Object, uint64, error) {
+	st, seq, err := s.readState(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []events.Object
+	for _, resource := range []string{"statefulsets", "daemonsets"} {
+		res := events.MustLookup(resource)
+		for _, e := range st.List(resource, namespace, nil) {
+			var states []events.Object
+			err := s.log.Replay(r.Context(), events.Subject(resource, e.Namespace, e.Name), 1, seq, func(ev *events.Event, decErr error) error {
+				if decErr == nil && !ev.IsDelete() {
+					if obj, err := events.DecodeObject(res, ev.Data); err == nil {
+						states = append(states, obj)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, 0, err
+			}
+			// Only this incarnation's: a name deleted and made again starts over.
+			var mine []events.Object
+			for _, o := range states {
+				if o.GetUID() == e.Object.GetUID() {
+					mine = append(mine, o)
+				}
+			}
+			revs, err := controllerrevisions.Of(mine)
+			if err != nil {
+				return nil, 0, err
+			}
+			for _, cr := range revs {
+				cr.ResourceVersion = events.FormatRV(e.Seq)
+				out = append(out, cr)
+			}
+		}
+	}
+	return out, seq, nil
 }

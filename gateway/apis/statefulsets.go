@@ -133,3 +133,19 @@ func accessModes(modes []corev1.PersistentVolumeAccessMode) string {
 	}
 	return strings.Join(out, ",")
 }
+
+var controllerRevisionColumns = []metav1.TableColumnDefinition{nameColumn,
+	column("Controller", "string", "Controller of the object", 0),
+	column("Revision", "integer", appsv1.ControllerRevision{}.SwaggerDoc()["revision"], 0), ageColumn}
+
+func controllerRevisionCells(obj events.Object, now time.Time) ([]interface{}, error) {
+	cr, ok := obj.(*appsv1.ControllerRevision)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T is not a ControllerRevision", errWrongType, obj)
+	}
+	controller := "<none>"
+	if ref := metav1.GetControllerOfNoCopy(cr); ref != nil {
+		controller = strings.ToLower(ref.Kind) + ".apps/" + ref.Name
+	}
+	return []interface{}{cr.Name, controller, cr.Revision, age(cr, now)}, nil
+}

@@ -43,6 +43,7 @@ var printers = map[string]printer{
 	"secrets":         {secretColumns, secretCells},
 
 	"statefulsets":           {statefulSetColumns, statefulSetCells},
+	"controllerrevisions":    {controllerRevisionColumns, controllerRevisionCells},
 	"persistentvolumeclaims": {claimColumns, claimCells},
 	"persistentvolumes":      {volumeColumns, volumeCells},
 	"storageclasses":         {storageClassColumns, storageClassCells},
