@@ -40,8 +40,10 @@ const CACertFile = "ca.crt"
 
 // loadPKI reads the CA and the serving certificate from dir, creating them on
 // first start so that a kubeconfig stays valid across restarts. The serving
-// certificate names localhost, 127.0.0.1, ::1, the host name and host.
-func loadPKI(dir, host string) (*pki, error) {
+// certificate names localhost, 127.0.0.1, ::1, the host name and host, and
+// the names and address (serviceIP) pods reach the API by: the kubernetes
+// Service's, as kube-apiserver's certificate does.
+func loadPKI(dir, host, serviceIP string) (*pki, error) {
 	caPath, certPath, keyPath := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
 	caKeyPath := filepath.Join(dir, CAKeyFile)
 	caPEM, errCA := os.ReadFile(caPath)
@@ -78,8 +80,12 @@ func loadPKI(dir, host string) (*pki, error) {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0),
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:    []string{"localhost"},
+		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+			"kubernetes.default.svc.cluster.local"},
 		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	if ip := net.ParseIP(serviceIP); ip != nil {
+		srvTmpl.IPAddresses = append(srvTmpl.IPAddresses, ip)
 	}
 	if hn, err := os.Hostname(); err == nil {
 		srvTmpl.DNSNames = append(srvTmpl.DNSNames, hn)

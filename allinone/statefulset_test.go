@@ -3,6 +3,8 @@ package allinone_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,58 +15,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
-
-// twoTier is the issue's application in one manifest: configuration, a
-// secret, and a StatefulSet of 3 with a claim each behind a headless
-// Service.
-const twoTier = `apiVersion: v1
-kind: ConfigMap
-metadata: {name: web-config}
-data: {greeting: hello, mode: fast}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: web-secret}
-stringData: {password: hunter2}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  clusterIP: None
-  selector: {app: web}
-  ports: [{port: 80}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web}
-spec:
-  serviceName: web
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: app
-        image: jetplane/toolbox:1
-        imagePullPolicy: Never
-        command: [sh, -c, 'echo "$GREETING $DB_PASSWORD" > /data/boot; exec sleep 3600']
-        env:
-        - {name: GREETING, valueFrom: {configMapKeyRef: {name: web-config, key: greeting}}}
-        - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: web-secret, key: password}}}
-        volumeMounts:
-        - {name: data, mountPath: /data}
-        - {name: config, mountPath: /etc/web}
-      volumes:
-      - name: config
-        configMap: {name: web-config}
-  volumeClaimTemplates:
-  - metadata: {name: data}
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources: {requests: {storage: 1Gi}}
-`
 
 // The issue's acceptance on Docker: a StatefulSet's pod keeps what it wrote
 // across its deletion (its claim, its local-path volume), the set comes up
@@ -81,7 +31,8 @@ func TestDockerStatefulSetKeepsItsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Stop() })
-	kubectlIn(t, c, twoTier, "apply", "-f", "-")
+	// The issue's application in one manifest (the README's example).
+	kubectl(t, c, "apply", "-f", "../examples/statefulset.yaml")
 	if out, errOut, code := kubectlRun(t, c, "", "rollout", "status", "statefulset/web", "--timeout=50s"); code != 0 {
 		t.Fatalf("rollout status: %s %s", out, errOut)
 	}
@@ -145,7 +96,29 @@ func TestDockerStatefulSetKeepsItsData(t *testing.T) {
 		}
 		return nil
 	})
-	kubectl(t, c, "get", "pvc", "data-web-2")
+	// Its claim deleted, its volume goes (reclaim Delete), and with it the
+	// directory on the node.
+	var pvc corev1.PersistentVolumeClaim
+	getJSON(t, c, &pvc, "pvc", "data-web-2")
+	var pv corev1.PersistentVolume
+	getJSON(t, c, &pv, "pv", pvc.Spec.VolumeName)
+	dir := pv.Spec.Local.Path
+	if !strings.HasPrefix(dir, filepath.Join(dataDir, "local-path")+"/") {
+		t.Fatalf("web-2's volume is at %s", dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "boot")); err != nil {
+		t.Fatalf("web-2's data: %v", err)
+	}
+	kubectl(t, c, "delete", "pvc", "data-web-2")
+	eventstest.Eventually(t, 30*time.Second, func() error {
+		if _, _, code := kubectlRun(t, c, "", "get", "pv", pv.Name); code == 0 {
+			return fmt.Errorf("volume %s still there", pv.Name)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			return fmt.Errorf("the volume's directory: %v", err)
+		}
+		return nil
+	})
 }
 
 // readySince is when p last became Ready.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jetplane/jetplane/client"
 	"github.com/jetplane/jetplane/events/natslog"
+	"github.com/jetplane/jetplane/gateway/apis"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/seal"
 	"github.com/jetplane/jetplane/services/clusterdns"
@@ -134,7 +135,15 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway address %q: %w", o.GatewayAddr, err)
 	}
-	certs, err := loadPKI(filepath.Join(o.DataDir, "pki"), gwHost)
+	cidr := o.ServiceCIDR
+	if cidr == "" {
+		cidr = apis.DefaultServiceCIDR
+	}
+	services, err := apis.ParseServiceRange(cidr)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := loadPKI(filepath.Join(o.DataDir, "pki"), gwHost, services.At(0))
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +243,7 @@ func (c *Cluster) startServices(ctx context.Context, o Options) error {
 		}},
 		{"replicacontroller", controlPlane("replicacontroller"), func(l *natslog.Log) error {
 			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: o.NodeName, NodeLifecycle: o.NodeLifecycle,
-				LocalPathRoot: filepath.Join(o.DataDir, "local-path")})
+				LocalPathRoot: filepath.Join(o.DataDir, "local-path"), RootCA: c.pki.CAPEM})
 		}},
 		{"endpointcontroller", controlPlane("endpointcontroller"), func(l *natslog.Log) error {
 			return endpointcontroller.Run(ctx, endpointcontroller.Config{Log: l, Instance: o.NodeName})

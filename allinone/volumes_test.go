@@ -124,6 +124,8 @@ func TestDockerVolumes(t *testing.T) {
 		"cat /etc/all/hello /etc/all/password /etc/all/ns":               "hellohunter2default",
 		"grep ' /cache ' /proc/mounts | cut -d' ' -f3":                   "tmpfs\n",
 		"touch /host/from-the-pod && echo ok":                            "ok\n",
+		// The API access volume every pod gets: a JWT, the CA, the namespace.
+		"cd /var/run/secrets/kubernetes.io/serviceaccount && head -c 3 token && cat namespace && grep -c CERTIFICATE ca.crt": "eyJdefault2\n",
 	} {
 		if got := sh("main", script); got != want {
 			t.Errorf("%s: %q, want %q", script, got, want)

@@ -44,6 +44,7 @@ var pure = []string{
 	"services/replicacontroller/daemon",
 	"services/replicacontroller/statefulset",
 	"services/replicacontroller/volumebinding",
+	"services/replicacontroller/rootca",
 	"services/replicacontroller/gc",
 	"services/replicacontroller/job",
 	"services/replicacontroller/nodelifecycle",

@@ -33,6 +33,7 @@ const (
 	batchGroup      = "batch"
 	networkingGroup = "networking.k8s.io"
 	discoveryGroup  = "discovery.k8s.io"
+	storageGroup    = "storage.k8s.io"
 	authzGroup      = "authorization.k8s.io"
 	authnGroup      = "authentication.k8s.io"
 )

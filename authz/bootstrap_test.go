@@ -163,6 +163,13 @@ func TestBootstrapServiceIdentities(t *testing.T) {
 		{res(node, "list", "networking.k8s.io", "ingresses", "", "", ""), true},
 		{res(node, "create", "", "pods", "", "default", ""), false},
 		{res(node, "get", "", "secrets", "", "default", "s"), false},
+		{res(node, "get", "", "configmaps", "", "default", "kube-root-ca.crt"), true},
+		{res(node, "update", "", "configmaps", "", "default", "kube-root-ca.crt"), false},
+		{res(rc, "create", "", "configmaps", "", "dev", ""), true},
+		{res(rc, "update", "apps", "statefulsets", "status", "default", "web"), true},
+		{res(rc, "create", "", "persistentvolumes", "", "", ""), true},
+		{res(rc, "create", "", "secrets", "", "default", ""), false},
+		{res(gw, "create", "storage.k8s.io", "storageclasses", "", "", ""), true},
 	} {
 		if d := Authorize(p, tt.attrs); d.Allowed != tt.allow {
 			t.Errorf("%s: allowed %v, want %v", ForbiddenMessage(tt.attrs), d.Allowed, tt.allow)

@@ -14,7 +14,7 @@ const (
 )
 
 // servedGroups are the API groups Jetplane serves.
-var servedGroups = []string{coreGroup, appsGroup, batchGroup, networkingGroup, discoveryGroup, rbacv1.GroupName}
+var servedGroups = []string{coreGroup, appsGroup, batchGroup, networkingGroup, discoveryGroup, storageGroup, rbacv1.GroupName}
 
 // readAll reads every kind Jetplane serves; written out per group rather
 // than "*" so that a group added later is not read by default.
@@ -32,10 +32,12 @@ func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 		// follows the whole log into its projection and creates, at start,
 		// the protected namespaces (default, kube-system...) and their
 		// default ServiceAccounts, the kubernetes and kube-dns Services and
-		// their Endpoints, listing itself in kubernetes'.
+		// their Endpoints, listing itself in kubernetes', and the default
+		// StorageClass.
 		{GatewayUser, user(GatewayUser), []rbacv1.PolicyRule{
 			readAll,
 			rule([]string{"create"}, coreGroup, "namespaces", "serviceaccounts", "services", "endpoints"),
+			rule([]string{"create"}, storageGroup, "storageclasses"),
 			{Verbs: []string{"update"}, APIGroups: []string{coreGroup}, Resources: []string{"endpoints"},
 				ResourceNames: []string{"kubernetes"}},
 		}},
@@ -55,19 +57,25 @@ func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 		// everything in a deleted namespace, and edits their owner
 		// references and finalizers: Kubernetes' generic-garbage-collector
 		// rule, over the groups Jetplane serves. As ServiceAccount
-		// controller it creates every namespace's default ServiceAccount.
+		// controller it creates every namespace's default ServiceAccount,
+		// as root CA publisher its kube-root-ca.crt ConfigMap; as
+		// StatefulSet controller pods and claims; as PersistentVolume
+		// controller it provisions, binds and reclaims volumes.
 		{ReplicaControllerUser, user(ReplicaControllerUser), []rbacv1.PolicyRule{
 			{Verbs: []string{"get", "list", "watch", "patch", "update", "delete"}, APIGroups: servedGroups,
 				Resources: []string{rbacv1.ResourceAll}},
 			rule(readWriteVerbs, coreGroup, "pods", "replicationcontrollers"),
 			rule([]string{"create"}, coreGroup, "serviceaccounts"),
+			rule([]string{"create", "update"}, coreGroup, "configmaps"),
+			rule(readWriteVerbs, coreGroup, "persistentvolumeclaims", "persistentvolumes"),
 			rule([]string{"update", "patch"}, coreGroup, "pods/status", "replicationcontrollers/status",
-				"replicationcontrollers/finalizers"),
+				"replicationcontrollers/finalizers", "persistentvolumeclaims/status", "persistentvolumes/status"),
 			rule([]string{"get", "list", "watch", "update", "patch"}, coreGroup, "nodes"),
 			rule([]string{"update", "patch"}, coreGroup, "nodes/status"),
-			rule(readWriteVerbs, appsGroup, "deployments", "replicasets", "daemonsets"),
+			rule(readWriteVerbs, appsGroup, "deployments", "replicasets", "daemonsets", "statefulsets"),
 			rule([]string{"update", "patch"}, appsGroup, "deployments/status", "replicasets/status", "daemonsets/status",
-				"deployments/finalizers", "replicasets/finalizers", "daemonsets/finalizers"),
+				"statefulsets/status", "deployments/finalizers", "replicasets/finalizers", "daemonsets/finalizers",
+				"statefulsets/finalizers"),
 			rule(readWriteVerbs, batchGroup, "jobs", "cronjobs"),
 			rule([]string{"update", "patch"}, batchGroup, "jobs/status", "cronjobs/status", "jobs/finalizers", "cronjobs/finalizers"),
 		}},
@@ -90,15 +98,17 @@ func serviceRoles() ([]rbacv1.ClusterRole, []rbacv1.ClusterRoleBinding) {
 				ResourceNames: []string{"kube-dns"}},
 		}},
 		// Node agents register and heartbeat their Node, run the pods
-		// bound to them, report their status and finally delete them; the
-		// service proxy beside them reads Services, Endpoints and
-		// Ingresses to route.
+		// bound to them (reading the ConfigMaps, claims and volumes they
+		// mount; Secrets and tokens only of their own pods, asked of the
+		// gateway, which checks as the node authorizer does), report their
+		// status and finally delete them; the service proxy beside them
+		// reads Services, Endpoints and Ingresses to route.
 		{"system:jetplane:node", group(SystemNodes), []rbacv1.PolicyRule{
 			rule([]string{"get", "list", "watch", "create", "update", "patch"}, coreGroup, "nodes"),
 			rule([]string{"update", "patch"}, coreGroup, "nodes/status"),
 			rule([]string{"get", "list", "watch", "delete"}, coreGroup, "pods"),
 			rule([]string{"update", "patch"}, coreGroup, "pods/status"),
-			rule(readVerbs, coreGroup, "services", "endpoints"),
+			rule(readVerbs, coreGroup, "services", "endpoints", "configmaps", "persistentvolumeclaims", "persistentvolumes"),
 			rule(readVerbs, networkingGroup, "ingresses"),
 		}},
 	}

@@ -76,6 +76,9 @@ var (
 	ErrRevisionMismatch = errors.New("key revision mismatch")
 	// ErrSecretRefused: a node asked for a Secret no pod of its uses.
 	ErrSecretRefused = errors.New("no pod bound to this node uses that secret")
+	// ErrTokenRefused: a node asked for a token of a ServiceAccount no pod
+	// of its runs as.
+	ErrTokenRefused = errors.New("no such pod bound to this node runs as that service account")
 )
 
 // KVEntry is one key's value and the revision that is its CAS token.

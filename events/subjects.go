@@ -86,6 +86,13 @@ func NodeSecretSubject(node string) string { return NodeSubjectPrefix(node) + ".
 
 const NodeSecretFilter = NodeRoot + ".*.secret"
 
+// NodeTokenSubject is where a node agent asks for a ServiceAccount token
+// bound to one of its pods (it holds no signing key); NodeTokenFilter
+// matches every node's.
+func NodeTokenSubject(node string) string { return NodeSubjectPrefix(node) + ".token" }
+
+const NodeTokenFilter = NodeRoot + ".*.token"
+
 // Filters of every node's heartbeats and last-log questions.
 const (
 	NodeHeartbeatFilter = NodeRoot + ".*.heartbeat"

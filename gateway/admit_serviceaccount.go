@@ -8,6 +8,7 @@ import (
 	"github.com/jetplane/jetplane/events"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 )
 
 // admitServiceAccount is kube-apiserver's ServiceAccount plugin on a new
@@ -19,7 +20,13 @@ func (s *Server) admitServiceAccount(_ *http.Request, res events.Resource, old, 
 		return nil
 	}
 	st := s.proj.State()
-	err := admission.ServiceAccount(pod, func(ns, name string) bool { return st.Live("serviceaccounts", ns, name) != nil })
+	err := admission.ServiceAccount(pod, func(ns, name string) *corev1.ServiceAccount {
+		if e := st.Live("serviceaccounts", ns, name); e != nil {
+			sa, _ := e.Object.(*corev1.ServiceAccount)
+			return sa
+		}
+		return nil
+	}, utilrand.String(5))
 	if errors.Is(err, admission.ErrServiceAccount) {
 		return apierrors.NewForbidden(res.GroupResource(), pod.Name, err)
 	}

@@ -154,7 +154,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	go s.sweepSecretKeys(ctx)
-	go s.serveNodeSecrets(ctx)
+	go s.serveNodeAsks(ctx)
 	if err := s.subscribeUsage(); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}

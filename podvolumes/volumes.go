@@ -48,12 +48,19 @@ type Content struct {
 // Lookups are where volumes read from: podenv's sources (the pod's
 // namespace's ConfigMaps and Secrets, its addresses, the node's
 // allocatable for resourceFieldRef), and the claims of the pod's namespace
-// and the volumes bound to them (nil when there is none).
+// and the volumes bound to them (nil when there is none), and Token, a
+// token of the pod's ServiceAccount bound to it for an audience ("": the
+// API's) and lifetime (nil: the node cannot get one).
 type Lookups struct {
 	podenv.Sources
 	Claim  func(name string) *corev1.PersistentVolumeClaim
 	Volume func(name string) *corev1.PersistentVolume
+	Token  func(audience string, expirationSeconds int64) (string, error)
 }
+
+// DefaultTokenExpiration is a serviceAccountToken projection's lifetime
+// when it names none (Kubernetes' default, an hour).
+const DefaultTokenExpiration int64 = 3600
 
 // ContainerCreating is the waiting reason of a container whose volumes
 // cannot be set up yet.
@@ -210,13 +217,34 @@ func projectedFiles(out map[string]File, pod *corev1.Pod, p *corev1.ProjectedVol
 			err = secretFiles(out, s.Secret.Name, s.Secret.Items, s.Secret.Optional, def, lk)
 		case s.DownwardAPI != nil:
 			err = downwardFiles(out, pod, s.DownwardAPI.Items, def, lk)
+		case s.ServiceAccountToken != nil:
+			err = tokenFile(out, s.ServiceAccountToken, def, lk)
 		default:
-			err = fmt.Errorf("projected source: %w (serviceAccountToken, clusterTrustBundle and podCertificate are not provided yet)", ErrUnsupported)
+			err = fmt.Errorf("projected source: %w (clusterTrustBundle and podCertificate are not provided yet)", ErrUnsupported)
 		}
 		if err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// tokenFile is a serviceAccountToken projection: the token at its path.
+// A token the node cannot get yet keeps the pod waiting, as the kubelet's
+// "failed to fetch token".
+func tokenFile(out map[string]File, p *corev1.ServiceAccountTokenProjection, def int32, lk Lookups) error {
+	if lk.Token == nil {
+		return fmt.Errorf("projected source serviceAccountToken: %w on this node", ErrUnsupported)
+	}
+	exp := DefaultTokenExpiration
+	if p.ExpirationSeconds != nil {
+		exp = *p.ExpirationSeconds
+	}
+	tok, err := lk.Token(p.Audience, exp)
+	if err != nil {
+		return &podenv.ConfigError{Message: fmt.Sprintf("failed to fetch token: %v", err)}
+	}
+	out[clean(p.Path)] = File{Data: []byte(tok), Mode: def}
 	return nil
 }
 

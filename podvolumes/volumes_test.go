@@ -2,6 +2,7 @@ package podvolumes
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -26,7 +27,13 @@ func TestDesired(t *testing.T) {
 			}
 			return nil, podenv.ErrNotFound
 		},
-	}}
+	},
+		Token: func(aud string, exp int64) (string, error) {
+			if aud == "refused" {
+				return "", errors.New("no")
+			}
+			return fmt.Sprintf("tok(%s,%d)", aud, exp), nil
+		}}
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", Labels: map[string]string{"k": "v"}}}
 	cmRef := func(n string) corev1.LocalObjectReference { return corev1.LocalObjectReference{Name: n} }
 	for _, tt := range []struct {
@@ -53,6 +60,17 @@ func TestDesired(t *testing.T) {
 			{Secret: &corev1.SecretProjection{LocalObjectReference: cmRef("sec")}},
 			{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: cmRef("cfg"), Items: []corev1.KeyToPath{{Key: "a", Path: "a"}}}}}}},
 			map[string]File{"pw": {[]byte("x"), 0o400}, "a": {[]byte("1"), 0o400}}, ""},
+		{"kube-api-access: token, CA and namespace", corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{DefaultMode: m(0o644), Sources: []corev1.VolumeProjection{
+			{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr(int64(3607))}},
+			{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: cmRef("cfg"), Items: []corev1.KeyToPath{{Key: "a", Path: "ca.crt"}}}},
+			{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{Path: "namespace", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}}}}}},
+			map[string]File{"token": {[]byte("tok(,3607)"), 0o644}, "ca.crt": {[]byte("1"), 0o644}, "namespace": {[]byte("ns"), 0o644}}, ""},
+		{"a token for an audience, default lifetime", corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
+			{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "vault/token", Audience: "vault"}}}}},
+			map[string]File{"vault/token": {[]byte("tok(vault,3600)"), 0o644}}, ""},
+		{"a token the node cannot get waits", corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
+			{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", Audience: "refused"}}}}},
+			nil, `MountVolume.SetUp failed for volume "v" : failed to fetch token: no`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := Desired(pod, corev1.Volume{Name: "v", VolumeSource: tt.v}, lk)
@@ -76,3 +94,5 @@ func TestDesired(t *testing.T) {
 		t.Fatalf("nfs: %v", err)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -217,16 +217,28 @@ func schedulerCommand() *cobra.Command {
 
 func controllerCommand() *cobra.Command {
 	var lifecycle replicacontroller.NodeLifecycleConfig
-	var localPath string
+	var localPath, rootCAFile string
 	return serviceCommand("controller", "Run the replica controller (Deployments, ReplicaSets, StatefulSets, volumes, garbage collection, node lifecycle)",
 		func(c *cobra.Command) {
 			nodeLifecycleFlags(c, &lifecycle)
 			c.Flags().StringVar(&localPath, "local-path-root", replicacontroller.DefaultLocalPathRoot,
 				"where on its node a local-path volume's directory goes")
+			c.Flags().StringVar(&rootCAFile, "root-ca-file", "",
+				"the CA bundle (PEM) that verifies the gateway's serving certificate, published in every namespace as kube-root-ca.crt "+
+					"for pods' API access volumes (without it pods that mount one wait)")
 		},
 		func(ctx context.Context, l *natslog.Log, instance string) error {
+			var rootCA []byte
+			if rootCAFile != "" {
+				var err error
+				if rootCA, err = os.ReadFile(rootCAFile); err != nil {
+					return fmt.Errorf("root CA: %w", err)
+				}
+			} else {
+				logrus.WithField("service", "replicacontroller").Warn("no --root-ca-file: kube-root-ca.crt is not published, and pods that mount their API access volume wait for it")
+			}
 			return replicacontroller.Run(ctx, replicacontroller.Config{Log: l, Instance: instance, NodeLifecycle: lifecycle,
-				LocalPathRoot: localPath})
+				LocalPathRoot: localPath, RootCA: rootCA})
 		})
 }
 

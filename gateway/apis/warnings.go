@@ -41,7 +41,8 @@ var fieldsNotActedOn = []ignoredField{
 
 // unprovidedVolumes are the paths of the volume sources Jetplane's nodes
 // do not provide (they provide emptyDir, hostPath, configMap, secret,
-// downwardAPI, persistentVolumeClaim and projected ones of those).
+// downwardAPI, persistentVolumeClaim and projected ones of those and of
+// serviceAccountToken).
 func unprovidedVolumes(s *corev1.PodSpec) []string {
 	var out []string
 	for i, v := range s.Volumes {
@@ -55,7 +56,7 @@ func unprovidedVolumes(s *corev1.PodSpec) []string {
 			case "emptyDir", "hostPath", "configMap", "secret", "downwardAPI", "persistentVolumeClaim":
 			case "projected":
 				for j, p := range v.Projected.Sources {
-					if p.ServiceAccountToken != nil || p.ClusterTrustBundle != nil || p.PodCertificate != nil {
+					if p.ClusterTrustBundle != nil || p.PodCertificate != nil {
 						out = append(out, fmt.Sprintf("volumes[%d].projected.sources[%d]", i, j))
 					}
 				}

@@ -52,8 +52,9 @@ func TestWarnings(t *testing.T) {
 		}), nil},
 		{"deployment template", "deployments", deployment(func(d *appsv1.Deployment) {
 			d.Spec.Template.Spec.Volumes = []corev1.Volume{{Name: "t", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
-				Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token"}}}}}}}
-		}), []string{"spec.template.spec.volumes[0].projected.sources[0]: stored but not acted on by Jetplane yet"}},
+				Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token"}},
+					{ClusterTrustBundle: &corev1.ClusterTrustBundleProjection{Path: "ca"}}}}}}}
+		}), []string{"spec.template.spec.volumes[0].projected.sources[1]: stored but not acted on by Jetplane yet"}},
 		{"replicaset template", "replicasets", replicaSet(func(rs *appsv1.ReplicaSet) { rs.Spec.Template.Spec.HostNetwork = true }),
 			[]string{"spec.template.spec.hostNetwork: stored but not acted on by Jetplane yet"}},
 		{"service has none", "services", goodService(), nil},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -51,8 +53,8 @@ type Config struct {
 	ClusterDNS    []string
 	ClusterDomain string
 	// PodsDir is where the agent keeps its pods' files (volumes), one
-	// directory per pod UID, as the kubelet's --root-dir/pods; empty: pods
-	// with volumes cannot start here.
+	// directory per pod UID, as the kubelet's --root-dir/pods; empty:
+	// <temp dir>/jetplane/nodes/<node>/pods.
 	PodsDir string
 	// UsageInterval is how often the agent reports what the node and its
 	// containers use (kubectl top), when its runtime can tell: default
@@ -91,6 +93,8 @@ type agent struct {
 	stops    sync.WaitGroup
 	// volumesAt: when each pod's volumes were last written (volumes.go).
 	volumesAt map[types.UID]time.Time
+	// tokens: the ServiceAccount tokens of pods' projections (tokens.go).
+	tokens map[tokenKey]natslog.Token
 }
 
 // Run registers the node and runs its pods until ctx ends; then it stops
@@ -116,6 +120,9 @@ func newAgent(cfg Config, f *fleet) *agent {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.PodsDir == "" {
+		cfg.PodsDir = filepath.Join(os.TempDir(), "jetplane", "nodes", cfg.NodeName, "pods")
+	}
 	a := &agent{
 		cfg:       cfg,
 		log:       logrus.WithFields(logrus.Fields{"service": "nodeagent", "node": cfg.NodeName}),
@@ -128,6 +135,7 @@ func newAgent(cfg Config, f *fleet) *agent {
 		kills:     map[runtime.ContainerID]string{},
 		stopping:  map[runtime.ContainerID]bool{},
 		volumesAt: map[types.UID]time.Time{},
+		tokens:    map[tokenKey]natslog.Token{},
 		idle:      idlePods{inputs: map[string]podsync.Input{}},
 	}
 	a.writer = &controller.Writer{Log: cfg.Log.Reporter(cfg.NodeName), Projection: f.proj, Origin: events.Origin{

@@ -139,6 +139,10 @@ func (f *fleet) shipLogs(ctx context.Context, l *natslog.Log, logger *logrus.Ent
 // agent of the node the pod was bound to and to that of the node it is
 // bound to now.
 func (f *fleet) dispatch(prev, cur *projections.Entry, _ *events.Event) {
+	if cur.Resource == "persistentvolumes" && cur.Deleted() && prev != nil {
+		f.reclaimed(prev)
+		return
+	}
 	if cur.Resource != pods {
 		return
 	}

@@ -2,7 +2,6 @@ package nodeagent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +11,9 @@ import (
 
 	"github.com/jetplane/jetplane/podenv"
 	"github.com/jetplane/jetplane/podvolumes"
+	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime"
+	"github.com/jetplane/jetplane/services/replicacontroller/volumebinding"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -25,9 +26,6 @@ import (
 
 const volumeRefresh = 10 * time.Second
 
-// errNoPodsDir: a pod with volumes on an agent that keeps no pod files.
-var errNoPodsDir = errors.New("this node agent keeps no pod directory (--root-dir): it cannot make volumes")
-
 func (a *agent) podDir(uid types.UID) string { return filepath.Join(a.cfg.PodsDir, string(uid)) }
 
 func (a *agent) volumeDir(uid types.UID, name string) string {
@@ -38,11 +36,8 @@ func (a *agent) volumeDir(uid types.UID, name string) string {
 // one's path on the node, by volume name. A *podenv.ConfigError says what
 // a volume lacks.
 func (a *agent) setUpVolumes(ctx context.Context, pod *corev1.Pod, ip string) (map[string]string, error) {
-	if len(pod.Spec.Volumes) == 0 {
+	if _, hollow := a.cfg.Runtime.(runtime.Simulated); hollow || len(pod.Spec.Volumes) == 0 {
 		return nil, nil
-	}
-	if a.cfg.PodsDir == "" {
-		return nil, errNoPodsDir
 	}
 	st := a.proj.State()
 	lk := podvolumes.Lookups{Sources: a.sources(ctx, pod, ip),
@@ -57,7 +52,8 @@ func (a *agent) setUpVolumes(ctx context.Context, pod *corev1.Pod, ip string) (m
 				return e.Object.(*corev1.PersistentVolume)
 			}
 			return nil
-		}}
+		},
+		Token: a.podToken(ctx, pod)}
 	paths := make(map[string]string, len(pod.Spec.Volumes))
 	for _, v := range pod.Spec.Volumes {
 		c, err := podvolumes.Desired(pod, v, lk)
@@ -189,13 +185,43 @@ func (a *agent) tearDownVolumes(uid types.UID) {
 	a.mu.Lock()
 	delete(a.volumesAt, uid)
 	a.mu.Unlock()
-	if a.cfg.PodsDir == "" {
-		return
-	}
+	a.forgetTokens(uid)
 	dir := a.podDir(uid)
 	vols, _ := os.ReadDir(filepath.Join(dir, "volumes"))
 	for _, v := range vols {
 		_ = syscall.Unmount(filepath.Join(dir, "volumes", v.Name()), syscall.MNT_DETACH)
 	}
 	_ = os.RemoveAll(dir)
+}
+
+// reclaimed removes, on its node, the directory of a deleted local-path
+// volume whose reclaim policy is Delete (volumebinding.ReclaimedDirectory
+// says which): the local-path provisioner's clean-up, which in Kubernetes
+// a helper pod on the node does.
+func (f *fleet) reclaimed(prev *projections.Entry) {
+	pv, ok := prev.Object.(*corev1.PersistentVolume)
+	if !ok {
+		return
+	}
+	st := f.proj.State()
+	claimLive := func(namespace, name string) types.UID {
+		if e := st.Live("persistentvolumeclaims", namespace, name); e != nil {
+			return e.Object.GetUID()
+		}
+		return ""
+	}
+	for node, a := range f.byNode {
+		dir, ok := volumebinding.ReclaimedDirectory(pv, node, claimLive)
+		if !ok {
+			continue
+		}
+		go func() {
+			log := a.log.WithField("key", pv.Name)
+			if err := os.RemoveAll(dir); err != nil {
+				log.WithError(err).Warn("reclaimed volume's directory not removed")
+				return
+			}
+			log.WithField("path", dir).Info("reclaimed volume's directory removed")
+		}()
+	}
 }

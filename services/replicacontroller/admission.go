@@ -8,6 +8,7 @@ import (
 	"github.com/jetplane/jetplane/quota"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 )
 
 // podAdmission asks, of a pod this controller is about to create, what
@@ -38,9 +39,13 @@ func (a *podAdmission) stored(resource, namespace string) []events.Object {
 // admit defaults pod from its namespace's LimitRanges and returns why it
 // must not be created, in the plugins' words, or "" when it may.
 func (a *podAdmission) admit(pod *corev1.Pod) string {
-	if err := admission.ServiceAccount(pod, func(ns, name string) bool {
-		return a.st.Live("serviceaccounts", ns, name) != nil
-	}); err != nil {
+	if err := admission.ServiceAccount(pod, func(ns, name string) *corev1.ServiceAccount {
+		if e := a.st.Live("serviceaccounts", ns, name); e != nil {
+			sa, _ := e.Object.(*corev1.ServiceAccount)
+			return sa
+		}
+		return nil
+	}, utilrand.String(5)); err != nil {
 		return err.Error()
 	}
 	ranges := quota.LimitRanges(a.stored, pod.Namespace)

@@ -117,6 +117,9 @@ func TestNodeFailureEvictsAndReplacesPods(t *testing.T) {
 	d := webDeployment("default", "hello", "jetplane/hello:1", 6)
 	grace := int64(1)
 	d.Spec.Template.Spec.TerminationGracePeriodSeconds = &grace
+	// No gateway runs here to sign the API access volume's token.
+	noToken := false
+	d.Spec.Template.Spec.AutomountServiceAccountToken = &noToken
 	d.Spec.Template.Spec.Containers[0].Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}
 	events.PrepareCreate(d, time.Now())
 	if _, err := log.Write(ctx, testOrigin, events.Write{Resource: events.MustLookup("deployments"), Change: events.Created, Object: d}); err != nil {

@@ -37,6 +37,10 @@ type Config struct {
 	// LocalPathRoot is where on its node a local-path volume's directory
 	// goes (default DefaultLocalPathRoot).
 	LocalPathRoot string
+	// RootCA is the CA bundle that verifies the API's serving certificate:
+	// published in every namespace as kube-root-ca.crt, which pods' API
+	// access volumes read (none: nothing is published, and pods wait).
+	RootCA []byte
 }
 
 type replicaController struct {

@@ -8,16 +8,19 @@ import (
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
+	"github.com/jetplane/jetplane/services/replicacontroller/rootca"
 	"github.com/jetplane/jetplane/services/replicacontroller/serviceaccounts"
 	corev1 "k8s.io/api/core/v1"
 )
 
 var serviceAccountResource = events.MustLookup("serviceaccounts")
 
-// serviceAccounts declares Kubernetes' ServiceAccount controller as a part
-// of the replica controller: keyed by namespace, it creates what
-// serviceaccounts.Missing decides (the default ServiceAccount) for every
-// namespace that exists and every new one, and again when it is deleted.
+// serviceAccounts declares Kubernetes' ServiceAccount controller and root
+// CA publisher as a part of the replica controller: keyed by namespace, it
+// creates what serviceaccounts.Missing decides (the default
+// ServiceAccount) and writes what rootca.Decide decides (kube-root-ca.crt,
+// when Config.RootCA is set) for every namespace that exists and every new
+// one, and again when they are deleted or edited.
 func (c *replicaController) serviceAccounts() *controller.Service {
 	part := &controller.Service{Name: Name + "/serviceaccounts", Workers: 1, Resync: c.cfg.Resync,
 		Keys: func() []string {
@@ -36,6 +39,10 @@ func (c *replicaController) serviceAccounts() *controller.Service {
 			queue.Add(cur.Name)
 		case serviceAccountResource.Name:
 			queue.Add(cur.Namespace)
+		case configMapResource.Name:
+			if cur.Name == rootca.Name {
+				queue.Add(cur.Namespace)
+			}
 		}
 	}
 	part.Reconcile = func(ctx context.Context, ns string) (time.Duration, error) {
@@ -61,7 +68,41 @@ func (c *replicaController) serviceAccounts() *controller.Service {
 				return 0, fmt.Errorf("create serviceaccount %s/%s: %w", ns, sa.Name, err)
 			}
 		}
-		return 0, nil
+		if namespace == nil {
+			return 0, nil
+		}
+		return 0, c.publishRootCA(ctx, st, namespace, e.Cause())
 	}
 	return part
+}
+
+var configMapResource = events.MustLookup("configmaps")
+
+// publishRootCA writes namespace's kube-root-ca.crt as rootca.Decide says,
+// with CAS on what it read (a tombstone included).
+func (c *replicaController) publishRootCA(ctx context.Context, st *projections.State, namespace *corev1.Namespace, cause events.Cause) error {
+	if len(c.cfg.RootCA) == 0 {
+		return nil
+	}
+	var existing *corev1.ConfigMap
+	var expected uint64
+	if prev := st.Get(configMapResource.Name, namespace.Name, rootca.Name); prev != nil {
+		expected = prev.Seq
+		if !prev.Deleted() {
+			existing, _ = prev.Object.(*corev1.ConfigMap)
+		}
+	}
+	cm := rootca.Decide(namespace, c.cfg.RootCA, existing)
+	if cm == nil {
+		return nil
+	}
+	w := events.Write{Resource: configMapResource, Change: events.Updated, Object: cm, Expected: expected, Cause: cause}
+	if existing == nil {
+		events.PrepareCreate(cm, c.cfg.Now())
+		w.Change = events.Created
+	}
+	if err := c.writer.Apply(ctx, w); err != nil {
+		return fmt.Errorf("publish %s/%s: %w", namespace.Name, rootca.Name, err)
+	}
+	return nil
 }

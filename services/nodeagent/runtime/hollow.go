@@ -73,7 +73,10 @@ func NewHollow(cfg HollowConfig) (*Hollow, error) {
 		containers: map[ContainerID]*ContainerInfo{}, byPod: map[podName]map[ContainerID]*ContainerInfo{}, ips: map[string]uint32{}, owners: map[uint32]string{}}, nil
 }
 
-func (h *Hollow) Name() string    { return "hollow" }
+func (h *Hollow) Name() string { return "hollow" }
+
+// Simulated: a hollow container is no process, and its pod gets no files.
+func (h *Hollow) Simulated()      {}
 func (h *Hollow) Version() string { return "1" }
 
 // Start makes a running container of any image at once.

@@ -140,6 +140,11 @@ type ContainerInfo struct {
 	State   ContainerState
 }
 
+// Simulated is a runtime that runs nothing (the load test's hollow
+// nodes): the agent makes no volumes for its pods, as nothing would read
+// them.
+type Simulated interface{ Simulated() }
+
 // Runtime runs containers for one node agent.
 type Runtime interface {
 	// Name is the scheme of container IDs and of containerRuntimeVersion

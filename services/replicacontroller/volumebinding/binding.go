@@ -3,11 +3,13 @@ package volumebinding
 import (
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/jetplane/jetplane/services/replicacontroller/workload"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Annotations Kubernetes puts on bound claims and provisioned volumes.
@@ -239,4 +241,35 @@ func DecideVolume(v *corev1.PersistentVolume, claim func(ns, name string) *corev
 		}
 	}
 	return res
+}
+
+// ReclaimedDirectory is the directory node removes now that local-path
+// volume pv is deleted: its path, when LocalPathProvisioner made it on node
+// under reclaim policy Delete and its claim (claimLive: uid of the live
+// claim of that name, "" when none) is gone. Anything else is kept: a
+// volume an administrator made, a Retain one, or one deleted by hand while
+// its claim still holds it.
+func ReclaimedDirectory(pv *corev1.PersistentVolume, node string, claimLive func(namespace, name string) types.UID) (string, bool) {
+	if pv == nil || pv.Annotations[ProvisionedByAnnotation] != LocalPathProvisioner || pv.Spec.Local == nil ||
+		pv.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete {
+		return "", false
+	}
+	if r := pv.Spec.ClaimRef; r != nil && r.UID != "" && claimLive(r.Namespace, r.Name) == r.UID {
+		return "", false
+	}
+	if !strings.HasPrefix(path.Base(pv.Spec.Local.Path), pv.Name+"_") {
+		return "", false // not a directory this provisioner named
+	}
+	na := pv.Spec.NodeAffinity
+	if na == nil || na.Required == nil {
+		return "", false
+	}
+	for _, term := range na.Required.NodeSelectorTerms {
+		for _, req := range term.MatchExpressions {
+			if req.Key == HostnameLabel && req.Operator == corev1.NodeSelectorOpIn && slices.Equal(req.Values, []string{node}) {
+				return pv.Spec.Local.Path, true
+			}
+		}
+	}
+	return "", false
 }

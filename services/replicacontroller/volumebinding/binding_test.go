@@ -9,6 +9,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func claim(class string) *corev1.PersistentVolumeClaim {
@@ -83,5 +84,37 @@ func TestDecideVolume(t *testing.T) {
 	released.Status.Phase = corev1.VolumeBound
 	if got := summary(DecideVolume(released, still)); got != "[]" {
 		t.Fatalf("bound and claimed: %s", got)
+	}
+}
+
+func TestReclaimedDirectory(t *testing.T) {
+	local := &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "local-path"}, Provisioner: LocalPathProvisioner}
+	res := DecideClaim(ClaimInput{Claim: claim("local-path"), Class: local, Provisioner: LocalPathProvisioner, Node: "n1", Root: "/lp"})
+	made := res.Changes[0].Object.(*corev1.PersistentVolume)
+	gone := func(string, string) types.UID { return "" }
+	edit := func(f func(*corev1.PersistentVolume)) *corev1.PersistentVolume { v := made.DeepCopy(); f(v); return v }
+	for _, tt := range []struct {
+		name  string
+		pv    *corev1.PersistentVolume
+		node  string
+		claim func(string, string) types.UID
+		want  string
+	}{
+		{"its node removes a provisioned volume whose claim is gone", made, "n1", gone, "/lp/pvc-c1_ns_data"},
+		{"another node keeps it", made, "n2", gone, ""},
+		{"a claim that still holds it keeps it", made, "n1", func(string, string) types.UID { return "c1" }, ""},
+		{"a new claim of the same name does not", made, "n1", func(string, string) types.UID { return "c2" }, "/lp/pvc-c1_ns_data"},
+		{"Retain keeps it", edit(func(v *corev1.PersistentVolume) {
+			v.Spec.PersistentVolumeReclaimPolicy = corev1.PersistentVolumeReclaimRetain
+		}), "n1", gone, ""},
+		{"an administrator's volume is kept", edit(func(v *corev1.PersistentVolume) { delete(v.Annotations, ProvisionedByAnnotation) }), "n1", gone, ""},
+		{"a path this provisioner did not name is kept", edit(func(v *corev1.PersistentVolume) { v.Spec.Local.Path = "/home" }), "n1", gone, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := ReclaimedDirectory(tt.pv, tt.node, tt.claim)
+			if got != tt.want || ok != (tt.want != "") {
+				t.Fatalf("got %q %v, want %q", got, ok, tt.want)
+			}
+		})
 	}
 }
