@@ -16,6 +16,7 @@ import (
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/gateway"
 	"github.com/jetplane/jetplane/projections"
+	"github.com/jetplane/jetplane/services/controller"
 	"github.com/jetplane/jetplane/services/endpointcontroller"
 	"github.com/jetplane/jetplane/services/nodeagent"
 	"github.com/jetplane/jetplane/services/nodereports"
@@ -62,7 +63,30 @@ func (f *connFlags) open(ctx context.Context, name string) (*natslog.Log, error)
 			return nil, fmt.Errorf("--nats-ca: %w", err)
 		}
 	}
-	return natslog.Dial(ctx, f.url, name, cfg)
+	return dialRetrying(ctx, f.url, name, cfg)
+}
+
+// dialBackoff paces a service's attempts to open the log at start.
+var dialBackoff = controller.Backoff{Base: 250 * time.Millisecond, Max: 10 * time.Second}
+
+// dialRetrying opens the log, retrying with back-off until ctx ends: a
+// service starts in any order with NATS, its cluster's JetStream leader and
+// the streams and buckets the operator creates (cold start).
+func dialRetrying(ctx context.Context, url, name string, cfg natslog.Config) (*natslog.Log, error) {
+	for attempt := 0; ; attempt++ {
+		l, err := natslog.Dial(ctx, url, name, cfg)
+		if err == nil {
+			return l, nil
+		}
+		wait := dialBackoff.Next(attempt)
+		logrus.WithFields(logrus.Fields{"service": strings.TrimPrefix(name, "jetplane-"), "nats": url, "attempt": attempt + 1, "retry_in": wait}).
+			WithError(err).Warn("log not open yet; retrying")
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("open the log at %s: %w (last: %w)", url, ctx.Err(), err)
+		case <-time.After(wait):
+		}
+	}
 }
 
 // serviceCommand builds the command of one service that runs until Ctrl-C.
@@ -419,19 +443,20 @@ func ensureAssets(ctx context.Context, srv *natslog.Embedded, trust *natslog.Tru
 		return err
 	}
 	cfg.Credentials = creds
-	for {
-		l, err := natslog.Dial(ctx, natslog.LoopbackURL(srv.URL()), "jetplane-nats-operator", cfg)
-		if err == nil {
-			l.Close()
-			if err = natslog.EnsureReaders(ctx, natslog.LoopbackURL(srv.URL()), trust, cfg); err == nil {
-				return nil
-			}
+	for attempt := 0; ; attempt++ {
+		l, err := dialRetrying(ctx, natslog.LoopbackURL(srv.URL()), "jetplane-nats-operator", cfg)
+		if err != nil {
+			return err
 		}
-		logrus.WithField("service", "nats").WithError(err).Warn("streams not ready; retrying")
+		l.Close()
+		if err = natslog.EnsureReaders(ctx, natslog.LoopbackURL(srv.URL()), trust, cfg); err == nil {
+			return nil
+		}
+		logrus.WithField("service", "nats").WithError(err).Warn("readers' mirror not ready; retrying")
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(2 * time.Second):
+		case <-time.After(dialBackoff.Next(attempt)):
 		}
 	}
 }

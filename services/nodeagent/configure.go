@@ -23,12 +23,14 @@ func (a *agent) configure(ctx context.Context, spec *runtime.ContainerSpec, pod 
 	if err != nil {
 		return err
 	}
-	paths, err := a.setUpVolumes(ctx, pod, ip)
-	if err != nil {
-		return err
-	}
-	if spec.Mounts, err = mountsOf(c, paths); err != nil {
-		return err
+	if _, hollow := a.cfg.Runtime.(runtime.Simulated); !hollow { // nothing there would read a file
+		paths, err := a.setUpVolumes(ctx, pod, ip)
+		if err != nil {
+			return err
+		}
+		if spec.Mounts, err = mountsOf(c, paths); err != nil {
+			return err
+		}
 	}
 	spec.Env = spec.Env[:0]
 	for _, v := range vars {
