@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jetplane/jetplane/events"
@@ -38,6 +40,49 @@ type lease struct {
 	observedRev  uint64 // revision last read, and when: expiry counts from there
 	observedAt   time.Time
 	acquiredTime time.Time
+	// reclaimed: the first campaign may take at once a record of this
+	// instance's name — its own, left by the process it restarts.
+	reclaimed bool
+
+	mu         sync.Mutex
+	validUntil time.Time // the term's writes are fenced past it (fence)
+}
+
+// ErrNotLeader: a write of a leader-elected service outside a valid term
+// (the lease lost, or not renewed in time: the process was paused).
+var ErrNotLeader = errors.New("not the leader: the lease is lost or not renewed in time")
+
+// fence refuses writes once the term may have ended: two thirds of the
+// lease's duration after the last renewal, by this host's monotonic clock
+// (which runs on while the process is stopped), before any standby may
+// take the lease over.
+func (l *lease) fence() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if time.Now().Before(l.validUntil) {
+		return nil
+	}
+	return fmt.Errorf("lease %s: %w", l.key, ErrNotLeader)
+}
+
+// renewed extends the fence from a renewal (or the acquisition) made at
+// or after began; zero ends the term.
+func (l *lease) renewed(began time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if began.IsZero() {
+		l.validUntil = time.Time{}
+		return
+	}
+	l.validUntil = began.Add(l.duration * 2 / 3)
+}
+
+// sameInstance tells whether holder names this instance (its source, any
+// incarnation).
+func (l *lease) sameInstance(holder string) bool {
+	mine, _, _ := strings.Cut(l.holder, "#")
+	theirs, _, _ := strings.Cut(holder, "#")
+	return theirs == mine
 }
 
 // run campaigns for the lease and calls lead with a context that ends when
@@ -46,7 +91,9 @@ type lease struct {
 func (l *lease) run(ctx context.Context, lead func(ctx context.Context)) error {
 	retry := Backoff{Base: min(l.duration/5, time.Second)} // constant: campaign at a steady pace
 	for {
+		began := time.Now()
 		rev, err := l.tryAcquire(ctx)
+		l.reclaimed = true
 		if err != nil && ctx.Err() == nil {
 			l.log.WithError(err).Warn("lease: acquire failed")
 		}
@@ -57,6 +104,7 @@ func (l *lease) run(ctx context.Context, lead func(ctx context.Context)) error {
 			continue
 		}
 		l.log.WithField("lease", l.key).Info("became leader")
+		l.renewed(began)
 		leadCtx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
@@ -64,6 +112,7 @@ func (l *lease) run(ctx context.Context, lead func(ctx context.Context)) error {
 			lead(leadCtx)
 		}()
 		rev = l.hold(leadCtx, rev)
+		l.renewed(time.Time{})
 		cancel()
 		l.awaitLead(done)
 		if ctx.Err() != nil {
@@ -131,7 +180,11 @@ func (l *lease) tryAcquire(ctx context.Context) (uint64, error) {
 	if entry.Revision != l.observedRev {
 		l.observedRev, l.observedAt = entry.Revision, l.now()
 	}
-	held := holder != "" && holder != l.holder && l.now().Before(l.observedAt.Add(l.duration))
+	// A restarted instance takes its own lease back at once (its old
+	// process is gone: it was this one); two live instances of one name
+	// would take it from each other once, then campaign as any other.
+	own := holder == l.holder || !l.reclaimed && l.sameInstance(holder)
+	held := holder != "" && !own && l.now().Before(l.observedAt.Add(l.duration))
 	if held {
 		return 0, nil
 	}
@@ -166,6 +219,7 @@ func (l *lease) hold(ctx context.Context, rev uint64) uint64 {
 			return rev
 		case <-t.C:
 		}
+		began := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, renewEvery)
 		next, err := l.renew(rctx, rev)
 		cancel()
@@ -173,7 +227,9 @@ func (l *lease) hold(ctx context.Context, rev uint64) uint64 {
 		switch {
 		case err == nil:
 			rev, lastRenew = next, l.now()
+			l.renewed(began)
 		case errors.As(err, &taken):
+			l.renewed(time.Time{})
 			l.log.WithField("lease", l.key).WithError(err).Warn("lease: taken by another instance")
 			return 0
 		case ctx.Err() != nil:

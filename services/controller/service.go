@@ -46,8 +46,10 @@ type Service struct {
 	// projection has caught up with the log, then queues its Keys.
 	Parts []*Service
 
-	// Leader: only the instance holding the lease leader.<Name> acts; the
-	// others keep their projections warm. Not for Parts.
+	// Leader: only the instance holding the lease leader.<Name> acts (Work
+	// or its loop, and every Part); the others keep their projections
+	// warm. Its Writer refuses writes outside a valid term (ErrNotLeader).
+	// Not for Parts.
 	Leader        bool
 	LeaseDuration time.Duration    // default 15s
 	Now           func() time.Time // the lease's clock; default time.Now
@@ -119,9 +121,6 @@ func (s *Service) Run(ctx context.Context) error {
 			s.proj.OnApply(svc.OnApply)
 		}
 	}
-	for _, p := range s.Parts {
-		go p.runPart(ctx)
-	}
 	if err := s.proj.Start(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -129,7 +128,7 @@ func (s *Service) Run(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", s.Name, err)
 	}
 	if !s.Leader {
-		s.act(ctx)
+		s.term(ctx)
 		return nil
 	}
 	l := &lease{
@@ -143,10 +142,26 @@ func (s *Service) Run(ctx context.Context) error {
 	if l.now == nil {
 		l.now = time.Now
 	}
-	return l.run(ctx, s.act)
+	s.writer.Fence = l.fence
+	return l.run(ctx, s.term)
 }
 
-// act is one term of work: all of it without a leader.
+// term is one term of work (all of it without a leader): the parts and
+// the service's own work, until ctx ends and every one has stopped.
+func (s *Service) term(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range s.Parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.runPart(ctx)
+		}()
+	}
+	s.act(ctx)
+	wg.Wait()
+}
+
+// act is the service's own work in a term.
 func (s *Service) act(ctx context.Context) {
 	if s.Work != nil {
 		s.Work(ctx)

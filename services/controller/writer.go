@@ -13,11 +13,24 @@ type Writer struct {
 	Log        events.Appender
 	Projection *projections.Projection
 	Origin     events.Origin
+	// Fence, when set, is asked before each append: a leader-elected
+	// service's writes stop once its term may have ended.
+	Fence func() error
+}
+
+func (w *Writer) fenced() error {
+	if w.Fence == nil {
+		return nil
+	}
+	return w.Fence()
 }
 
 // ApplyAtomic appends the writes (of distinct subjects) in atomic batches
 // (Appender.WriteAtomic) and waits for what landed to be projected.
 func (w *Writer) ApplyAtomic(ctx context.Context, writes ...events.Write) error {
+	if err := w.fenced(); err != nil {
+		return err
+	}
 	evs, err := w.Log.WriteAtomic(ctx, w.Origin, writes)
 	if len(evs) > 0 {
 		if werr := w.Projection.WaitFor(ctx, evs[len(evs)-1].Seq); err == nil {
@@ -32,7 +45,11 @@ func (w *Writer) ApplyAtomic(ctx context.Context, writes ...events.Write) error 
 func (w *Writer) Apply(ctx context.Context, writes ...events.Write) error {
 	var last uint64
 	for _, wr := range writes {
-		ev, err := w.Log.Write(ctx, w.Origin, wr)
+		err := w.fenced()
+		var ev *events.Event
+		if err == nil {
+			ev, err = w.Log.Write(ctx, w.Origin, wr)
+		}
 		if err != nil {
 			if last > 0 {
 				_ = w.Projection.WaitFor(ctx, last)

@@ -30,6 +30,10 @@ type Config struct {
 	Now      func() time.Time // default time.Now
 	// Resync re-examines every Service this often (default 5 minutes).
 	Resync time.Duration
+	// LeaseDuration is how long a silent leader keeps its lease (default
+	// 15s); NoLeaderElection lets every instance act (tests).
+	LeaseDuration    time.Duration
+	NoLeaderElection bool
 }
 
 type endpointController struct {
@@ -52,8 +56,12 @@ func Run(ctx context.Context, cfg Config) error {
 	c := &endpointController{cfg: cfg}
 	// Keys are looked at once at start too: Endpoints left over from
 	// Services deleted while no controller ran.
+	// It acts alone, as every Kubernetes controller does (CAS on each
+	// Endpoints object keeps two from overwriting each other; the lease
+	// keeps them from doing the work twice).
 	svc := &controller.Service{Name: Name, Instance: cfg.Instance, Log: cfg.Log, Workers: cfg.Workers,
-		Resync: cfg.Resync, Keys: c.keys, OnApply: c.onApply, Reconcile: c.reconcile}
+		Resync: cfg.Resync, Keys: c.keys, OnApply: c.onApply, Reconcile: c.reconcile,
+		Leader: !cfg.NoLeaderElection, LeaseDuration: cfg.LeaseDuration}
 	c.proj, c.queue, c.writer, c.log = svc.Projection(), svc.Queue(), svc.Writer(), svc.Logger()
 	return svc.Run(ctx)
 }

@@ -41,6 +41,10 @@ type Config struct {
 	// published in every namespace as kube-root-ca.crt, which pods' API
 	// access volumes read (none: nothing is published, and pods wait).
 	RootCA []byte
+	// LeaseDuration is how long a silent leader keeps its lease (default
+	// 15s); NoLeaderElection lets every instance act (tests).
+	LeaseDuration    time.Duration
+	NoLeaderElection bool
 }
 
 type replicaController struct {
@@ -71,8 +75,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	c := &replicaController{cfg: cfg, causes: map[string]events.Cause{}}
 	// Keys are looked at once at start too: changes made while no controller ran.
+	// It acts alone: two instances would each create the pods a
+	// ReplicaSet lacks (CAS guards an object, not the count of them).
 	svc := &controller.Service{Name: Name, Instance: cfg.Instance, Log: cfg.Log, Workers: cfg.Workers,
-		Resync: cfg.Resync, Keys: c.keys, OnApply: c.onApply, Reconcile: c.reconcile}
+		Resync: cfg.Resync, Keys: c.keys, OnApply: c.onApply, Reconcile: c.reconcile,
+		Leader: !cfg.NoLeaderElection, LeaseDuration: cfg.LeaseDuration}
 	c.proj, c.queue, c.writer, c.log = svc.Projection(), svc.Queue(), svc.Writer(), svc.Logger()
 	svc.Parts = []*controller.Service{c.nodeLifecycle(), c.serviceAccounts(), c.volumes()}
 	return svc.Run(ctx)

@@ -111,6 +111,11 @@ func (s *scheduler) commit(ctx context.Context, binds []bind, view uint64) (uint
 		// AppendAtomic would stage every event before the commit fails.
 		return 0, fmt.Errorf("bind %d pods: %w", len(binds), err)
 	}
+	if s.writer.Fence != nil { // a deposed (or paused) leader binds nothing
+		if err := s.writer.Fence(); err != nil {
+			return 0, fmt.Errorf("bind %d pods: %w", len(binds), err)
+		}
+	}
 	seqs, err := s.appendAtomic(ctx, evs, expected)
 	if err != nil {
 		// Re-read the ledger before the next commit: on a conflict someone
