@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jetplane/jetplane/events"
 
@@ -16,57 +17,119 @@ import (
 // stream sequence to fn. With to > 0 it ends after sequence to or once
 // nothing more is pending (an empty range ends at once): a read of the
 // past. With to == 0 it follows new messages until ctx ends or fn fails.
+//
+// A consumer that goes silent is checked (idleCheck): one that is gone or
+// lags what the stream holds — made while a cluster node was lost, its
+// stream's leader on the way out — is made anew from the next sequence,
+// so that a follow never waits forever on a consumer that no longer is.
 func (l *Log) consume(ctx context.Context, stream, filter string, from, to uint64, batch int,
 	fn func(m jetstream.Msg, seq uint64) error) error {
+	next := max(from, 1)
+	for {
+		done, err := l.consumeOnce(ctx, stream, filter, next, to, batch, func(m jetstream.Msg, seq uint64) error {
+			next = seq + 1
+			return fn(m, seq)
+		})
+		if done || err != nil {
+			return err
+		}
+		// The consumer went stale (or was not made in time): make another
+		// from where it stopped.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// idleCheck is how long a consumer may deliver nothing before it is asked
+// whether it still is, and still keeps up.
+const idleCheck = 5 * time.Second
+
+// consumeOnce reads through one ordered consumer from sequence from; it
+// returns done=false (and no error) when that consumer went stale.
+func (l *Log) consumeOnce(ctx context.Context, stream, filter string, from, to uint64, batch int,
+	fn func(m jetstream.Msg, seq uint64) error) (done bool, err error) {
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverAllPolicy}
 	if from > 1 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
 	}
-	cons, err := l.js.OrderedConsumer(ctx, stream, cfg)
+	// Bounded: a request that reached a cluster node on its way out is
+	// never answered, and a follow's context has no deadline.
+	cctx, cancel := context.WithTimeout(ctx, idleCheck)
+	cons, err := l.js.OrderedConsumer(cctx, stream, cfg)
+	cancel()
 	if err != nil {
-		return fmt.Errorf("read %s from %d: %w", filter, from, err)
+		if ctx.Err() == nil && transient(err) {
+			return false, nil // asked again
+		}
+		return true, fmt.Errorf("read %s from %d: %w", filter, from, err)
 	}
 	if to > 0 {
 		info, err := cons.Info(ctx)
 		if err != nil {
-			return fmt.Errorf("read %s from %d: %w", filter, from, err)
+			return true, fmt.Errorf("read %s from %d: %w", filter, from, err)
 		}
 		if info.NumPending == 0 {
-			return nil
+			return true, nil
 		}
 	}
 	it, err := cons.Messages(jetstream.PullMaxMessages(batch))
 	if err != nil {
-		return fmt.Errorf("read %s: %w", filter, err)
+		return true, fmt.Errorf("read %s: %w", filter, err)
 	}
 	defer context.AfterFunc(ctx, it.Stop)()
 	defer it.Stop()
 	for {
-		m, err := it.Next()
+		m, err := it.Next(jetstream.NextMaxWait(idleCheck))
+		if errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+			if l.stale(ctx, cons) {
+				return false, nil
+			}
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return true, ctx.Err()
 			}
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return fmt.Errorf("read %s: iterator closed: %w", filter, err)
+				return true, fmt.Errorf("read %s: iterator closed: %w", filter, err)
 			}
-			return fmt.Errorf("read %s: %w", filter, err)
+			return true, fmt.Errorf("read %s: %w", filter, err)
 		}
 		md, err := m.Metadata()
 		if err != nil {
-			return fmt.Errorf("read %s: metadata: %w", filter, err)
+			return true, fmt.Errorf("read %s: metadata: %w", filter, err)
 		}
 		seq := md.Sequence.Stream
 		if to > 0 && seq > to {
-			return nil
+			return true, nil
 		}
 		if err := fn(m, seq); err != nil {
-			return err
+			return true, err
 		}
 		if to > 0 && (seq >= to || md.NumPending == 0) {
-			return nil
+			return true, nil
 		}
 	}
+}
+
+// transient tells an error a cluster's weather causes (a node lost, its
+// leaders re-elected), after which the same request succeeds.
+func transient(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.As(err, &apiErr) && apiErr.Code == 503
+}
+
+// stale tells whether a silent consumer is gone, or says messages are
+// pending that it does not deliver.
+func (l *Log) stale(ctx context.Context, cons jetstream.Consumer) bool {
+	ictx, cancel := context.WithTimeout(ctx, idleCheck)
+	defer cancel()
+	info, err := cons.Info(ictx)
+	return err != nil || info.NumPending > 0
 }
 
 // decodeInto adapts a Handler to consume: a message that does not decode

@@ -7,3 +7,15 @@ func DeleteEvent(ctx context.Context, l *Log, seq uint64) error { return l.strea
 
 // PurgeEvents tries to purge the whole stream (refused: DenyPurge).
 func PurgeEvents(ctx context.Context, l *Log) error { return l.stream.Purge(ctx) }
+
+// EventsLeader is the server name of the EVENTS stream's leader.
+func EventsLeader(ctx context.Context, l *Log) (string, error) {
+	info, err := l.stream.Info(ctx)
+	if err != nil {
+		return "", err
+	}
+	if info.Cluster == nil {
+		return "", nil
+	}
+	return info.Cluster.Leader, nil
+}
