@@ -3,6 +3,8 @@ package natslog_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -206,4 +208,41 @@ func TestAuditorReadsThroughItsOwnConsumer(t *testing.T) {
 		_, err := js.CreateOrUpdateConsumer(ctx, "EVENTS", jetstream.ConsumerConfig{Durable: "bob"})
 		return err
 	})
+}
+
+// A trust loaded again with nothing new to sign leaves its files as they
+// are, so every node of a cluster may load it from one read-only copy.
+func TestEnsureTrustRewritesNothingUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := natslog.EnsureTrust(dir); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]os.FileInfo{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[e.Name()] = info
+	}
+	again, err := natslog.EnsureTrust(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.CanMint() {
+		t.Fatal("loaded again without its account key")
+	}
+	for name, info := range before {
+		now, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !now.ModTime().Equal(info.ModTime()) || now.Size() != info.Size() {
+			t.Errorf("%s rewritten on a second load", name)
+		}
+	}
 }

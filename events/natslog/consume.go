@@ -115,14 +115,6 @@ func (l *Log) consumeOnce(ctx context.Context, stream, filter string, from, to u
 	}
 }
 
-// transient tells an error a cluster's weather causes (a node lost, its
-// leaders re-elected), after which the same request succeeds.
-func transient(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, nats.ErrNoResponders) || errors.As(err, &apiErr) && apiErr.Code == 503
-}
-
 // stale tells whether a silent consumer is gone, or says messages are
 // pending that it does not deliver.
 func (l *Log) stale(ctx context.Context, cons jetstream.Consumer) bool {

@@ -36,6 +36,11 @@ type EmbeddedOptions struct {
 	// listens beyond loopback. RouteSecret authenticates the routes.
 	ClusterTLS  *tls.Config
 	RouteSecret string
+	// Sync is how JetStream flushes its files to disk: SyncAlways on every
+	// write (an acknowledged write survives power loss), else every
+	// SyncInterval (0: the server's default, two minutes).
+	SyncAlways   bool
+	SyncInterval time.Duration
 }
 
 // IsLoopback tells whether a listen host is reachable from this machine
@@ -76,6 +81,10 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		NoSigs:     true,
 		NoLog:      true,
 		MaxPayload: 8 << 20,
+		SyncAlways: o.SyncAlways,
+	}
+	if o.SyncInterval > 0 {
+		opts.SyncInterval = o.SyncInterval
 	}
 	if o.TLS != nil {
 		opts.TLSConfig, opts.TLS, opts.TLSTimeout = o.TLS, true, 5

@@ -252,7 +252,11 @@ func (l *Log) Append(ctx context.Context, e *events.Event, expected uint64) (uin
 	if err != nil {
 		return 0, err
 	}
-	ack, err := l.js.PublishMsg(ctx, natsMsg(msg), jetstream.WithExpectLastSequencePerSubject(expected))
+	var ack *jetstream.PubAck
+	err = rideOut(ctx, func(ctx context.Context) error {
+		ack, err = l.js.PublishMsg(ctx, natsMsg(msg), jetstream.WithExpectLastSequencePerSubject(expected))
+		return err
+	})
 	if err != nil {
 		if isWrongLastSequence(err) {
 			return 0, &events.ConflictError{Subject: msg.Subject, Expected: expected}
@@ -279,7 +283,11 @@ func isWrongLastSequence(err error) bool {
 
 // Get reads the event stored at seq.
 func (l *Log) Get(ctx context.Context, seq uint64) (*events.Event, error) {
-	m, err := l.stream.GetMsg(ctx, seq)
+	var m *jetstream.RawStreamMsg
+	err := rideOut(ctx, func(ctx context.Context) (err error) {
+		m, err = l.stream.GetMsg(ctx, seq)
+		return err
+	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, fmt.Errorf("get seq %d: %w", seq, events.ErrNotFound)
 	}
@@ -291,7 +299,11 @@ func (l *Log) Get(ctx context.Context, seq uint64) (*events.Event, error) {
 
 // LastFor reads the latest event of one object, or returns (nil, nil).
 func (l *Log) LastFor(ctx context.Context, resource, namespace, name string) (*events.Event, error) {
-	m, err := l.stream.GetLastMsgForSubject(ctx, events.Subject(resource, namespace, name))
+	var m *jetstream.RawStreamMsg
+	err := rideOut(ctx, func(ctx context.Context) (err error) {
+		m, err = l.stream.GetLastMsgForSubject(ctx, events.Subject(resource, namespace, name))
+		return err
+	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
 	}
@@ -303,7 +315,11 @@ func (l *Log) LastFor(ctx context.Context, resource, namespace, name string) (*e
 
 // Bounds returns the first and last sequences the stream holds now.
 func (l *Log) Bounds(ctx context.Context) (first, last uint64, err error) {
-	info, err := l.stream.Info(ctx)
+	var info *jetstream.StreamInfo
+	err = rideOut(ctx, func(ctx context.Context) (err error) {
+		info, err = l.stream.Info(ctx)
+		return err
+	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("stream info: %w", err)
 	}

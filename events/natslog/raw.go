@@ -12,7 +12,11 @@ import (
 
 // Info is the event stream's state and retention now.
 func (l *Log) Info(ctx context.Context) (events.LogInfo, error) {
-	info, err := l.stream.Info(ctx)
+	var info *jetstream.StreamInfo
+	err := rideOut(ctx, func(ctx context.Context) (err error) {
+		info, err = l.stream.Info(ctx)
+		return err
+	})
 	if err != nil {
 		return events.LogInfo{}, fmt.Errorf("stream info: %w", err)
 	}

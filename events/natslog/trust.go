@@ -1,13 +1,16 @@
 package natslog
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats.go"
@@ -141,15 +144,36 @@ func refreshAccounts(dir string, t *Trust) error {
 	if err != nil {
 		return fmt.Errorf("trust: operator key: %w", err)
 	}
+	stored := map[string]string{accountJWTFile: t.AccountJWT, readersJWTFile: t.ReadersJWT}
 	if err := t.signAccounts(op); err != nil {
 		return err
 	}
 	for name, token := range map[string]string{accountJWTFile: t.AccountJWT, readersJWTFile: t.ReadersJWT} {
+		if sameAccountClaims(stored[name], token) {
+			continue // nothing new: the directory may be read-only (a cluster's shared files)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(token), 0o600); err != nil {
+			if errors.Is(err, syscall.EROFS) {
+				continue // this server trusts the new claims from memory; the files' owner updates them
+			}
 			return fmt.Errorf("trust %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// sameAccountClaims tells whether two account JWTs say the same but for
+// when they were signed.
+func sameAccountClaims(a, b string) bool {
+	ca, errA := jwt.DecodeAccountClaims(a)
+	cb, errB := jwt.DecodeAccountClaims(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	ca.IssuedAt, cb.IssuedAt, ca.ID, cb.ID = 0, 0, "", ""
+	ja, errA := json.Marshal(ca)
+	jb, errB := json.Marshal(cb)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }
 
 // EnsureTrust loads the trust kept in dir, making it on first use. The
