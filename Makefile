@@ -5,7 +5,7 @@ IMAGES  := $(BIN)/images
 DATA    ?= jetplane-data
 HELLO_TAGS := 1 2 broken
 
-.PHONY: all build images docker-images deps run test bench bench-go clean
+.PHONY: all build images docker-images deps run test bench bench-go clean cluster-image cluster cluster-down
 
 all: build images
 
@@ -34,6 +34,27 @@ docker-images: deps
 	done
 	mkdir -p $(BIN)/docker/toolbox && cp /bin/busybox $(BIN)/docker/toolbox/
 	docker build -q -f deploy/toolbox/Dockerfile -t jetplane/toolbox:1 $(BIN)/docker/toolbox
+
+# A cluster on this machine's Docker (deploy/compose.yaml): three NATS nodes,
+# two gateways behind 127.0.0.1:16443, two of each controller, three hosts.
+# Its files (CA, keys, credentials, kubeconfig) are in bin/cluster.
+COMPOSE       ?= docker-compose
+CLUSTER_DIR   := $(BIN)/cluster
+CLUSTER_HOSTS := host-1,host-2,host-3
+CLUSTER       := $(COMPOSE) -p jetplane -f deploy/compose.yaml
+cluster-image: build images
+	rm -rf $(BIN)/docker/jetplane && mkdir -p $(BIN)/docker/jetplane
+	cp $(BIN)/jetplane $(BIN)/docker/jetplane/ && cp -r $(IMAGES) $(BIN)/docker/jetplane/images
+	docker build -q -f deploy/jetplane.Dockerfile -t jetplane/jetplane:dev $(BIN)/docker/jetplane
+
+cluster: cluster-image
+	$(BIN)/jetplane cluster-files --dir $(CLUSTER_DIR) --nats-hosts nats-1,nats-2,nats-3 \
+		--gateway-hosts gateway-1,gateway-2,balancer --nodes $(CLUSTER_HOSTS) --server https://127.0.0.1:16443
+	JETPLANE_CLUSTER_DIR=$(abspath $(CLUSTER_DIR)) $(CLUSTER) up -d
+	@echo "export KUBECONFIG=$(abspath $(CLUSTER_DIR))/kubeconfig; kubectl get nodes"
+
+cluster-down:
+	JETPLANE_CLUSTER_DIR=$(abspath $(CLUSTER_DIR)) $(CLUSTER) down -v --remove-orphans
 
 run: build images
 	$(BIN)/jetplane up --data $(DATA) --images $(IMAGES)

@@ -45,7 +45,11 @@ type Options struct {
 	GatewayAddr string // default 127.0.0.1:8080; port 0 picks one
 	NATSHost    string // default 127.0.0.1
 	NATSPort    int    // default 4222; -1 picks one
-	ImagesDir   string // process runtime images
+	// NATSSyncAlways fsyncs every JetStream write; else JetStream flushes
+	// every NATSSyncInterval (0: its default, two minutes).
+	NATSSyncAlways   bool
+	NATSSyncInterval time.Duration
+	ImagesDir        string // process runtime images
 	// Runtime of the local node: docker, process or hollow; empty: docker
 	// when a Docker engine answers and the hello images are there or can
 	// be built, else process.
@@ -148,7 +152,8 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	natsOpts := natslog.EmbeddedOptions{
-		Dir: filepath.Join(o.DataDir, "nats"), Host: o.NATSHost, Port: o.NATSPort, Name: "jetplane-" + o.NodeName, Trust: trust}
+		Dir: filepath.Join(o.DataDir, "nats"), Host: o.NATSHost, Port: o.NATSPort, Name: "jetplane-" + o.NodeName, Trust: trust,
+		SyncAlways: o.NATSSyncAlways, SyncInterval: o.NATSSyncInterval}
 	if !natslog.IsLoopback(o.NATSHost) {
 		// Beyond loopback NATS serves TLS only, with a certificate of the
 		// cluster CA that every connection of this process trusts.

@@ -1,7 +1,9 @@
 # jetplane — the single binary (up, nats, gateway, scheduler, controller,
-# endpoints, agent) on scratch. Build it first:
-# CGO_ENABLED=0 go build -o bin/jetplane ./cmd/jetplane
+# endpoints, agent, balance) on scratch, with the process-runtime images the
+# cluster's agents run (/images/jetplane/hello/<tag>/entrypoint). `make
+# cluster-image` stages its context in bin/docker/jetplane.
 FROM scratch
-COPY bin/jetplane /jetplane
-EXPOSE 4222 6443
+COPY jetplane /jetplane
+COPY images /images
+EXPOSE 4222 6222 6443
 ENTRYPOINT ["/jetplane"]

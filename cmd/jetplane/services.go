@@ -283,7 +283,7 @@ func agentCommand() *cobra.Command {
 	var clusterDNS []string
 	var clusterDomain string
 	var usageInterval time.Duration
-	var rootDir string
+	var rootDir, nodeIP string
 	return serviceCommand("agent", "Run a node agent with the docker, process or hollow runtime", func(c *cobra.Command) {
 		c.Flags().StringVar(&rtOpts.Kind, "runtime", "", "docker, process or hollow (default: docker when a Docker engine answers, else process)")
 		c.Flags().StringVar(&rtOpts.PodCIDR, "pod-cidr", "", "hollow runtime: pod addresses (default: a /24 of 10.0.0.0/8)")
@@ -298,9 +298,14 @@ func agentCommand() *cobra.Command {
 		c.Flags().StringVar(&clusterDomain, "cluster-domain", "cluster.local", "the cluster domain of pods' DNS search path")
 		c.Flags().StringVar(&rootDir, "root-dir", "/var/lib/jetplane/agent", "where the agent keeps its pods' files (volumes), as the kubelet's --root-dir")
 		c.Flags().DurationVar(&usageInterval, "usage-interval", 15*time.Second, "how often the node's and its containers' usage is reported (kubectl top); negative: never")
+		c.Flags().StringVar(&nodeIP, "node-ip", nodeagent.HostIP, "the node's InternalIP and its pods' hostIP; auto: this host's first non-loopback IPv4 address")
 		c.PreRunE = func(*cobra.Command, []string) error { return capacity.SetCapacity(cpu, memory, maxPods) }
 	}, func(ctx context.Context, l *natslog.Log, instance string) error {
 		rtOpts.NodeName, rtOpts.ImagesDir = node, images
+		ip, err := nodeIPFlag(nodeIP)
+		if err != nil {
+			return err
+		}
 		rt, keep, err := nodeagent.NewRuntime(rtOpts)
 		if err != nil {
 			return err
@@ -308,7 +313,7 @@ func agentCommand() *cobra.Command {
 		return nodeagent.Run(ctx, nodeagent.Config{Log: l, NodeName: node, Runtime: rt, Labels: labels,
 			CPU: capacity.CPU, Memory: capacity.Memory, MaxPods: capacity.MaxPods, KeepContainers: keep,
 			ClusterDNS: clusterDNS, ClusterDomain: clusterDomain, UsageInterval: usageInterval,
-			PodsDir: filepath.Join(rootDir, "pods")})
+			PodsDir: filepath.Join(rootDir, "pods"), NodeIP: ip})
 	})
 }
 
@@ -333,6 +338,7 @@ func natsCommand() *cobra.Command {
 	var trustDir string
 	var assets natslog.Config
 	var tlsFlags, clusterTLSFlags tlsFiles
+	var sync string
 	cmd := &cobra.Command{
 		Use:   "nats",
 		Short: "Run a NATS server with JetStream (one node of a cluster with --cluster-name)",
@@ -342,6 +348,9 @@ func natsCommand() *cobra.Command {
 				return err
 			}
 			o.Routes, o.Trust = routes, trust
+			if o.SyncAlways, o.SyncInterval, err = syncFlag(sync); err != nil {
+				return err
+			}
 			if o.TLS, err = tlsFlags.server(); err != nil {
 				return err
 			}
@@ -387,16 +396,21 @@ func natsCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.ClusterName, "cluster-name", "", "NATS cluster name; empty runs a single server")
 	cmd.Flags().StringVar(&o.ClusterListen, "cluster-listen", "127.0.0.1:6222", "cluster route listen address")
 	cmd.Flags().StringSliceVar(&routes, "routes", nil, "routes to the other cluster nodes, nats://host:port")
+	cmd.Flags().StringVar(&sync, "sync", "always", "when JetStream writes reach the disk: always (an acknowledged write survives power loss; README: what it costs) or a flush interval (2m is JetStream's default)")
 	return cmd
 }
 
 func upCommand() *cobra.Command {
 	var o allinone.Options
-	var nats string
+	var nats, sync string
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Run the whole control plane and one node agent in this process on an embedded NATS server",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if o.NATSSyncAlways, o.NATSSyncInterval, err = syncFlag(sync); err != nil {
+				return err
+			}
 			host, port, err := splitHostPortFlag(nats)
 			if err != nil {
 				return err
@@ -415,6 +429,7 @@ func upCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.DataDir, "data", "jetplane-data", "data directory (event log, kubeconfig)")
 	cmd.Flags().StringVar(&o.GatewayAddr, "listen", "127.0.0.1:8080", "address of the HTTP API")
 	cmd.Flags().StringVar(&nats, "nats-listen", "127.0.0.1:4222", "address of the embedded NATS server")
+	cmd.Flags().StringVar(&sync, "nats-sync", "2m", "when JetStream writes reach the disk: always, or a flush interval (JetStream's default, 2m; one machine: a crash of it may lose the last interval's acknowledged writes)")
 	cmd.Flags().StringVar(&o.ImagesDir, "images", "bin/images", "directory of process-runtime images")
 	cmd.Flags().StringVar(&o.Runtime, "runtime", "", "node runtime: docker or process (default: docker when a Docker engine answers and the hello images exist or can be built, else process)")
 	cmd.Flags().StringVar(&o.NodeName, "node", "", "name of the local node (default: host name)")

@@ -60,6 +60,9 @@ type Config struct {
 	// containers use (kubectl top), when its runtime can tell: default
 	// 15s; negative, never.
 	UsageInterval time.Duration
+	// NodeIP is the node's InternalIP and its pods' hostIP (the kubelet's
+	// --node-ip); default HostIP.
+	NodeIP string
 }
 
 // NewProcessRuntime is the process runtime over an images directory
@@ -69,7 +72,8 @@ func NewProcessRuntime(imagesDir string) (runtime.Runtime, error) {
 	return runtime.NewProcess(runtime.ProcessConfig{ImagesDir: imagesDir})
 }
 
-// HostIP is the node's address: pods' loopback addresses are reached from it.
+// HostIP is a node's default address: pods' loopback addresses are reached
+// from it.
 const HostIP = "127.0.0.1"
 
 const pods = "pods"
@@ -119,6 +123,9 @@ func newAgent(cfg Config, f *fleet) *agent {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.NodeIP == "" {
+		cfg.NodeIP = HostIP
 	}
 	if cfg.PodsDir == "" {
 		cfg.PodsDir = filepath.Join(os.TempDir(), "jetplane", "nodes", cfg.NodeName, "pods")

@@ -77,7 +77,7 @@ func (a *agent) sources(ctx context.Context, pod *corev1.Pod, ip string) podenv.
 			return data, nil
 		},
 		PodIP:           ip,
-		HostIP:          HostIP,
+		HostIP:          a.cfg.NodeIP,
 		NodeAllocatable: nodeCapacity(a.cfg, a.machine.cpus, a.machine.memBytes),
 	}
 }

@@ -142,7 +142,7 @@ func (a *agent) desiredNode(n *corev1.Node, now time.Time) {
 		}
 	}
 	n.Status.Conditions = conds
-	n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: HostIP}, {Type: corev1.NodeHostName, Address: a.cfg.NodeName}}
+	n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: a.cfg.NodeIP}, {Type: corev1.NodeHostName, Address: a.cfg.NodeName}}
 	n.Status.NodeInfo = corev1.NodeSystemInfo{
 		MachineID:               m.machineID,
 		BootID:                  m.bootID,

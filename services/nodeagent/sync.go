@@ -16,7 +16,7 @@ import (
 
 // input gathers what podsync reads for one pod.
 func (a *agent) input(pod *corev1.Pod, ip string, cs []podsync.Container) podsync.Input {
-	in := podsync.Input{Now: a.cfg.Now(), Pod: pod, RuntimeName: a.cfg.Runtime.Name(), HostIP: HostIP, PodIP: ip,
+	in := podsync.Input{Now: a.cfg.Now(), Pod: pod, RuntimeName: a.cfg.Runtime.Name(), HostIP: a.cfg.NodeIP, PodIP: ip,
 		Containers: cs, Failures: map[string]podsync.StartFailure{}, Probes: map[string]podsync.ProbeResult{},
 		Backoffs: map[string]podsync.Backoff{}}
 	a.mu.Lock()
