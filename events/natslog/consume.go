@@ -51,7 +51,12 @@ const idleCheck = 5 * time.Second
 // returns done=false (and no error) when that consumer went stale.
 func (l *Log) consumeOnce(ctx context.Context, stream, filter string, from, to uint64, batch int,
 	fn func(m jetstream.Msg, seq uint64) error) (done bool, err error) {
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverAllPolicy}
+	// Few resets of its own: nats.go's ordered consumer otherwise retries
+	// making its next consumer forever inside Next, where no deadline
+	// reaches; this loop makes it anew instead, bounded and from the
+	// sequence after the last delivered.
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxResetAttempts: 2}
 	if from > 1 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
 	}
@@ -95,6 +100,9 @@ func (l *Log) consumeOnce(ctx context.Context, stream, filter string, from, to u
 			}
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 				return true, fmt.Errorf("read %s: iterator closed: %w", filter, err)
+			}
+			if transient(err) {
+				return false, nil // its own reset failed: made anew here
 			}
 			return true, fmt.Errorf("read %s: %w", filter, err)
 		}

@@ -49,5 +49,10 @@ func transient(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
-		errors.As(err, &apiErr) && apiErr.Code == 503
+		errors.As(err, &apiErr) && (apiErr.Code == 503 || apiErr.ErrorCode == errCodeDuplicateInProcess)
 }
+
+// errCodeDuplicateInProcess is JetStream's answer to a message sent again
+// while the first with its Nats-Msg-Id is still being stored (a retry
+// across a leader change): asked once more, it answers with the sequence.
+const errCodeDuplicateInProcess jetstream.ErrorCode = 10158
