@@ -2,6 +2,7 @@ package allinone
 
 import (
 	"context"
+	"path/filepath"
 	"time"
 
 	"github.com/jetplane/jetplane/examples/hello/helloimage"
@@ -18,7 +19,8 @@ func nodeRuntime(ctx context.Context, o Options) (rt runtime.Runtime, keep bool,
 	if kind == "" {
 		kind = chooseRuntime(ctx)
 	}
-	return nodeagent.NewRuntime(nodeagent.RuntimeOptions{Kind: kind, NodeName: o.NodeName, ImagesDir: o.ImagesDir})
+	return nodeagent.NewRuntime(nodeagent.RuntimeOptions{Kind: kind, NodeName: o.NodeName, ImagesDir: o.ImagesDir,
+		StateDir: filepath.Join(o.DataDir, "nodes", o.NodeName, "process")})
 }
 
 func chooseRuntime(ctx context.Context) string {

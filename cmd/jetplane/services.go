@@ -301,7 +301,8 @@ func agentCommand() *cobra.Command {
 		c.Flags().StringVar(&nodeIP, "node-ip", nodeagent.HostIP, "the node's InternalIP and its pods' hostIP; auto: this host's first non-loopback IPv4 address")
 		c.PreRunE = func(*cobra.Command, []string) error { return capacity.SetCapacity(cpu, memory, maxPods) }
 	}, func(ctx context.Context, l *natslog.Log, instance string) error {
-		rtOpts.NodeName, rtOpts.ImagesDir = node, images
+		// Per node: two agents on one machine share a --root-dir.
+		rtOpts.NodeName, rtOpts.ImagesDir, rtOpts.StateDir = node, images, filepath.Join(rootDir, "process", node)
 		ip, err := nodeIPFlag(nodeIP)
 		if err != nil {
 			return err

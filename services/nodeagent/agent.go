@@ -67,9 +67,18 @@ type Config struct {
 
 // NewProcessRuntime is the process runtime over an images directory
 // (<imagesDir>/<repo>/<name>/<tag>/entrypoint). Run connects its output to
-// the LOGS stream.
-func NewProcessRuntime(imagesDir string) (runtime.Runtime, error) {
-	return runtime.NewProcess(runtime.ProcessConfig{ImagesDir: imagesDir})
+// the LOGS stream. With a stateDir it records what it starts there, and
+// first kills what a crashed predecessor on it left running.
+func NewProcessRuntime(imagesDir, stateDir string) (runtime.Runtime, error) {
+	rt, err := runtime.NewProcess(runtime.ProcessConfig{ImagesDir: imagesDir, StateDir: stateDir})
+	if err != nil {
+		return nil, err
+	}
+	for _, left := range rt.LeftBehind() {
+		logrus.WithFields(logrus.Fields{"service": "nodeagent", "key": left.Pod, "container": left.Container, "pid": left.PID}).
+			Warn("killed a container a crashed agent left running")
+	}
+	return rt, nil
 }
 
 // HostIP is a node's default address: pods' loopback addresses are reached

@@ -28,6 +28,7 @@ type RuntimeOptions struct {
 	Kind      string
 	NodeName  string // docker: the label of the node's containers
 	ImagesDir string // process: <imagesDir>/<repo>/<name>/<tag>/entrypoint
+	StateDir  string // process: records of what it started (a successor kills what a crash left)
 	PodCIDR   string // hollow: where pod addresses come from
 }
 
@@ -46,7 +47,7 @@ func NewRuntime(o RuntimeOptions) (rt runtime.Runtime, keepContainers bool, err 
 		rt, err = NewDockerRuntime(o.NodeName)
 		return rt, true, err
 	case RuntimeProcess:
-		rt, err = NewProcessRuntime(o.ImagesDir)
+		rt, err = NewProcessRuntime(o.ImagesDir, o.StateDir)
 		return rt, false, err
 	case RuntimeHollow:
 		rt, err = NewHollowRuntime(o.PodCIDR)

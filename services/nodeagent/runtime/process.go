@@ -32,6 +32,10 @@ type ProcessConfig struct {
 	// users needs a root agent; an unprivileged agent runs every container
 	// as itself (see RunsAs).
 	DefaultRunAsUser, DefaultRunAsGroup *int64
+	// StateDir, when set, keeps a record of every process started (pid,
+	// process group, start time): a runtime made on it kills what a crashed
+	// predecessor left running (Process.LeftBehind).
+	StateDir string
 }
 
 // Process runs images as local executables, one process group per container.
@@ -42,6 +46,8 @@ type Process struct {
 
 	mu    sync.Mutex
 	procs map[ContainerID]*process
+	// leftBehind is what NewProcess killed of a predecessor's.
+	leftBehind []LeftBehind
 }
 
 type process struct {
@@ -72,8 +78,21 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 	if r.hi < r.lo || r.hi > 254 {
 		r.hi = 254
 	}
-	return &Process{cfg: cfg, ips: r, procs: map[ContainerID]*process{}}, nil
+	pr := &Process{cfg: cfg, ips: r, procs: map[ContainerID]*process{}}
+	if cfg.StateDir != "" {
+		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+			return nil, fmt.Errorf("process runtime: state %q: %w", cfg.StateDir, err)
+		}
+		if pr.leftBehind, err = pr.killLeftBehind(); err != nil {
+			return nil, fmt.Errorf("process runtime: %w", err)
+		}
+	}
+	return pr, nil
 }
+
+// LeftBehind is what the runtime killed when it was made: the processes a
+// predecessor on the same StateDir left running.
+func (p *Process) LeftBehind() []LeftBehind { return p.leftBehind }
 
 // SetLogSink sets where container output goes (the agent's log shipper).
 func (p *Process) SetLogSink(s LogSink) {
@@ -112,7 +131,10 @@ func (p *Process) Start(ctx context.Context, spec ContainerSpec) (ContainerID, e
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = containerEnv(spec)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred} // Stop signals the whole group
+	// Stop signals the whole group; the container dies with the agent
+	// (Pdeathsig), and what its group left is killed by the next runtime
+	// (StateDir).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred, Pdeathsig: syscall.SIGKILL}
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		return "", fmt.Errorf("start %s: %w", spec.Name, err)
@@ -133,6 +155,13 @@ func (p *Process) Start(ctx context.Context, spec ContainerSpec) (ContainerID, e
 		return "", &StartError{Reason: "RunContainerError", Message: err.Error(), Err: err}
 	}
 	id := ContainerID(strings.ReplaceAll(uuid.NewString(), "-", ""))
+	if err := p.record(id, spec, cmd.Process.Pid); err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		outR.Close()
+		errR.Close()
+		return "", &StartError{Reason: "RunContainerError", Message: err.Error(), Err: err}
+	}
 	pr := &process{pid: cmd.Process.Pid, done: make(chan struct{}), info: ContainerInfo{
 		ID: id, Spec: spec, ImageID: p.images.of(entry, st),
 		State: ContainerState{Phase: Running, StartedAt: time.Now()},
@@ -210,6 +239,7 @@ func (p *Process) wait(pr *process, cmd *exec.Cmd, copying *sync.WaitGroup) {
 	default:
 		state.ExitCode, state.Reason, state.Message = 128, "Error", err.Error()
 	}
+	p.forget(pr.info.ID)
 	p.mu.Lock()
 	state.StartedAt = pr.info.State.StartedAt
 	pr.info.State = state

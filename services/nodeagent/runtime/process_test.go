@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -228,15 +227,7 @@ func TestProcessExitCodesAndGroupKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var child int
-	eventstest.Eventually(t, 5*time.Second, func() error {
-		b, err := os.ReadFile(pidFile)
-		if err != nil {
-			return err
-		}
-		child, err = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err
-	})
+	child := waitPIDFile(t, pidFile)
 	if err := rt.Stop(ctx, id, 200*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
