@@ -69,7 +69,9 @@ func (p *Projection) Start(ctx context.Context) error {
 func (p *Projection) run(ctx context.Context) {
 	defer close(p.done)
 	log := logrus.WithField("service", p.name)
+	wait := time.Duration(0)
 	for ctx.Err() == nil {
+		from := p.state.LastApplied() + 1
 		err := p.log.Follow(ctx, events.FilterSubject("", ""), p.state.LastApplied()+1, func(ev *events.Event, decErr error) error {
 			if decErr != nil {
 				log.WithField("seq", ev.Seq).WithError(decErr).Warn("skipping undecodable event")
@@ -95,8 +97,19 @@ func (p *Projection) run(ctx context.Context) {
 		}
 		// The ordered consumer could not go on (stream deleted, server gone for
 		// long): resume from where we are.
-		log.WithError(err).Warn("event follow stopped; resuming")
 		p.setErr(err)
+		// Paced: a follow that fails at once (the server refusing it)
+		// must not spin; one that got somewhere resumes at once.
+		if p.state.LastApplied()+1 > from {
+			wait = 0
+		} else {
+			wait = min(max(2*wait, 100*time.Millisecond), 5*time.Second)
+		}
+		log.WithError(err).WithField("retry_in", wait).Warn("event follow stopped; resuming")
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
 	}
 	p.setErr(ctx.Err())
 }

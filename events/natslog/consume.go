@@ -56,7 +56,7 @@ func (l *Log) consumeOnce(ctx context.Context, stream, filter string, from, to u
 	// reaches; this loop makes it anew instead, bounded and from the
 	// sequence after the last delivered.
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxResetAttempts: 2}
+		MaxResetAttempts: 2, InactiveThreshold: consumerIdleLimit}
 	if from > 1 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
 	}
@@ -71,6 +71,7 @@ func (l *Log) consumeOnce(ctx context.Context, stream, filter string, from, to u
 		}
 		return true, fmt.Errorf("read %s from %d: %w", filter, from, err)
 	}
+	defer l.deleteConsumer(stream, cons)
 	if to > 0 {
 		info, err := cons.Info(ctx)
 		if err != nil {
@@ -121,6 +122,27 @@ func (l *Log) consumeOnce(ctx context.Context, stream, filter string, from, to u
 			return true, nil
 		}
 	}
+}
+
+// consumerIdleLimit is how long the server keeps a consumer nobody pulls
+// from: what a crashed reader, or a request timed out on a node on its way
+// out, leaves behind does not pile up towards the stream's consumer limit.
+const consumerIdleLimit = 30 * time.Second
+
+// deleteConsumer removes the server's consumer once a read is done with it
+// (nats.go only stops pulling): reads of the past and made-anew follows
+// would otherwise leave one each until consumerIdleLimit. Best effort,
+// off the reader's path.
+func (l *Log) deleteConsumer(stream string, cons jetstream.Consumer) {
+	info := cons.CachedInfo()
+	if info == nil || info.Name == "" {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), idleCheck)
+		defer cancel()
+		_ = l.js.DeleteConsumer(ctx, stream, info.Name)
+	}()
 }
 
 // stale tells whether a silent consumer is gone, or says messages are

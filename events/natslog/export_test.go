@@ -19,3 +19,12 @@ func EventsLeader(ctx context.Context, l *Log) (string, error) {
 	}
 	return info.Cluster.Leader, nil
 }
+
+// EventsConsumers is how many consumers the EVENTS stream has now.
+func EventsConsumers(ctx context.Context, l *Log) (int, error) {
+	info, err := l.stream.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.Consumers, nil
+}
