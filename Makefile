@@ -5,7 +5,7 @@ IMAGES  := $(BIN)/images
 DATA    ?= jetplane-data
 HELLO_TAGS := 1 2 broken
 
-.PHONY: all build images docker-images deps run test bench bench-go clean cluster-image cluster cluster-down
+.PHONY: all build images docker-images deps run test bench bench-go clean cluster-image cluster cluster-down chaos
 
 all: build images
 
@@ -52,6 +52,11 @@ cluster: cluster-image
 		--gateway-hosts gateway-1,gateway-2,balancer --nodes $(CLUSTER_HOSTS) --server https://127.0.0.1:16443
 	JETPLANE_CLUSTER_DIR=$(abspath $(CLUSTER_DIR)) $(CLUSTER) up -d
 	@echo "export KUBECONFIG=$(abspath $(CLUSTER_DIR))/kubeconfig; kubectl get nodes"
+
+# Faults into the running cluster (make cluster first): a table of fault,
+# writes acknowledged/lost, rollout, convergence time.
+chaos:
+	KUBECONFIG=$(abspath $(CLUSTER_DIR))/kubeconfig deploy/chaos.sh
 
 cluster-down:
 	JETPLANE_CLUSTER_DIR=$(abspath $(CLUSTER_DIR)) $(CLUSTER) down -v --remove-orphans
