@@ -72,7 +72,7 @@ func (p *Projection) run(ctx context.Context) {
 	wait := time.Duration(0)
 	for ctx.Err() == nil {
 		from := p.state.LastApplied() + 1
-		err := p.log.Follow(ctx, events.FilterSubject("", ""), p.state.LastApplied()+1, func(ev *events.Event, decErr error) error {
+		err := p.log.Follow(ctx, events.FilterSubject("", ""), from, func(ev *events.Event, decErr error) error {
 			if decErr != nil {
 				log.WithField("seq", ev.Seq).WithError(decErr).Warn("skipping undecodable event")
 				p.state.Skip(ev.Seq)
