@@ -93,9 +93,8 @@ func (l *Log) backupStream(ctx context.Context, w io.Writer, name string) (n int
 	var resp struct {
 		Config json.RawMessage `json:"config"`
 		State  json.RawMessage `json:"state"`
-		Error  *apiError       `json:"error"`
 	}
-	if err := l.apiRequest(ctx, "$JS.API.STREAM.SNAPSHOT."+name, req, &resp); err != nil {
+	if err := l.apiRequest(ctx, "$JS.API.STREAM.SNAPSHOT."+name, req, 30*time.Second, &resp); err != nil {
 		return 0, 0, 0, err
 	}
 	var state jetstream.StreamState
@@ -203,10 +202,9 @@ func (l *Log) restoreStream(ctx context.Context, r io.Reader, h streamHeader) (i
 	}
 	req, _ := json.Marshal(map[string]json.RawMessage{"config": config, "state": h.State})
 	var resp struct {
-		DeliverSubject string    `json:"deliver_subject"`
-		Error          *apiError `json:"error"`
+		DeliverSubject string `json:"deliver_subject"`
 	}
-	if err := l.apiRequest(ctx, "$JS.API.STREAM.RESTORE."+h.Name, req, &resp); err != nil {
+	if err := l.apiRequest(ctx, "$JS.API.STREAM.RESTORE."+h.Name, req, 30*time.Second, &resp); err != nil {
 		return 0, err
 	}
 	var n int64
@@ -216,27 +214,14 @@ func (l *Log) restoreStream(ctx context.Context, r io.Reader, h streamHeader) (i
 			return n, err
 		}
 		// Each chunk is acknowledged; the empty one ends the stream and is
-		// answered with the restored stream's info (or why not).
-		var done struct {
-			Error *apiError `json:"error"`
-		}
+		// answered with the restored stream's info (or why not), once the
+		// server has rebuilt the stream from the snapshot.
 		timeout := 30 * time.Second
 		if len(chunk) == 0 {
-			timeout = 5 * time.Minute // the server rebuilds the stream from the snapshot
+			timeout = 5 * time.Minute
 		}
-		rctx, cancel := context.WithTimeout(ctx, timeout)
-		m, err := l.nc.RequestWithContext(rctx, resp.DeliverSubject, chunk)
-		cancel()
-		if err != nil {
+		if err := l.apiRequest(ctx, resp.DeliverSubject, chunk, timeout, nil); err != nil {
 			return n, err
-		}
-		if len(m.Data) > 0 {
-			if err := json.Unmarshal(m.Data, &done); err != nil {
-				return n, fmt.Errorf("answer: %w", err)
-			}
-			if done.Error != nil {
-				return n, fmt.Errorf("%d %s", done.Error.Code, done.Error.Description)
-			}
 		}
 		if len(chunk) == 0 {
 			return n, nil
@@ -245,23 +230,32 @@ func (l *Log) restoreStream(ctx context.Context, r io.Reader, h streamHeader) (i
 	}
 }
 
-// apiRequest asks JetStream's API and decodes the answer into resp, whose
-// Error field (a *apiError) becomes the error.
-func (l *Log) apiRequest(ctx context.Context, subject string, req []byte, resp any) error {
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+// apiRequest asks JetStream's API (or a snapshot's restore subject) and
+// decodes a non-empty answer into resp (nil: only its error); the answer's
+// error becomes the error.
+func (l *Log) apiRequest(ctx context.Context, subject string, req []byte, timeout time.Duration, resp any) error {
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	m, err := l.nc.RequestWithContext(rctx, subject, req)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(m.Data, resp); err != nil {
-		return fmt.Errorf("%s: %w", subject, err)
+	if len(m.Data) == 0 {
+		return nil // a restore chunk's acknowledgement
 	}
 	var e struct {
 		Error *apiError `json:"error"`
 	}
-	if json.Unmarshal(m.Data, &e) == nil && e.Error != nil {
+	if err := json.Unmarshal(m.Data, &e); err != nil {
+		return fmt.Errorf("%s: %w", subject, err)
+	}
+	if e.Error != nil {
 		return fmt.Errorf("%s: %d %s", subject, e.Error.Code, e.Error.Description)
+	}
+	if resp != nil {
+		if err := json.Unmarshal(m.Data, resp); err != nil {
+			return fmt.Errorf("%s: %w", subject, err)
+		}
 	}
 	return nil
 }

@@ -315,11 +315,7 @@ func (l *Log) LastFor(ctx context.Context, resource, namespace, name string) (*e
 
 // Bounds returns the first and last sequences the stream holds now.
 func (l *Log) Bounds(ctx context.Context) (first, last uint64, err error) {
-	var info *jetstream.StreamInfo
-	err = rideOut(ctx, func(ctx context.Context) (err error) {
-		info, err = l.stream.Info(ctx)
-		return err
-	})
+	info, err := l.streamInfo(ctx)
 	if err != nil {
 		return 0, 0, fmt.Errorf("stream info: %w", err)
 	}

@@ -12,11 +12,7 @@ import (
 
 // Info is the event stream's state and retention now.
 func (l *Log) Info(ctx context.Context) (events.LogInfo, error) {
-	var info *jetstream.StreamInfo
-	err := rideOut(ctx, func(ctx context.Context) (err error) {
-		info, err = l.stream.Info(ctx)
-		return err
-	})
+	info, err := l.streamInfo(ctx)
 	if err != nil {
 		return events.LogInfo{}, fmt.Errorf("stream info: %w", err)
 	}

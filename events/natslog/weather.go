@@ -56,3 +56,14 @@ func transient(err error) bool {
 // while the first with its Nats-Msg-Id is still being stored (a retry
 // across a leader change): asked once more, it answers with the sequence.
 const errCodeDuplicateInProcess jetstream.ErrorCode = 10158
+
+// streamInfo asks for the event stream's info, riding out an election of
+// its leader (the one node that answers it).
+func (l *Log) streamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
+	var info *jetstream.StreamInfo
+	err := rideOut(ctx, func(ctx context.Context) (err error) {
+		info, err = l.stream.Info(ctx)
+		return err
+	})
+	return info, err
+}
