@@ -42,7 +42,7 @@ COMPOSE       ?= docker-compose
 CLUSTER_DIR   := $(BIN)/cluster
 CLUSTER_HOSTS := host-1,host-2,host-3
 CLUSTER       := $(COMPOSE) -p jetplane -f deploy/compose.yaml
-cluster-image: build images
+cluster-image: build images docker-images
 	rm -rf $(BIN)/docker/jetplane && mkdir -p $(BIN)/docker/jetplane
 	cp $(BIN)/jetplane $(BIN)/docker/jetplane/ && cp -r $(IMAGES) $(BIN)/docker/jetplane/images
 	docker build -q -f deploy/jetplane.Dockerfile -t jetplane/jetplane:dev $(BIN)/docker/jetplane
@@ -53,9 +53,10 @@ cluster: cluster-image
 	JETPLANE_CLUSTER_DIR=$(abspath $(CLUSTER_DIR)) $(CLUSTER) up -d
 	@echo "export KUBECONFIG=$(abspath $(CLUSTER_DIR))/kubeconfig; kubectl get nodes"
 
-# Faults into the running cluster (make cluster first): a table of fault,
-# writes acknowledged/lost, rollout, convergence time.
-chaos:
+# Faults into the running cluster (make cluster first), Jetplane's checker
+# over the whole log afterwards (jetplane chaos): a table of fault, writes
+# acknowledged/lost, invariant violations, convergence time.
+chaos: build
 	KUBECONFIG=$(abspath $(CLUSTER_DIR))/kubeconfig deploy/chaos.sh
 
 cluster-down:

@@ -17,6 +17,7 @@ var pure = []string{
 	"apirequest",
 	"authn",
 	"authz",
+	"chaos/invariants",
 	"defaulting",
 	"endpointslices",
 	"events",

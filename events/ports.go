@@ -127,4 +127,5 @@ type LogInfo struct {
 	Events, Bytes       uint64
 	MaxAge              time.Duration // 0: no limit
 	MaxBytes            int64         // <= 0: no limit
+	Leader              string        // the server leading the stream (a cluster), or ""
 }

@@ -44,7 +44,7 @@ func rootCommand() *cobra.Command {
 	root.AddCommand(upCommand(), natsCommand(), gatewayCommand(), schedulerCommand(), controllerCommand(),
 		endpointsCommand(), agentCommand(), credentialsCommand(), sealerCommand(), verifyCommand(), versionCommand())
 	root.AddCommand(historyCommand(), restoreCommand(), getCommand(), proxyCommand())
-	root.AddCommand(logsCommand(), dnsCommand(), clusterFilesCommand(), balanceCommand(), backupCommand(), restoreClusterCommand())
+	root.AddCommand(logsCommand(), dnsCommand(), clusterFilesCommand(), balanceCommand(), backupCommand(), restoreClusterCommand(), chaosCommand())
 	root.AddCommand(rolloutCommand(), loadtestCommand(), userCommand(), rotateSecretKeysCommand())
 	return root
 }

@@ -17,8 +17,12 @@ func (l *Log) Info(ctx context.Context) (events.LogInfo, error) {
 		return events.LogInfo{}, fmt.Errorf("stream info: %w", err)
 	}
 	st, cfg := info.State, info.Config
-	return events.LogInfo{FirstSeq: st.FirstSeq, LastSeq: st.LastSeq, FirstTime: st.FirstTime, LastTime: st.LastTime,
-		Events: st.Msgs, Bytes: st.Bytes, MaxAge: cfg.MaxAge, MaxBytes: cfg.MaxBytes}, nil
+	li := events.LogInfo{FirstSeq: st.FirstSeq, LastSeq: st.LastSeq, FirstTime: st.FirstTime, LastTime: st.LastTime,
+		Events: st.Msgs, Bytes: st.Bytes, MaxAge: cfg.MaxAge, MaxBytes: cfg.MaxBytes}
+	if info.Cluster != nil {
+		li.Leader = info.Cluster.Leader
+	}
+	return li, nil
 }
 
 // ReadRaw reads the first n messages of the event stream through a bare
