@@ -55,7 +55,12 @@ func startGatewayUnbound(t testing.TB, tokens map[string]string) *testGateway {
 // configure (when not nil) before the gateway starts.
 func startGatewayWith(t testing.TB, tokens map[string]string, configure func(*Config)) *testGateway {
 	t.Helper()
-	l := eventstest.Log(t)
+	return startGatewayOn(t, eventstest.Log(t), tokens, configure)
+}
+
+// startGatewayOn is startGatewayWith over the log l (a cluster's, say).
+func startGatewayOn(t testing.TB, l *natslog.Log, tokens map[string]string, configure func(*Config)) *testGateway {
+	t.Helper()
 	cfg := withAdmin(Config{Log: l, Instance: "test"})
 	keys, err := LoadSecretKeyring(t.TempDir())
 	if err != nil {
