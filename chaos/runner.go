@@ -47,9 +47,12 @@ type Row struct {
 	Lost, Violations int
 	Rollout          bool
 	Converged        time.Duration
-	Err              string
-	from, to         uint64
-	rec              *record
+	// When, from the fault, the creates were answered, the rollout
+	// completed and the watch caught up: what bounded Converged.
+	CreatesAt, RolloutAt, WatchAt time.Duration
+	Err                           string
+	from, to                      uint64
+	rec                           *record
 }
 
 // Report is the run's outcome.
@@ -98,8 +101,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	var rep Report
 	for i, f := range cfg.Faults {
 		row := r.round(ctx, i, f)
-		fmt.Fprintf(cfg.Out, "%s on %s: %d/%d creates acknowledged, %d increments, rollout %v, converged in %.1f s %s\n",
-			row.Fault, row.Target, row.Acked, row.Writes, row.Increments, row.Rollout, row.Converged.Seconds(), row.Err)
+		fmt.Fprintf(cfg.Out, "%s on %s: %d/%d creates acknowledged, %d increments, rollout %v; after %.1f s creates answered, %.1f s rollout done, %.1f s watch caught up %s\n",
+			row.Fault, row.Target, row.Acked, row.Writes, row.Increments, row.Rollout, row.CreatesAt.Seconds(), row.RolloutAt.Seconds(), row.WatchAt.Seconds(), row.Err)
 		rep.Rows = append(rep.Rows, row)
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
@@ -178,8 +181,9 @@ func (r *runner) round(ctx context.Context, i int, f Fault) Row {
 		row.Err = "heal: " + err.Error()
 	}
 	row.Acked = <-created
+	row.CreatesAt = time.Since(t0)
 	rollErr := <-rolled
-	row.Rollout = rollErr == nil
+	row.Rollout, row.RolloutAt = rollErr == nil, time.Since(t0)
 	stopIncrements()
 	increments.Wait()
 	counters, err := r.finalCounters(bounded)
@@ -191,6 +195,8 @@ func (r *runner) round(ctx context.Context, i int, f Fault) Row {
 		row.Err = err.Error()
 	}
 	row.Converged = time.Since(t0)
+	row.WatchAt = row.Converged
+	row.WatchAt = row.Converged
 	for _, c := range r.rec.counters {
 		row.Increments += c.Acked
 	}

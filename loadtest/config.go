@@ -32,6 +32,8 @@ type Config struct {
 	// ceiling beside the figures (a stream of its own) and runs the hollow
 	// nodes, whose reports still go through the control plane.
 	Credentials []byte `json:"-"`
+	// NATSCA is the CA (PEM) of a NATS that serves TLS (a cluster's).
+	NATSCA []byte `json:"-"`
 
 	Progress io.Writer `json:"-"` // progress lines; nil: none
 	// AtScale, when set, is called once every pod is Ready (a heap profile).

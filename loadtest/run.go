@@ -100,7 +100,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 func (r *run) open(ctx context.Context) (func(), error) {
 	if r.cfg.NATSURL != "" {
 		var err error
-		if r.log, err = natslog.Dial(ctx, r.cfg.NATSURL, "jetplane-loadtest", natslog.Config{Credentials: r.cfg.Credentials}); err != nil {
+		if r.log, err = natslog.Dial(ctx, r.cfg.NATSURL, "jetplane-loadtest", natslog.Config{Credentials: r.cfg.Credentials, CAPEM: r.cfg.NATSCA}); err != nil {
 			return nil, fmt.Errorf("loadtest: %w", err)
 		}
 		if r.api, err = client.FromKubeconfig(r.cfg.Kubeconfig); err != nil {

@@ -157,23 +157,40 @@ type Delivery struct {
 }
 
 // Watches: a watch delivers every version of its objects after the one it
-// started from, in order, with no gap and no duplicate.
+// started from, in order, with no gap and no duplicate. Up to To (where the
+// clients stopped writing) it must be exactly the log's; past To (a write
+// whose client gave up landing late) what it delivers must still be the
+// log's versions, in order.
 func (h *History) Watches(ds []Delivery) []Violation {
 	var out []Violation
 	for _, d := range ds {
-		var want []uint64
+		var want, later []uint64
 		for _, v := range h.byKey[d.Key] {
-			if v.RV > d.From && v.RV <= d.To {
+			switch {
+			case v.RV > d.To:
+				later = append(later, v.RV)
+			case v.RV > d.From:
 				want = append(want, v.RV)
 			}
 		}
-		if i, ok := firstDifference(d.RVs, want); !ok {
+		got := d.RVs
+		cut := len(got)
+		for cut > 0 && got[cut-1] > d.To {
+			cut--
+		}
+		if i, ok := firstDifference(got[:cut], want); !ok {
 			out = append(out, Violation{"watch gap or duplicate", fmt.Sprintf("%s after %d: delivered %d events, the log has %d; the first difference at the %d-th: delivered %v, the log %v",
-				d.Key, d.From, len(d.RVs), len(want), i+1, at(d.RVs, i), at(want, i))})
+				d.Key, d.From, cut, len(want), i+1, at(got, i), at(want, i))})
+			continue
+		}
+		if n := len(got) - cut; n > len(later) || !slicesEqual(got[cut:], later[:n]) {
+			out = append(out, Violation{"watch gap or duplicate", fmt.Sprintf("%s after %d: past %d delivered %v, the log has %v", d.Key, d.From, d.To, got[cut:], later)})
 		}
 	}
 	return out
 }
+
+func slicesEqual(a, b []uint64) bool { _, ok := firstDifference(a, b); return ok }
 
 // firstDifference is where a and b first differ, and whether they are equal.
 func firstDifference(a, b []uint64) (int, bool) {

@@ -67,6 +67,12 @@ func TestChecks(t *testing.T) {
 		{"watch complete", log, func(h *History) []Violation {
 			return h.Watches([]Delivery{{Key: cm, From: 3, To: 8, RVs: []uint64{5, 8}}})
 		}, ""},
+		{"watch past its end, as the log", log, func(h *History) []Violation {
+			return h.Watches([]Delivery{{Key: cm, From: 3, To: 5, RVs: []uint64{5, 8}}})
+		}, ""},
+		{"watch past its end, a duplicate", log, func(h *History) []Violation {
+			return h.Watches([]Delivery{{Key: cm, From: 3, To: 5, RVs: []uint64{5, 8, 8}}})
+		}, "watch gap or duplicate"},
 		{"watch gap", log, func(h *History) []Violation {
 			return h.Watches([]Delivery{{Key: cm, From: 3, To: 8, RVs: []uint64{8}}})
 		}, "watch gap or duplicate"},

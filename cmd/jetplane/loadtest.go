@@ -62,6 +62,7 @@ type loadtestFlags struct {
 	rate                            int
 	apiFor, timeout                 time.Duration
 	natsURL, kubeconfig, dir, creds string
+	natsCA                          string
 	cpuProfile, heapProfile         string
 }
 
@@ -79,6 +80,7 @@ func (f *loadtestFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.natsURL, "nats", "", "join the control plane behind this NATS URL instead of starting one")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "with --nats: the kubeconfig of its gateway")
 	fl.StringVar(&f.creds, "credentials", "", "with --nats: the operator's NATS credentials (jetplane credentials operator): the ceiling needs a stream of its own; the hollow nodes report through the control plane")
+	fl.StringVar(&f.natsCA, "nats-ca", "", "with --nats: the CA certificate (PEM) of a NATS that serves TLS")
 	fl.StringVar(&f.dir, "data", "", "data directory of the all-in-one (default: a temporary one)")
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run here (go tool pprof)")
 	fl.StringVar(&f.heapProfile, "heap-profile", "", "write a heap profile here once every pod is Ready")
@@ -112,6 +114,11 @@ func (f *loadtestFlags) config(cmd *cobra.Command) (loadtest.Config, error) {
 			return cfg, err
 		}
 		cfg.Credentials = creds
+	}
+	if f.natsCA != "" {
+		if cfg.NATSCA, err = os.ReadFile(f.natsCA); err != nil {
+			return cfg, fmt.Errorf("--nats-ca: %w", err)
+		}
 	}
 	// The services' own logs would bury the progress lines.
 	if !cmd.Flags().Changed("log-level") {
