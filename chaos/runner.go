@@ -161,9 +161,17 @@ func (r *runner) round(ctx context.Context, i int, f Fault) Row {
 	}
 	t0 := time.Now()
 	rolled := make(chan error, 1)
-	go func() { rolled <- r.rollout(bounded, image) }()
+	go func() {
+		err := r.rollout(bounded, image)
+		row.RolloutAt = time.Since(t0) // read only after rolled
+		rolled <- err
+	}()
 	created := make(chan int, 1)
-	go func() { created <- r.creates(bounded, r.cfg.Writes) }()
+	go func() {
+		n := r.creates(bounded, r.cfg.Writes)
+		row.CreatesAt = time.Since(t0) // read only after created
+		created <- n
+	}()
 
 	heal, err := r.docker.inject(ctx, f, service)
 	if err != nil {
@@ -181,9 +189,8 @@ func (r *runner) round(ctx context.Context, i int, f Fault) Row {
 		row.Err = "heal: " + err.Error()
 	}
 	row.Acked = <-created
-	row.CreatesAt = time.Since(t0)
 	rollErr := <-rolled
-	row.Rollout, row.RolloutAt = rollErr == nil, time.Since(t0)
+	row.Rollout = rollErr == nil
 	stopIncrements()
 	increments.Wait()
 	counters, err := r.finalCounters(bounded)

@@ -60,7 +60,7 @@ func (r *run) replay(ctx context.Context) (Replay, error) {
 // Start (which returns once the projection has caught up with the log).
 // The projection stops, and its connection closes, when ctx ends.
 func (r *run) startProjection(ctx context.Context, name string, cfg natslog.Config) (*projections.Projection, time.Duration, error) {
-	cfg.Prefix, cfg.Credentials = r.log.Config.Prefix, r.log.Config.Credentials
+	cfg.Prefix, cfg.Credentials, cfg.CAPEM = r.log.Config.Prefix, r.log.Config.Credentials, r.log.Config.CAPEM
 	l, err := natslog.Dial(ctx, r.log.URL(), "jetplane-loadtest-replay", cfg)
 	if err != nil {
 		return nil, 0, fmt.Errorf("loadtest: replay: %w", err)
