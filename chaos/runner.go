@@ -47,12 +47,12 @@ type Row struct {
 	Lost, Violations int
 	Rollout          bool
 	Converged        time.Duration
-	// When, from the fault, the creates were answered, the rollout
-	// completed and the watch caught up: what bounded Converged.
-	CreatesAt, RolloutAt, WatchAt time.Duration
-	Err                           string
-	from, to                      uint64
-	rec                           *record
+	// When, from the fault, the creates were answered and the rollout
+	// completed; Converged is when the watch caught up too.
+	CreatesAt, RolloutAt time.Duration
+	Err                  string
+	from, to             uint64
+	rec                  *record
 }
 
 // Report is the run's outcome.
@@ -102,7 +102,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	for i, f := range cfg.Faults {
 		row := r.round(ctx, i, f)
 		fmt.Fprintf(cfg.Out, "%s on %s: %d/%d creates acknowledged, %d increments, rollout %v; after %.1f s creates answered, %.1f s rollout done, %.1f s watch caught up %s\n",
-			row.Fault, row.Target, row.Acked, row.Writes, row.Increments, row.Rollout, row.CreatesAt.Seconds(), row.RolloutAt.Seconds(), row.WatchAt.Seconds(), row.Err)
+			row.Fault, row.Target, row.Acked, row.Writes, row.Increments, row.Rollout, row.CreatesAt.Seconds(), row.RolloutAt.Seconds(), row.Converged.Seconds(), row.Err)
 		rep.Rows = append(rep.Rows, row)
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
@@ -195,6 +195,8 @@ func (r *runner) round(ctx context.Context, i int, f Fault) Row {
 	increments.Wait()
 	counters, err := r.finalCounters(bounded)
 	if err != nil {
+		cancel()
+		<-watched // it records nothing once told nothing
 		return fail(err)
 	}
 	final <- counters
@@ -202,13 +204,8 @@ func (r *runner) round(ctx context.Context, i int, f Fault) Row {
 		row.Err = err.Error()
 	}
 	row.Converged = time.Since(t0)
-	row.WatchAt = row.Converged
-	row.WatchAt = row.Converged
 	for _, c := range r.rec.counters {
 		row.Increments += c.Acked
-	}
-	if info, err := r.cfg.Log.Info(ctx); err == nil {
-		row.to = info.LastSeq
 	}
 	return row
 }

@@ -124,7 +124,8 @@ func (r *runner) increment(ctx context.Context, i int) {
 			continue
 		}
 		r.rec.observe(o, "get")
-		v, _ := strconv.ParseInt(o.Object["data"].(map[string]any)["value"].(string), 10, 64)
+		value, _, _ := unstructured.NestedString(o.Object, "data", "value")
+		v, _ := strconv.ParseInt(value, 10, 64)
 		o.Object["data"] = map[string]any{"value": strconv.FormatInt(v+1, 10)}
 		got, err := cms.Update(rctx, o, metav1.UpdateOptions{})
 		cancel()
