@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 func TestParseFault(t *testing.T) {
@@ -47,6 +48,9 @@ func TestDigestIgnoresWhatTheAPIAdds(t *testing.T) {
 		"metadata": map[string]any{"name": "c", "namespace": "chaos", "uid": "u", "resourceVersion": "7"}}
 	if d := digestOf(served); d != v.Digest {
 		t.Fatalf("served digest %s, stored %s", d, v.Digest)
+	}
+	if k := keyOf(&unstructured.Unstructured{Object: served}); k != v.Key {
+		t.Fatalf("served key %v, stored %v", k, v.Key)
 	}
 	served["data"] = map[string]any{"value": "4"}
 	if digestOf(served) == v.Digest {

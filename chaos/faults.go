@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jetplane/jetplane/events"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 )
@@ -192,11 +191,4 @@ func (d *docker) exec(ctx context.Context, container string, cmd ...string) (int
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// Log is what the suite reads of the cluster's NATS: the event log, its
-// stream's state and leader, and the leases.
-type Log interface {
-	Replay(ctx context.Context, filter string, from, to uint64, fn events.Handler) error
-	Info(ctx context.Context) (events.LogInfo, error)
 }

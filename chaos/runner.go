@@ -39,6 +39,13 @@ type Config struct {
 	Out                 io.Writer
 }
 
+// Log is what the suite reads of the cluster's NATS: the event log and its
+// stream's state and leader (the leases are Config.Leases).
+type Log interface {
+	Replay(ctx context.Context, filter string, from, to uint64, fn events.Handler) error
+	Info(ctx context.Context) (events.LogInfo, error)
+}
+
 // Row is one fault's line of the table.
 type Row struct {
 	Fault, Target    string
@@ -108,7 +115,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			return rep, ctx.Err()
 		}
 		if i < len(cfg.Faults)-1 {
-			pause(ctx, cfg.Settle)
+			sleep(ctx, cfg.Settle)
 		}
 	}
 	return rep, r.check(ctx, &rep)
@@ -184,7 +191,7 @@ func (r *runner) round(ctx context.Context, i int, f Fault) Row {
 	if lasts == 0 {
 		lasts = r.cfg.Down
 	}
-	pause(ctx, lasts)
+	sleep(ctx, lasts)
 	if err := retry(ctx, 30*time.Second, heal); err != nil {
 		row.Err = "heal: " + err.Error()
 	}
@@ -219,7 +226,7 @@ func retry(ctx context.Context, d time.Duration, fn func(context.Context) error)
 		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
 			return err
 		}
-		pause(ctx, time.Second)
+		sleep(ctx, time.Second)
 	}
 }
 
@@ -254,7 +261,7 @@ func (r *runner) finalCounters(ctx context.Context) (map[string]uint64, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("chaos: list counters: %w", err)
 		}
-		pause(ctx, 500*time.Millisecond)
+		sleep(ctx, 500*time.Millisecond)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/chaos/invariants"
+	"github.com/jetplane/jetplane/events"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,7 +23,7 @@ var (
 	deployments = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
 )
 
-// record is what the clients were told, over the whole run.
+// record is what the clients of one fault's round were told.
 type record struct {
 	mu         sync.Mutex
 	acks       []invariants.Ack
@@ -45,9 +46,11 @@ func (r *record) observe(o *unstructured.Unstructured, via string) {
 	r.obs = append(r.obs, invariants.Observation{Key: keyOf(o), RV: rvOf(o), Digest: digestOf(o.Object), Via: via})
 }
 
+// keyOf names an object as the log does (its resource's plural, from the
+// registry of kinds).
 func keyOf(o *unstructured.Unstructured) invariants.Key {
-	gvr := map[string]string{"ConfigMap": "configmaps", "Pod": "pods", "Deployment": "deployments"}[o.GetKind()]
-	return invariants.Key{Resource: gvr, Namespace: o.GetNamespace(), Name: o.GetName()}
+	r, _ := events.LookupKind(o.GetKind())
+	return invariants.Key{Resource: r.Name, Namespace: o.GetNamespace(), Name: o.GetName()}
 }
 
 func rvOf(o *unstructured.Unstructured) uint64 {
@@ -94,7 +97,7 @@ func (r *runner) creates(ctx context.Context, n int) (acked int) {
 // counterName is the i-th counter of the fault's round.
 func (r *runner) counterName(i int) string { return fmt.Sprintf("%s-counter-%d", r.roundID, i) }
 
-// makeCounters creates the run's counters at 0.
+// makeCounters creates the round's counters at 0.
 func (r *runner) makeCounters(ctx context.Context) error {
 	for i := range r.cfg.Counters {
 		o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
@@ -120,7 +123,7 @@ func (r *runner) increment(ctx context.Context, i int) {
 		o, err := cms.Get(rctx, key.Name, metav1.GetOptions{})
 		if err != nil {
 			cancel()
-			pause(ctx, 200*time.Millisecond)
+			sleep(ctx, 200*time.Millisecond)
 			continue
 		}
 		r.rec.observe(o, "get")
@@ -143,12 +146,13 @@ func (r *runner) increment(ctx context.Context, i int) {
 		if err == nil {
 			r.rec.ack(got, "update")
 		} else if !apierrors.IsConflict(err) {
-			pause(ctx, 200*time.Millisecond)
+			sleep(ctx, 200*time.Millisecond)
 		}
 	}
 }
 
-func pause(ctx context.Context, d time.Duration) {
+// sleep waits d or until ctx ends: a fault's length, a retry's back-off.
+func sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-time.After(d):
@@ -196,7 +200,7 @@ func (r *runner) watchCounters(ctx context.Context, final <-chan map[string]uint
 			if ctx.Err() != nil {
 				return fmt.Errorf("chaos: the watch did not catch up: %w", ctx.Err())
 			}
-			pause(ctx, 200*time.Millisecond)
+			sleep(ctx, 200*time.Millisecond)
 			continue
 		}
 	read:
@@ -242,7 +246,7 @@ func (r *runner) rollout(ctx context.Context, image string) error {
 		} else if ctx.Err() != nil {
 			return fmt.Errorf("chaos: set image: %w", err)
 		}
-		pause(ctx, 500*time.Millisecond)
+		sleep(ctx, 500*time.Millisecond)
 	}
 	for {
 		if o, err := d.Get(ctx, "hello", metav1.GetOptions{}); err == nil && rolledOut(o) {
@@ -251,7 +255,7 @@ func (r *runner) rollout(ctx context.Context, image string) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("chaos: rollout: %w", ctx.Err())
 		}
-		pause(ctx, 250*time.Millisecond)
+		sleep(ctx, 250*time.Millisecond)
 	}
 }
 
