@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 )
 
 // consume is the one loop over a stream: an ordered consumer on filter from
@@ -55,8 +56,11 @@ func (l *Log) consumeOnce(ctx context.Context, stream, filter string, from, to u
 	// making its next consumer forever inside Next, where no deadline
 	// reaches; this loop makes it anew instead, bounded and from the
 	// sequence after the last delivered.
+	// Named here, so that a consumer whose making timed out on the way
+	// back (the server made it) is removed all the same.
+	prefix := nuid.Next()
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxResetAttempts: 2, InactiveThreshold: consumerIdleLimit}
+		MaxResetAttempts: 2, InactiveThreshold: consumerIdleLimit, NamePrefix: prefix}
 	if from > 1 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
 	}
@@ -66,12 +70,17 @@ func (l *Log) consumeOnce(ctx context.Context, stream, filter string, from, to u
 	cons, err := l.js.OrderedConsumer(cctx, stream, cfg)
 	cancel()
 	if err != nil {
+		l.deleteConsumer(stream, prefix+"_1") // nats.go names its first one so
 		if ctx.Err() == nil && transient(err) {
 			return false, nil // asked again
 		}
 		return true, fmt.Errorf("read %s from %d: %w", filter, from, err)
 	}
-	defer l.deleteConsumer(stream, cons)
+	defer func() {
+		if info := cons.CachedInfo(); info != nil && info.Name != "" {
+			l.deleteConsumer(stream, info.Name)
+		}
+	}()
 	if to > 0 {
 		info, err := cons.Info(ctx)
 		if err != nil {
@@ -131,17 +140,19 @@ const consumerIdleLimit = 30 * time.Second
 
 // deleteConsumer removes the server's consumer once a read is done with it
 // (nats.go only stops pulling): reads of the past and made-anew follows
-// would otherwise leave one each until consumerIdleLimit. Best effort,
-// off the reader's path.
-func (l *Log) deleteConsumer(stream string, cons jetstream.Consumer) {
-	info := cons.CachedInfo()
-	if info == nil || info.Name == "" {
-		return
-	}
+// would otherwise leave one each until consumerIdleLimit. Off the reader's
+// path, asked a few times (a busy server may not answer the first in
+// time); one that is not there is done with.
+func (l *Log) deleteConsumer(stream, name string) {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), idleCheck)
-		defer cancel()
-		_ = l.js.DeleteConsumer(ctx, stream, info.Name)
+		for range 3 {
+			ctx, cancel := context.WithTimeout(context.Background(), idleCheck)
+			err := l.js.DeleteConsumer(ctx, stream, name)
+			cancel()
+			if err == nil || errors.Is(err, jetstream.ErrConsumerNotFound) || !transient(err) {
+				return
+			}
+		}
 	}()
 }
 
