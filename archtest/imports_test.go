@@ -32,6 +32,7 @@ var pure = []string{
 	"quota",
 	"routing",
 	"seal",
+	"openapischema",
 	"secretenvelope",
 	"servicelinks",
 	"clusterip",

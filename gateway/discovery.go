@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
-	"strings"
 
 	"github.com/jetplane/jetplane/gateway/apis"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -32,24 +31,6 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 		GoVersion: runtime.Version(), Compiler: runtime.Compiler,
 		Platform: fmt.Sprintf("%s/%s", runtime.GOOS, runtime.GOARCH),
 	})
-}
-
-// openAPI answers /openapi/v3 and its group-version documents, enough for
-// kubectl to leave field validation to the server. /openapi/v2 is not
-// served: kubectl then falls back to its built-in types for apply patches.
-func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
-	p := strings.Trim(r.URL.Path, "/")
-	if p == "openapi/v3" {
-		writeJSON(w, http.StatusOK, apis.OpenAPIV3Root(Version))
-		return
-	}
-	if gv, ok := strings.CutPrefix(p, "openapi/v3/"); ok {
-		if doc, ok := apis.OpenAPIV3(gv); ok {
-			writeJSON(w, http.StatusOK, doc)
-			return
-		}
-	}
-	writeError(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))
 }
 
 // discovery answers /api and /apis. Plain application/json makes clients

@@ -437,7 +437,7 @@ func TestDiscoveryVersionHealthMetrics(t *testing.T) {
 	if body := string(g.must(http.StatusOK, "GET", "/version", nil).body); !strings.Contains(body, `"gitVersion":"v1.32.0-jetplane"`) {
 		t.Fatalf("version: %s", body)
 	}
-	g.must(http.StatusNotFound, "GET", "/openapi/v2", nil).status(t)
+	g.must(http.StatusNotFound, "GET", "/openapi/v1", nil).status(t)
 	g.must(http.StatusMethodNotAllowed, "PUT", podsPath("default"), pod("x", nil, "")).status(t)
 	metrics := string(g.must(http.StatusOK, "GET", "/metrics", nil).body)
 	if !strings.Contains(metrics, `apiserver_request_total{code="405",resource="pods",verb="update"} 1`) {
