@@ -52,6 +52,8 @@ var printers = map[string]printer{
 	"clusterroles":        {roleColumns, roleCells},
 	"rolebindings":        {bindingColumns, bindingCells},
 	"clusterrolebindings": {clusterBindingColumns, bindingCells},
+
+	"leases": {leaseColumns, leaseCells},
 }
 
 // genericPrinter serves kinds without their own layout: NAME and AGE.
