@@ -154,7 +154,7 @@ var registry = []Resource{
 	// Leases: what client-go's leader election holds and renews.
 	{Name: "leases", Singular: "lease", Kind: "Lease", ListKind: "LeaseList", Group: "coordination.k8s.io", Version: "v1",
 		Namespaced: true,
-		New: func() Object { return &coordinationv1.Lease{} }, NewList: func() runtime.Object { return &coordinationv1.LeaseList{} }},
+		New:        func() Object { return &coordinationv1.Lease{} }, NewList: func() runtime.Object { return &coordinationv1.LeaseList{} }},
 	{Name: "endpointslices", Singular: "endpointslice", Kind: "EndpointSlice", ListKind: "EndpointSliceList",
 		Group: "discovery.k8s.io", Version: "v1", Namespaced: true, Derived: true,
 		New: func() Object { return &discoveryv1.EndpointSlice{} }, NewList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} }},
