@@ -237,7 +237,8 @@ func TestPatches(t *testing.T) {
 	// A patch carrying a stale resourceVersion is a precondition that fails.
 	g.must(http.StatusConflict, "PATCH", path+"/web", `{"metadata":{"resourceVersion":"1","labels":{"team":"red"}}}`,
 		"Content-Type", "application/merge-patch+json").status(t)
-	g.must(http.StatusUnsupportedMediaType, "PATCH", path+"/web", `{}`, "Content-Type", "application/apply-patch+yaml").status(t)
+	g.must(http.StatusBadRequest, "PATCH", path+"/web", `{}`, "Content-Type", "application/apply-patch+yaml").status(t) // no fieldManager
+	g.must(http.StatusUnsupportedMediaType, "PATCH", path+"/web", `{}`, "Content-Type", "application/apply-patch+cbor").status(t)
 	g.must(http.StatusNotFound, "PATCH", path+"/nope", `{}`, "Content-Type", "application/merge-patch+json").status(t)
 	g.must(http.StatusUnprocessableEntity, "PATCH", path+"/web", `[{"op":"test","path":"/spec/replicas","value":1}]`,
 		"Content-Type", "application/json-patch+json").status(t)

@@ -24,18 +24,27 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	pt := types.PatchType(mt)
 	switch pt {
-	case types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType:
-	case types.ApplyYAMLPatchType, types.ApplyCBORPatchType:
-		writeError(w, unsupportedMedia(fmt.Sprintf("server-side apply (%s) is not supported by Jetplane; use client-side kubectl apply", mt)))
-		return
+	case types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType, types.ApplyYAMLPatchType:
 	default:
-		writeError(w, unsupportedMedia(fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s, %s, %s",
-			types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType)))
+		writeError(w, unsupportedMedia(fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s, %s, %s, %s",
+			types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType, types.ApplyYAMLPatchType)))
+		return
+	}
+	if pt != types.ApplyYAMLPatchType && r.URL.Query().Has("force") {
+		writeError(w, apierrors.NewBadRequest("PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch"))
+		return
+	}
+	if err := validFieldManager(r); err != nil {
+		writeError(w, err)
 		return
 	}
 	body, err := readBody(r)
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if pt == types.ApplyYAMLPatchType {
+		s.apply(w, r, t, body)
 		return
 	}
 	var stored events.Object

@@ -88,7 +88,8 @@ type Server struct {
 	source  string
 	metrics *metrics
 	handler http.Handler
-	openapi openAPIDocs // /openapi/v2 and /openapi/v3, built on first request
+	openapi openAPIDocs   // /openapi/v2 and /openapi/v3, built on first request
+	fields  fieldManagers // managedFields and server-side apply
 	logger  *logrus.Entry
 	// running ends with the context given to New; open watches end with it,
 	// whichever http.Server serves the handler.

@@ -43,21 +43,28 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, err)
 		return
 	}
-	addWarnings(w, t.res, obj)
-	if isDryRun(r) {
-		writeObject(w, r, http.StatusCreated, t.res, obj)
+	if obj, err = s.createPrepared(r, t, obj); err != nil {
+		writeError(w, err)
 		return
+	}
+	addWarnings(w, t.res, obj)
+	writeObject(w, r, http.StatusCreated, t.res, obj)
+}
+
+// createPrepared appends a prepared new object (a dry run appends
+// nothing): AlreadyExists if its name is taken.
+func (s *Server) createPrepared(r *http.Request, t target, obj events.Object) (_ events.Object, err error) {
+	if isDryRun(r) {
+		return obj, nil
 	}
 	expected, err := s.createExpectation(r, t.res, obj.GetNamespace(), obj.GetName())
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
 	var reserved []string
 	if svc, ok := obj.(*corev1.Service); ok {
 		if reserved, err = s.allocateService(r.Context(), svc, nil); err != nil {
-			writeError(w, err)
-			return
+			return nil, err
 		}
 		defer func() {
 			if err != nil {
@@ -75,14 +82,12 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, t target) {
 		}
 	}
 	if errors.Is(err, events.ErrConflict) {
-		writeError(w, apierrors.NewAlreadyExists(t.res.GroupResource(), obj.GetName()))
-		return
+		return nil, apierrors.NewAlreadyExists(t.res.GroupResource(), obj.GetName())
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
-	writeObject(w, r, http.StatusCreated, t.res, obj)
+	return obj, nil
 }
 
 // createExpectation is the sequence a create must expect: 0 for a name never
@@ -119,6 +124,11 @@ func (s *Server) prepareCreate(r *http.Request, t target) (events.Object, error)
 	if err != nil {
 		return nil, err
 	}
+	return s.prepareNew(r, t, obj)
+}
+
+// prepareNew names, defaults, tracks, validates and admits a new object.
+func (s *Server) prepareNew(r *http.Request, t target, obj events.Object) (_ events.Object, err error) {
 	if err := placeIn(t, obj); err != nil {
 		return nil, err
 	}
@@ -146,6 +156,9 @@ func (s *Server) prepareCreate(r *http.Request, t target) (events.Object, error)
 	// selector names its UID.
 	events.PrepareCreate(obj, time.Now())
 	apis.Default(t.res, obj)
+	if !isApply(r) { // an apply's manager owns what it applied already
+		obj = s.track(r, t, nil, obj)
+	}
 	if errs := apis.Validate(t.res, obj, nil); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(t.res.GVK().GroupKind(), obj.GetName(), errs)
 	}
@@ -245,6 +258,9 @@ func (s *Server) commit(r *http.Request, t target, cur *projections.Entry, desir
 		return nil, err
 	}
 	apis.Default(t.res, next)
+	if !isApply(r) {
+		next = s.track(r, t, old, next)
+	}
 	if errs := apis.Validate(t.res, next, old); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(t.res.GVK().GroupKind(), t.name, errs)
 	}

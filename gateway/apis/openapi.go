@@ -319,3 +319,18 @@ func modelOf(o any) string {
 	}
 	return ""
 }
+
+// OpenAPIModels are the schemas of every served kind by model name, with
+// their GVK extensions: what structured-merge-diff types objects by for
+// server-side apply and managedFields.
+func OpenAPIModels() (map[string]*spec.Schema, error) {
+	sw, err := OpenAPIV2()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*spec.Schema, len(sw.Definitions))
+	for name, s := range sw.Definitions {
+		out[name] = &s
+	}
+	return out, nil
+}

@@ -1,0 +1,77 @@
+package gateway
+
+import (
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+)
+
+const ssaManifest = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ssa
+  labels: {app: ssa}
+spec:
+  replicas: %d
+  selector: {matchLabels: {app: ssa}}
+  template:
+    metadata: {labels: {app: ssa}}
+    spec:
+      containers:
+      - name: hello
+        image: jetplane/hello:1
+`
+
+func ssa(replicas string) string { return strings.Replace(ssaManifest, "%d", replicas, 1) }
+
+// kubectl apply --server-side: the first creates, the same again changes
+// nothing; a second manager setting another value of a field the first
+// owns conflicts with kube-apiserver's message, and takes it over with
+// --force-conflicts; kubectl diff --server-side shows a change before it
+// is made and makes none.
+func TestKubectlServerSideApply(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, nil)
+	k := newKubectl(t, g, adminToken)
+	if out := k.must(ssa("2"), "apply", "--server-side", "-f", "-"); !strings.Contains(out, "deployment.apps/ssa serverside-applied") {
+		t.Fatalf("first apply: %s", out)
+	}
+	var first, d appsv1.Deployment
+	g.must(200, "GET", "/apis/apps/v1/namespaces/default/deployments/ssa", nil).into(t, &first)
+	if len(first.ManagedFields) != 1 || first.ManagedFields[0].Manager != "kubectl" || first.ManagedFields[0].Operation != "Apply" {
+		t.Fatalf("managedFields after the first apply: %+v", first.ManagedFields)
+	}
+	k.must(ssa("2"), "apply", "--server-side", "-f", "-")
+	g.must(200, "GET", "/apis/apps/v1/namespaces/default/deployments/ssa", nil).into(t, &d)
+	if d.ResourceVersion != first.ResourceVersion {
+		t.Fatalf("the same apply again moved resourceVersion %s → %s", first.ResourceVersion, d.ResourceVersion)
+	}
+	out, err := k.run(ssa("3"), "apply", "--server-side", "--field-manager=other", "-f", "-")
+	if err == nil || !strings.Contains(out, `Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas`) {
+		t.Fatalf("a second manager's apply: %v\n%s", err, out)
+	}
+	out, err = k.run(ssa("4"), "diff", "--server-side", "--field-manager=other", "--force-conflicts", "-f", "-")
+	if err == nil || !strings.Contains(out, "-  replicas: 2") || !strings.Contains(out, "+  replicas: 4") {
+		t.Fatalf("diff --server-side (exit 1 with a diff): %v\n%s", err, out)
+	}
+	k.must(ssa("3"), "apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", "-")
+	g.must(200, "GET", "/apis/apps/v1/namespaces/default/deployments/ssa", nil).into(t, &d)
+	owners := map[string]string{}
+	for _, m := range d.ManagedFields {
+		owners[m.Manager] = string(m.FieldsV1.Raw)
+	}
+	if *d.Spec.Replicas != 3 || !strings.Contains(owners["other"], `"f:replicas"`) || strings.Contains(owners["kubectl"], `"f:replicas"`) {
+		t.Fatalf("after the forced apply: replicas %d, owners %v", *d.Spec.Replicas, owners)
+	}
+	// A client-side update is tracked too, under its own manager.
+	k.must("", "label", "deploy/ssa", "tier=web")
+	g.must(200, "GET", "/apis/apps/v1/namespaces/default/deployments/ssa", nil).into(t, &d)
+	found := false
+	for _, m := range d.ManagedFields {
+		found = found || (m.Operation == "Update" && strings.Contains(string(m.FieldsV1.Raw), `"f:tier"`))
+	}
+	if !found {
+		t.Fatalf("kubectl label is not tracked: %+v", d.ManagedFields)
+	}
+}
