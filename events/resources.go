@@ -163,9 +163,11 @@ var registry = []Resource{
 	{Name: "controllerrevisions", Singular: "controllerrevision", Kind: "ControllerRevision", ListKind: "ControllerRevisionList",
 		Group: "apps", Version: "v1", Namespaced: true, Derived: true,
 		New: func() Object { return &appsv1.ControllerRevision{} }, NewList: func() runtime.Object { return &appsv1.ControllerRevisionList{} }},
+	// Events clients write (client-go's recorders) are stored; the gateway
+	// lists them beside the ones it derives from the log (kevents).
 	{Name: "events", Singular: "event", Kind: "Event", ListKind: "EventList", Version: "v1", Namespaced: true,
-		ShortNames: []string{"ev"}, Derived: true,
-		New: func() Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} }},
+		ShortNames: []string{"ev"},
+		New:        func() Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} }},
 }
 
 var byName, byKind = indexRegistry()

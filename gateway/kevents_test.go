@@ -52,7 +52,5 @@ func TestEventsAreDerivedFromTheLog(t *testing.T) {
 	if one.Reason != "Scheduled" {
 		t.Fatalf("get one event: %+v", one)
 	}
-	g.must(http.StatusMethodNotAllowed, "POST", "/api/v1/namespaces/default/events", map[string]any{"metadata": map[string]any{"name": "x"}})
-	g.must(http.StatusMethodNotAllowed, "GET", "/api/v1/namespaces/default/events?watch=true", nil)
 	g.must(http.StatusBadRequest, "GET", "/api/v1/namespaces/default/events?fieldSelector=spec.nodeName%3Dn1", nil)
 }

@@ -108,6 +108,10 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
 		return
 	}
 	e := st.Live(t.res.Name, t.namespace, t.name)
+	if e == nil && t.res.Name == "events" {
+		s.getDerived(w, r, t) // not written by a client: maybe derived
+		return
+	}
 	if e == nil {
 		writeError(w, apierrors.NewNotFound(t.res.GroupResource(), t.name))
 		return
@@ -151,6 +155,14 @@ func (s *Server) matching(r *http.Request, t target) ([]events.Object, uint64, e
 			}
 			objs = append(objs, obj)
 		}
+	}
+	if t.res.Name == "events" {
+		// Beside the Events clients wrote, those derived from the log.
+		derived, _, err := s.derivedMatching(r, t, sel)
+		if err != nil {
+			return nil, 0, err
+		}
+		objs = append(objs, derived...)
 	}
 	return objs, last, nil
 }

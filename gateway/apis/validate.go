@@ -41,6 +41,8 @@ func Validate(res events.Resource, obj events.Object, old events.Object) field.E
 		if prev, ok := old.(*corev1.Service); ok {
 			errs = append(errs, validateServiceUpdate(o, prev)...)
 		}
+	case *corev1.Event:
+		errs = append(errs, validateEvent(o)...)
 	case *corev1.Endpoints:
 		errs = append(errs, validateEndpointSubsets(o.Subsets, field.NewPath("subsets"))...)
 	case *networkingv1.Ingress:

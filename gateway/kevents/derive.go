@@ -60,7 +60,8 @@ func (b *builder) add(on involved, typ, reason, message, component, host string)
 // Observe returns the Events that one log event stands for (none, often).
 func (d *Deriver) Observe(ev *events.Event) []corev1.Event {
 	res, ok := events.Lookup(ev.Resource)
-	if !ok || res.Derived {
+	// An Event a client wrote is a report itself, not a change to report.
+	if !ok || res.Derived || res.Name == "events" {
 		return nil
 	}
 	key := events.Subject(ev.Resource, ev.Namespace, ev.Name)
