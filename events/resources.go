@@ -1,8 +1,9 @@
 package events
 
 import (
-	"sort"
 	"strings"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -36,9 +37,13 @@ type Resource struct {
 	Verbs      []string
 	// Subresources served besides the object itself, e.g. "status".
 	Subresources []string
-	// Derived resources are views of the log that nobody writes (core/v1
-	// Events): read-only, and no event subject carries them.
+	// Derived resources are views of the log that nobody writes
+	// (EndpointSlices, ControllerRevisions): read-only, and no event
+	// subject carries them.
 	Derived bool
+	// Custom resources are defined by a CustomResourceDefinition
+	// (Register): their objects are unstructured, their Name plural.group.
+	Custom  bool
 	New     func() Object
 	NewList func() runtime.Object
 }
@@ -151,6 +156,13 @@ var registry = []Resource{
 	{Name: "clusterrolebindings", Singular: "clusterrolebinding", Kind: "ClusterRoleBinding", ListKind: "ClusterRoleBindingList",
 		Group: rbacv1.GroupName, Version: "v1",
 		New: func() Object { return &rbacv1.ClusterRoleBinding{} }, NewList: func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} }},
+	// CustomResourceDefinitions: each defines a custom resource, registered
+	// while it lives (customresources/, the projections).
+	{Name: "customresourcedefinitions", Singular: "customresourcedefinition", Kind: "CustomResourceDefinition",
+		ListKind: "CustomResourceDefinitionList", Group: "apiextensions.k8s.io", Version: "v1",
+		ShortNames: []string{"crd", "crds"}, Subresources: []string{"status"},
+		New:     func() Object { return &apiextensionsv1.CustomResourceDefinition{} },
+		NewList: func() runtime.Object { return &apiextensionsv1.CustomResourceDefinitionList{} }},
 	// Leases: what client-go's leader election holds and renews.
 	{Name: "leases", Singular: "lease", Kind: "Lease", ListKind: "LeaseList", Group: "coordination.k8s.io", Version: "v1",
 		Namespaced: true,
@@ -170,47 +182,60 @@ var registry = []Resource{
 		New:        func() Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} }},
 }
 
-var byName, byKind = indexRegistry()
-
-func indexRegistry() (map[string]Resource, map[string]Resource) {
-	n, k := map[string]Resource{}, map[string]Resource{}
-	for i := range registry {
-		registry[i].Verbs = allVerbs
-		if registry[i].Derived {
-			registry[i].Verbs = []string{"get", "list"}
+// builtIn fills in the verbs of the built-in resources.
+func builtIn() []Resource {
+	out := append([]Resource(nil), registry...)
+	for i := range out {
+		out[i].Verbs = allVerbs
+		if out[i].Derived {
+			out[i].Verbs = []string{"get", "list"}
 		}
-		n[registry[i].Name] = registry[i]
-		k[strings.ToLower(registry[i].Kind)] = registry[i]
 	}
-	return n, k
+	return out
 }
 
-// Lookup finds a resource by plural name ("pods").
+// Lookup finds a resource by name: the plural of a built-in ("pods"), or
+// plural.group of a custom resource ("foos.samplecontroller.k8s.io").
 func Lookup(name string) (Resource, bool) {
-	r, ok := byName[name]
+	r, ok := current.Load().byName[name]
 	return r, ok
 }
 
 // MustLookup is Lookup for names fixed in code.
 func MustLookup(name string) Resource {
-	r, ok := byName[name]
+	r, ok := Lookup(name)
 	if !ok {
 		panic("events: unknown resource " + name)
 	}
 	return r
 }
 
-// LookupKind finds a resource by its kind, case-insensitively.
+// LookupKind finds a resource by its kind, case-insensitively (a custom
+// kind that a built-in also has: by kind.group).
 func LookupKind(kind string) (Resource, bool) {
-	r, ok := byKind[strings.ToLower(kind)]
+	r, ok := current.Load().byKind[strings.ToLower(kind)]
 	return r, ok
+}
+
+// LookupREST finds the resource served at group version gv ("v1",
+// "apps/v1") under plural.
+func LookupREST(gv, plural string) (Resource, bool) {
+	r, ok := Lookup(plural)
+	if !ok || r.GroupVersion() != gv {
+		group, _, found := strings.Cut(gv, "/")
+		if !found {
+			return Resource{}, false
+		}
+		if r, ok = Lookup(plural + "." + group); !ok || r.GroupVersion() != gv {
+			return Resource{}, false
+		}
+	}
+	return r, true
 }
 
 // Resources lists every registered resource, sorted by name.
 func Resources() []Resource {
-	out := append([]Resource(nil), registry...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return append([]Resource(nil), current.Load().list...)
 }
 
 // SetTypeMeta stamps apiVersion and kind on obj, as stored events carry them.

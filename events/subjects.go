@@ -34,9 +34,10 @@ func DecodeToken(tok string) string {
 	return strings.ReplaceAll(tok, "_", ".")
 }
 
-// Subject is the NATS subject of one object's events.
+// Subject is the NATS subject of one object's events. A custom resource's
+// name (plural.group) is encoded like names; a built-in's has no dot.
 func Subject(resource, namespace, name string) string {
-	return SubjectRoot + "." + resource + "." + EncodeToken(namespace) + "." + EncodeToken(name)
+	return SubjectRoot + "." + EncodeToken(resource) + "." + EncodeToken(namespace) + "." + EncodeToken(name)
 }
 
 // FilterSubject matches every object of resource (all resources when empty) in
@@ -46,9 +47,9 @@ func FilterSubject(resource, namespace string) string {
 		return SubjectRoot + ".>"
 	}
 	if namespace == "" {
-		return SubjectRoot + "." + resource + ".>"
+		return SubjectRoot + "." + EncodeToken(resource) + ".>"
 	}
-	return SubjectRoot + "." + resource + "." + EncodeToken(namespace) + ".*"
+	return SubjectRoot + "." + EncodeToken(resource) + "." + EncodeToken(namespace) + ".*"
 }
 
 // ParseSubject splits an event subject into resource, namespace and name.
@@ -61,7 +62,7 @@ func ParseSubject(subj string) (resource, namespace, name string, err error) {
 	if len(parts) != 3 || parts[0] == "" || parts[2] == "" || parts[2] == ClusterScope {
 		return "", "", "", fmt.Errorf("subject %q: %w", subj, ErrBadSubject)
 	}
-	return parts[0], DecodeToken(parts[1]), DecodeToken(parts[2]), nil
+	return DecodeToken(parts[0]), DecodeToken(parts[1]), DecodeToken(parts[2]), nil
 }
 
 // NodeSubjectPrefix is the root of one node's subjects.

@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"github.com/jetplane/jetplane/customresources"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"net/http"
 	"strings"
 	"sync"
@@ -42,12 +44,21 @@ func unmarshalValidated(r *http.Request, res events.Resource, data []byte, v any
 		return apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v",
 			res.Kind, res.Version, res.Kind, err))
 	}
-	if len(strict) == 0 || directive == metav1.FieldValidationIgnore {
-		return nil
-	}
 	msgs := make([]string, len(strict))
 	for i, e := range strict {
 		msgs[i] = e.Error()
+	}
+	// A custom object decodes whole: its unknown fields are those its
+	// schema would prune.
+	if u, ok := v.(*unstructured.Unstructured); ok {
+		if d, ok := customresources.Lookup(res.Name); ok {
+			for _, p := range d.UnknownFields(u) {
+				msgs = append(msgs, fmt.Sprintf("unknown field %q", p))
+			}
+		}
+	}
+	if len(msgs) == 0 || directive == metav1.FieldValidationIgnore {
+		return nil
 	}
 	if directive == metav1.FieldValidationStrict {
 		return apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: strict decoding error: %s",

@@ -107,11 +107,7 @@ func splitPath(p string) []string {
 
 // lookupIn finds a resource served at group/version gv.
 func lookupIn(gv, name string) (events.Resource, bool) {
-	res, ok := events.Lookup(name)
-	if !ok || res.GroupVersion() != gv {
-		return events.Resource{}, false
-	}
-	return res, true
+	return events.LookupREST(gv, name)
 }
 
 // parseTarget reads {resource}[/{name}[/{sub}]] and

@@ -84,6 +84,7 @@ func (p *Projection) run(ctx context.Context) {
 				log.WithField("seq", ev.Seq).WithError(err).Warn("skipping event")
 			}
 			if cur != nil {
+				syncCustomKind(cur)
 				for _, l := range p.listeners {
 					l(prev, cur, ev)
 				}

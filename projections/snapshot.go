@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/jetplane/jetplane/customresources"
+	"github.com/sirupsen/logrus"
 	"io"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sort"
 
 	"github.com/jetplane/jetplane/events"
@@ -104,29 +107,26 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 		return nil, fmt.Errorf("%w: format %d, this version reads %d", ErrBadSnapshot, h.Format, SnapshotFormat)
 	}
 	st := NewState()
+	// Custom objects whose definition comes later in the snapshot wait for
+	// it: a definition registers its kind as it is read.
+	var later []snapshotEntry
 	for i := 0; i < h.Entries; i++ {
 		var se snapshotEntry
 		if err := dec.Decode(&se); err != nil {
 			return nil, fmt.Errorf("%w: entry %d of %d: %w", ErrBadSnapshot, i+1, h.Entries, err)
 		}
-		res, ok := events.Lookup(se.Resource)
-		if !ok {
-			return nil, fmt.Errorf("%w: unknown resource %q", ErrBadSnapshot, se.Resource)
+		if _, ok := events.Lookup(se.Resource); !ok {
+			later = append(later, se)
+			continue
 		}
-		e := &Entry{Resource: se.Resource, Namespace: se.Namespace, Name: se.Name, Seq: se.Seq, Type: se.Type,
-			EventID: se.EventID, CorrelationID: se.CorrelationID}
-		if len(se.Object) > 0 {
-			obj, err := events.DecodeObject(res, se.Object)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %s: %w", ErrBadSnapshot, e.Key(), err)
-			}
-			obj.SetResourceVersion(events.FormatRV(se.Seq))
-			e.Object = obj
+		if err := putSnapshotEntry(st, se, h.Last); err != nil {
+			return nil, err
 		}
-		if se.Seq > h.Last {
-			return nil, fmt.Errorf("%w: %s at %d is past the snapshot's end %d", ErrBadSnapshot, e.Key(), se.Seq, h.Last)
+	}
+	for _, se := range later {
+		if err := putSnapshotEntry(st, se, h.Last); err != nil {
+			return nil, err
 		}
-		st.put(e)
 	}
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -150,4 +150,48 @@ func (s *State) entries() []*Entry {
 	_, es := s.snapshotOf()
 	sort.Slice(es, func(i, j int) bool { return es[i].Seq < es[j].Seq })
 	return es
+}
+
+// putSnapshotEntry decodes one entry into st (a definition also registers
+// its kind).
+func putSnapshotEntry(st *State, se snapshotEntry, last uint64) error {
+	res, ok := events.Lookup(se.Resource)
+	if !ok {
+		return fmt.Errorf("%w: unknown resource %q", ErrBadSnapshot, se.Resource)
+	}
+	e := &Entry{Resource: se.Resource, Namespace: se.Namespace, Name: se.Name, Seq: se.Seq, Type: se.Type,
+		EventID: se.EventID, CorrelationID: se.CorrelationID}
+	if len(se.Object) > 0 {
+		obj, err := events.DecodeObject(res, se.Object)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrBadSnapshot, e.Key(), err)
+		}
+		obj.SetResourceVersion(events.FormatRV(se.Seq))
+		e.Object = obj
+	}
+	if se.Seq > last {
+		return fmt.Errorf("%w: %s at %d is past the snapshot's end %d", ErrBadSnapshot, e.Key(), se.Seq, last)
+	}
+	st.put(e)
+	syncCustomKind(e)
+	return nil
+}
+
+// syncCustomKind keeps the registry of custom kinds in step with the
+// CustomResourceDefinitions the live projection applies: a definition
+// registers its kind before any event of its objects is read (the log
+// holds them after it), its deletion unregisters it.
+func syncCustomKind(e *Entry) {
+	if e.Resource != "customresourcedefinitions" {
+		return
+	}
+	crd, ok := e.Object.(*apiextensionsv1.CustomResourceDefinition)
+	if !ok {
+		customresources.Forget(e.Name)
+		return
+	}
+	if _, err := customresources.Sync(crd); err != nil {
+		logrus.WithError(err).WithFields(logrus.Fields{"service": "projection", "key": e.Name}).
+			Warn("custom resource definition not served")
+	}
 }

@@ -20,6 +20,7 @@ const (
 // Default fills Kubernetes' defaults into obj in place, as kube-apiserver's
 // defaulting does on create and update. Unknown resources are left alone.
 func Default(res events.Resource, obj events.Object) {
+	defaultCustom(res, obj)
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		defaulting.PodSpec(&o.Spec)

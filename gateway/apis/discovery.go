@@ -101,7 +101,7 @@ func APIResourceList(groupVersion string) (*metav1.APIResourceList, bool) {
 
 func apiResource(r events.Resource) metav1.APIResource {
 	a := metav1.APIResource{
-		Name:         r.Name,
+		Name:         r.Plural(),
 		SingularName: r.Singular,
 		Namespaced:   r.Namespaced,
 		Kind:         r.Kind,
@@ -118,7 +118,7 @@ func apiResource(r events.Resource) metav1.APIResource {
 // subresource speaks autoscaling/v1 Scale, as in Kubernetes.
 func apiSubresource(r events.Resource, sub string) metav1.APIResource {
 	a := metav1.APIResource{
-		Name:       r.Name + "/" + sub,
+		Name:       r.Plural() + "/" + sub,
 		Namespaced: r.Namespaced,
 		Kind:       r.Kind,
 		Verbs:      writableSubresourceVerbs,

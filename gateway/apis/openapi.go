@@ -94,7 +94,9 @@ func OpenAPIV2() (*spec.Swagger, error) {
 func OpenAPIV3GroupVersions() []string {
 	set := map[string]bool{}
 	for _, r := range events.Resources() {
-		set[openAPIPath(r)] = true
+		if !r.Custom { // custom resources have no schema document yet
+			set[openAPIPath(r)] = true
+		}
 	}
 	out := make([]string, 0, len(set))
 	for p := range set {

@@ -61,6 +61,7 @@ func Validate(res events.Resource, obj events.Object, old events.Object) field.E
 	errs = append(errs, validateWorkloads(obj, old)...)
 	errs = append(errs, validateRBAC(obj, old)...)
 	errs = append(errs, validateLease(obj)...)
+	errs = append(errs, validateCustom(res, obj, old)...)
 	return errs
 }
 

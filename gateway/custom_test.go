@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jetplane/jetplane/events/eventstest"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// fooCRD is sample-controller's definition, with a default, a bound and
+// the status subresource.
+const fooCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: foos.samplecontroller.k8s.io
+  annotations: {api-approved.kubernetes.io: "unapproved, experimental-only"}
+spec:
+  group: samplecontroller.k8s.io
+  scope: Namespaced
+  names: {kind: Foo, plural: foos, singular: foo, listKind: FooList, shortNames: [fo]}
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              deploymentName: {type: string}
+              replicas: {type: integer, minimum: 1, maximum: 10, default: 1}
+          status:
+            type: object
+            properties:
+              availableReplicas: {type: integer}
+`
+
+const fooPath = "/apis/samplecontroller.k8s.io/v1alpha1/namespaces/default/foos"
+
+// A CustomResourceDefinition serves its kind at once: discovery lists it,
+// kubectl creates and lists its objects; the schema defaults, prunes what
+// it does not know and refuses what breaks it (422 naming the field); the
+// status subresource alone writes status.
+func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, nil)
+	k := newKubectl(t, g, adminToken)
+	k.must(fooCRD, "apply", "-f", "-")
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		out, err := k.run("", "api-resources", "--api-group=samplecontroller.k8s.io")
+		if err != nil || !strings.Contains(out, "foos") {
+			return fmt.Errorf("api-resources: %v %s", err, out)
+		}
+		return nil
+	})
+	const withStray = "apiVersion: samplecontroller.k8s.io/v1alpha1\nkind: Foo\nmetadata: {name: example-foo}\nspec: {deploymentName: example-foo, stray: x}\n"
+	// kubectl asks for strict field validation: an unknown field is an error...
+	if out, err := k.run(withStray, "apply", "-f", "-"); err == nil || !strings.Contains(out, `unknown field "spec.stray"`) {
+		t.Fatalf("strict apply of an unknown field: %v\n%s", err, out)
+	}
+	// ...which, merely warned about, is pruned.
+	k.must(withStray, "apply", "-f", "-", "--validate=warn")
+	var foo unstructured.Unstructured
+	g.must(http.StatusOK, "GET", fooPath+"/example-foo", nil).into(t, &foo)
+	if r, _, _ := unstructured.NestedInt64(foo.Object, "spec", "replicas"); r != 1 {
+		t.Fatalf("spec.replicas not defaulted: %v", foo.Object)
+	}
+	if _, found, _ := unstructured.NestedFieldNoCopy(foo.Object, "spec", "stray"); found {
+		t.Fatalf("an unknown field was kept: %v", foo.Object)
+	}
+	if out := k.must("", "get", "fo"); !strings.Contains(out, "example-foo") {
+		t.Fatalf("kubectl get fo:\n%s", out)
+	}
+	bad := g.must(http.StatusUnprocessableEntity, "POST", fooPath, map[string]any{"apiVersion": "samplecontroller.k8s.io/v1alpha1",
+		"kind": "Foo", "metadata": map[string]any{"name": "too-many"}, "spec": map[string]any{"replicas": 11}})
+	if !strings.Contains(string(bad.body), "spec.replicas") {
+		t.Fatalf("422 without the field: %s", bad.body)
+	}
+	// Status through the main resource is ignored; through /status it is kept.
+	unstructured.SetNestedField(foo.Object, int64(5), "status", "availableReplicas")
+	g.must(http.StatusOK, "PUT", fooPath+"/example-foo", foo.Object).into(t, &foo)
+	if _, found, _ := unstructured.NestedInt64(foo.Object, "status", "availableReplicas"); found {
+		t.Fatalf("status written through the main resource: %v", foo.Object)
+	}
+	unstructured.SetNestedField(foo.Object, int64(5), "status", "availableReplicas")
+	g.must(http.StatusOK, "PUT", fooPath+"/example-foo/status", foo.Object).into(t, &foo)
+	if n, _, _ := unstructured.NestedInt64(foo.Object, "status", "availableReplicas"); n != 5 {
+		t.Fatalf("status not written through /status: %v", foo.Object)
+	}
+	// An invalid definition is refused with the field named.
+	bad = g.must(http.StatusUnprocessableEntity, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+		map[string]any{"metadata": map[string]any{"name": "bars.example.com"}, "spec": map[string]any{"group": "example.com"}})
+	if !strings.Contains(string(bad.body), "spec.names.plural") {
+		t.Fatalf("invalid definition: %s", bad.body)
+	}
+}
