@@ -119,11 +119,11 @@ func appliedConfig(r *http.Request, t target, body []byte) (*unstructured.Unstru
 
 // typed is the field manager's result as the resource's Go type.
 func typed(res events.Resource, obj runtime.Object) (events.Object, error) {
-	if o, ok := obj.(events.Object); ok && !isUnstructured(obj) {
-		return o, nil
+	u, isU := obj.(*unstructured.Unstructured)
+	if o, ok := obj.(events.Object); ok && (!isU || res.Custom) {
+		return o, nil // custom objects stay unstructured
 	}
-	u, ok := obj.(*unstructured.Unstructured)
-	if !ok {
+	if !isU {
 		return nil, fmt.Errorf("apply produced a %T", obj)
 	}
 	out := res.New()
@@ -132,9 +132,4 @@ func typed(res events.Resource, obj runtime.Object) (events.Object, error) {
 	}
 	res.SetTypeMeta(out)
 	return out, nil
-}
-
-func isUnstructured(obj runtime.Object) bool {
-	_, ok := obj.(*unstructured.Unstructured)
-	return ok
 }

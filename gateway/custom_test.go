@@ -101,3 +101,29 @@ func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
 		t.Fatalf("invalid definition: %s", bad.body)
 	}
 }
+
+// Server-side apply of a custom object: owned fields by the schema's
+// structure, a conflict between two managers as for built-in kinds.
+func TestServerSideApplyOfACustomObject(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, nil)
+	k := newKubectl(t, g, adminToken)
+	k.must(fooCRD, "apply", "--server-side", "-f", "-")
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		_, err := k.run("", "get", "foos")
+		return err
+	})
+	foo := "apiVersion: samplecontroller.k8s.io/v1alpha1\nkind: Foo\nmetadata: {name: applied}\nspec: {deploymentName: applied, replicas: %s}\n"
+	if out := k.must(fmt.Sprintf(foo, "2"), "apply", "--server-side", "-f", "-"); !strings.Contains(out, "serverside-applied") {
+		t.Fatalf("apply: %s", out)
+	}
+	var u unstructured.Unstructured
+	g.must(http.StatusOK, "GET", fooPath+"/applied", nil).into(t, &u)
+	if m := u.GetManagedFields(); len(m) != 1 || !strings.Contains(string(m[0].FieldsV1.Raw), `"f:replicas"`) {
+		t.Fatalf("managedFields: %+v", m)
+	}
+	out, err := k.run(fmt.Sprintf(foo, "3"), "apply", "--server-side", "--field-manager=other", "-f", "-")
+	if err == nil || !strings.Contains(out, `conflict with "kubectl": .spec.replicas`) {
+		t.Fatalf("second manager: %v %s", err, out)
+	}
+}

@@ -6,10 +6,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jetplane/jetplane/customresources"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway/apis"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 )
@@ -51,6 +54,9 @@ func (f *fieldManagers) of(res events.Resource, subresource string) (*managedfie
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	key := res.Name + "/" + subresource
+	if res.Custom {
+		return f.ofCustom(res, subresource)
+	}
 	if m, ok := f.byPath[key]; ok {
 		return m, nil
 	}
@@ -62,6 +68,68 @@ func (f *fieldManagers) of(res events.Resource, subresource string) (*managedfie
 	}
 	f.byPath[key] = m
 	return m, nil
+}
+
+// ofCustom is the field manager of a custom resource, typed by its
+// definition's schema; a changed definition gets a new one. The caller
+// holds f.mu.
+func (f *fieldManagers) ofCustom(res events.Resource, subresource string) (*managedfields.FieldManager, error) {
+	d, ok := customresources.Lookup(res.Name)
+	if !ok {
+		return nil, fmt.Errorf("field manager of %s: no definition", res.Name)
+	}
+	key := res.Name + "/" + subresource + "@" + d.CRD.ResourceVersion
+	if m, ok := f.byPath[key]; ok {
+		return m, nil
+	}
+	models, err := apis.CustomModels(d)
+	if err != nil {
+		return nil, err
+	}
+	preserve := d.Version.Schema == nil || d.Version.Schema.OpenAPIV3Schema == nil
+	types, err := managedfields.NewTypeConverter(models, preserve)
+	if err != nil {
+		return nil, fmt.Errorf("field manager of %s: %w", res.Name, err)
+	}
+	gv := res.GVK().GroupVersion()
+	m, err := managedfields.NewDefaultCRDFieldManager(types, unstructuredVersions{}, defaulter{res}, unstructuredCreater{},
+		res.GVK(), gv, subresource, resetFields(gv.String(), subresource))
+	if err != nil {
+		return nil, fmt.Errorf("field manager of %s: %w", res.Name, err)
+	}
+	f.byPath[key] = m
+	return m, nil
+}
+
+// unstructuredVersions converts custom objects, served at one version:
+// every conversion is to the version they are in.
+type unstructuredVersions struct{}
+
+func (unstructuredVersions) Convert(in, out, _ any) error {
+	u, ok := in.(*unstructured.Unstructured)
+	o, ok2 := out.(*unstructured.Unstructured)
+	if !ok || !ok2 {
+		return fmt.Errorf("convert %T to %T: custom objects only", in, out)
+	}
+	o.Object = runtime.DeepCopyJSON(u.Object)
+	return nil
+}
+
+func (unstructuredVersions) ConvertToVersion(in runtime.Object, _ runtime.GroupVersioner) (runtime.Object, error) {
+	return in, nil
+}
+
+func (unstructuredVersions) ConvertFieldLabel(_ schema.GroupVersionKind, label, value string) (string, string, error) {
+	return label, value, nil
+}
+
+// unstructuredCreater makes empty custom objects.
+type unstructuredCreater struct{}
+
+func (unstructuredCreater) New(gvk schema.GroupVersionKind) (runtime.Object, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	return u, nil
 }
 
 // resetFields are what a request through one endpoint may not set, so an
