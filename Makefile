@@ -5,7 +5,7 @@ IMAGES  := $(BIN)/images
 DATA    ?= jetplane-data
 HELLO_TAGS := 1 2 broken
 
-.PHONY: all build images docker-images deps run test bench bench-go clean cluster-image cluster cluster-down chaos
+.PHONY: all build images docker-images deps tools run test bench bench-go clean cluster-image cluster cluster-down chaos
 
 all: build images
 
@@ -24,6 +24,15 @@ DEBS := busybox-static nftables iproute2
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi
+
+# Third-party programs the tests run, pinned, built from the Go module proxy
+# into bin/tools/<module@version>/ (the tests name the same versions):
+# Kubernetes' sample-controller (its CRD, a Foo, the Deployment it makes).
+TOOLS_DIR         := $(abspath $(BIN)/tools)
+SAMPLE_CONTROLLER := k8s.io/sample-controller@v0.36.4
+tools:
+	@test -x $(TOOLS_DIR)/$(SAMPLE_CONTROLLER)/sample-controller || \
+		GOBIN=$(TOOLS_DIR)/$(SAMPLE_CONTROLLER) $(GO) install $(SAMPLE_CONTROLLER)
 
 # Docker images (FROM scratch): jetplane/hello:<tag> and jetplane/toolbox:1.
 docker-images: deps
@@ -65,7 +74,7 @@ cluster-down:
 run: build images
 	$(BIN)/jetplane up --data $(DATA) --images $(IMAGES)
 
-test: deps
+test: deps tools
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 25m ./...
 

@@ -94,6 +94,9 @@ func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
 	if n, _, _ := unstructured.NestedInt64(foo.Object, "status", "availableReplicas"); n != 5 {
 		t.Fatalf("status not written through /status: %v", foo.Object)
 	}
+	// A custom object, as in Kubernetes, is only replaced at a resourceVersion.
+	foo.SetResourceVersion("")
+	g.must(http.StatusUnprocessableEntity, "PUT", fooPath+"/example-foo", foo.Object)
 	// An invalid definition is refused with the field named.
 	bad = g.must(http.StatusUnprocessableEntity, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
 		map[string]any{"metadata": map[string]any{"name": "bars.example.com"}, "spec": map[string]any{"group": "example.com"}})

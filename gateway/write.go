@@ -211,9 +211,24 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, t target) {
 			"the name of the object (%s) does not match the name on the URL (%s)", obj.GetName(), t.name)))
 		return
 	}
-	if obj.GetResourceVersion() == "" {
+	if obj.GetResourceVersion() == "" && !unconditionalUpdates(t.res) {
 		writeError(w, apierrors.NewInvalid(t.res.GVK().GroupKind(), t.name, field.ErrorList{
 			field.Invalid(field.NewPath("metadata", "resourceVersion"), "", "must be specified for an update")}))
+		return
+	}
+	if obj.GetResourceVersion() == "" {
+		// Unconditional: the last writer wins, on whatever state is current.
+		var stored events.Object
+		err := s.retryConflicts(r.Context(), func() error {
+			cur := s.proj.State().Live(t.res.Name, t.namespace, t.name)
+			if cur == nil {
+				return apierrors.NewNotFound(t.res.GroupResource(), t.name)
+			}
+			var err error
+			stored, err = s.commit(r, t, cur, obj.DeepCopyObject().(events.Object))
+			return err
+		})
+		answerUpdate(w, r, t, stored, err)
 		return
 	}
 	s.catchUp(r, obj.GetResourceVersion())
@@ -224,6 +239,13 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	stored, err := s.commit(r, t, cur, obj)
 	answerUpdate(w, r, t, stored, err)
+}
+
+// unconditionalUpdates tells whether a PUT without resourceVersion
+// replaces the object, as kube-apiserver's strategies allow for the
+// built-in kinds; custom objects and their definitions need one.
+func unconditionalUpdates(res events.Resource) bool {
+	return !res.Custom && res.Name != "customresourcedefinitions"
 }
 
 // answerUpdate answers a replace or a patch: 409 on a conflict, the error,
