@@ -213,3 +213,31 @@ func TestGetVerbShowsThePast(t *testing.T) {
 		t.Fatalf("at revision %d:\n%s", rev, past.String())
 	}
 }
+
+// The verbs know a custom kind from the server's discovery: its history
+// and its list, by kind, plural or short name.
+func TestVerbsResolveCustomKindsFromDiscovery(t *testing.T) {
+	cs := serve(t, "alice")
+	crd := `{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"widgets.example.com"},
+"spec":{"group":"example.com","scope":"Namespaced","names":{"kind":"Widget","plural":"widgets","shortNames":["wd"]},
+"versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object",
+"properties":{"spec":{"type":"object","properties":{"size":{"type":"integer"}}}}}}}]}}`
+	do(t, cs["alice"], "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", "application/json", crd)
+	do(t, cs["alice"], "POST", "/apis/example.com/v1/namespaces/default/widgets", "application/json",
+		`{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w1"},"spec":{"size":1}}`)
+	do(t, cs["alice"], "PATCH", "/apis/example.com/v1/namespaces/default/widgets/w1", "application/merge-patch+json", `{"spec":{"size":2}}`)
+	var out bytes.Buffer
+	if err := cs["alice"].History(context.Background(), client.HistoryOptions{Object: "wd/w1"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 3 || !strings.Contains(lines[2], "updated") {
+		t.Fatalf("history of a Widget:\n%s", out.String())
+	}
+	out.Reset()
+	if err := cs["alice"].Get(context.Background(), client.GetOptions{Type: "widget", Revision: 0}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "w1") {
+		t.Fatalf("get widget:\n%s", out.String())
+	}
+}

@@ -36,7 +36,7 @@ type GetOptions struct {
 // Get lists objects as kubectl get prints them (the gateway's Table), now
 // or as the cluster stood at a past time or revision.
 func (c *Client) Get(ctx context.Context, o GetOptions, out io.Writer) error {
-	res, err := ResolveType(o.Type)
+	res, err := c.resolve(ctx, o.Type)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (c *Client) Get(ctx context.Context, o GetOptions, out io.Writer) error {
 		q.Set("resourceVersionMatch", string(metav1.ResourceVersionMatchExact))
 		q.Set("resourceVersion", fmt.Sprint(o.Revision))
 	}
-	path += "/" + res.Name + "?" + q.Encode()
+	path += "/" + res.Plural() + "?" + q.Encode()
 	if o.Output != "" {
 		return c.getObjects(ctx, path, o, out)
 	}

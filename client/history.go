@@ -52,7 +52,7 @@ type HistoryOptions struct {
 // History prints every change of an object, oldest first, and optionally
 // the diff between two revisions.
 func (c *Client) History(ctx context.Context, o HistoryOptions, out io.Writer) error {
-	res, name, err := SplitTypeName(o.Object)
+	res, name, err := c.splitTypeName(ctx, o.Object)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,9 @@ spec:
     served: true
     storage: true
     subresources: {status: {}}
+    additionalPrinterColumns:
+    - {name: Deployment, type: string, jsonPath: .spec.deploymentName}
+    - {name: Replicas, type: integer, jsonPath: .spec.replicas}
     schema:
       openAPIV3Schema:
         type: object
@@ -75,7 +78,7 @@ func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
 	if _, found, _ := unstructured.NestedFieldNoCopy(foo.Object, "spec", "stray"); found {
 		t.Fatalf("an unknown field was kept: %v", foo.Object)
 	}
-	if out := k.must("", "get", "fo"); !strings.Contains(out, "example-foo") {
+	if out := k.must("", "get", "fo"); !strings.Contains(out, "DEPLOYMENT") || !strings.Contains(out, "example-foo   example-foo   1") {
 		t.Fatalf("kubectl get fo:\n%s", out)
 	}
 	bad := g.must(http.StatusUnprocessableEntity, "POST", fooPath, map[string]any{"apiVersion": "samplecontroller.k8s.io/v1alpha1",
@@ -97,6 +100,17 @@ func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
 	// A custom object, as in Kubernetes, is only replaced at a resourceVersion.
 	foo.SetResourceVersion("")
 	g.must(http.StatusUnprocessableEntity, "PUT", fooPath+"/example-foo", foo.Object)
+	// Deleting the definition deletes its objects, then stops serving it.
+	k.must("", "delete", "crd", "foos.samplecontroller.k8s.io")
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		if r := g.do("GET", fooPath+"/example-foo", nil); r.code != http.StatusNotFound {
+			return fmt.Errorf("the Foo after its definition's deletion: %d", r.code)
+		}
+		return nil
+	})
+	if last, err := g.log.LastFor(t.Context(), "foos.samplecontroller.k8s.io", "default", "example-foo"); err != nil || last == nil || !last.IsDelete() {
+		t.Fatalf("the Foo's last event: %+v %v", last, err)
+	}
 	// An invalid definition is refused with the field named.
 	bad = g.must(http.StatusUnprocessableEntity, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
 		map[string]any{"metadata": map[string]any{"name": "bars.example.com"}, "spec": map[string]any{"group": "example.com"}})

@@ -67,12 +67,34 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, t target) {
 	if warning := defaultOrphanWarning(t.res, opts); warning != "" {
 		w.Header().Add("Warning", fmt.Sprintf("299 - %q", warning))
 	}
+	if t.res.Name == "customresourcedefinitions" && !isDryRun(r) {
+		if err := s.deleteCustomObjects(r, t.name); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
 	obj, err := s.deleteOne(r, t.res, t.namespace, t.name, opts)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	writeObject(w, r, http.StatusOK, t.res, obj)
+}
+
+// deleteCustomObjects deletes every object of a definition's kind before
+// the definition (kube-apiserver's customresourcecleanup): its name is
+// the kind's resource name, plural.group.
+func (s *Server) deleteCustomObjects(r *http.Request, crdName string) error {
+	res, ok := events.Lookup(crdName)
+	if !ok || !res.Custom {
+		return nil
+	}
+	for _, e := range s.proj.State().List(res.Name, "", nil) {
+		if _, err := s.deleteOne(r, res, e.Namespace, e.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete %s %s: %w", res.Kind, e.Key(), err)
+		}
+	}
+	return nil
 }
 
 // deleteOne deletes (or starts terminating) one object and returns it as

@@ -82,7 +82,9 @@ func column(name, typ, description string, priority int32) metav1.TableColumnDef
 func Table(res events.Resource, objs []events.Object, include metav1.IncludeObjectPolicy, now time.Time) (*metav1.Table, error) {
 	p, ok := printers[res.Name]
 	if !ok {
-		p = genericPrinter
+		if p, ok = customPrinter(res); !ok {
+			p = genericPrinter
+		}
 	}
 	t := &metav1.Table{
 		TypeMeta:          metav1.TypeMeta{APIVersion: "meta.k8s.io/v1", Kind: "Table"},
