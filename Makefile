@@ -27,12 +27,16 @@ deps:
 
 # Third-party programs the tests run, pinned, built from the Go module proxy
 # into bin/tools/<module@version>/ (the tests name the same versions):
-# Kubernetes' sample-controller (its CRD, a Foo, the Deployment it makes).
+# Kubernetes' sample-controller (its CRD, a Foo, the Deployment it makes)
+# and Helm (a scaffolded chart installed, tested, upgraded, rolled back).
 TOOLS_DIR         := $(abspath $(BIN)/tools)
 SAMPLE_CONTROLLER := k8s.io/sample-controller@v0.36.4
+HELM              := helm.sh/helm/v4@v4.3.2
 tools:
 	@test -x $(TOOLS_DIR)/$(SAMPLE_CONTROLLER)/sample-controller || \
 		GOBIN=$(TOOLS_DIR)/$(SAMPLE_CONTROLLER) $(GO) install $(SAMPLE_CONTROLLER)
+	@test -x $(TOOLS_DIR)/$(HELM)/helm || \
+		GOBIN=$(TOOLS_DIR)/$(HELM) $(GO) install helm.sh/helm/v4/cmd/helm@$(lastword $(subst @, ,$(HELM)))
 
 # Docker images (FROM scratch): jetplane/hello:<tag> and jetplane/toolbox:1.
 docker-images: deps

@@ -54,6 +54,13 @@ func decodeBody(r *http.Request, data []byte, v any, d decoding) error {
 	if d.optional && len(data) == 0 {
 		return nil
 	}
+	if d.object == nil && mediaType(r) == protobufMediaType {
+		// Options (DeleteOptions...) in protobuf, as typed clients send them.
+		if err := protobufInto(data, v); err != nil {
+			return apierrors.NewBadRequest(fmt.Sprintf("%s: %v", d.what, err))
+		}
+		return nil
+	}
 	data, err := asJSON(r, data, d.object != nil)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -43,4 +44,25 @@ func protobufAsJSON(res events.Resource, data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("encode %s: %w", res.Kind, err)
 	}
 	return out, nil
+}
+
+// protobufMagic begins every Kubernetes protobuf body, before the
+// runtime.Unknown envelope.
+var protobufMagic = []byte{0x6b, 0x38, 0x73, 0x00}
+
+// protobufInto decodes a protobuf body into v, a generated Kubernetes type
+// (DeleteOptions and the like, which are not objects of any resource).
+func protobufInto(data []byte, v any) error {
+	m, ok := v.(interface{ Unmarshal([]byte) error })
+	if !ok {
+		return fmt.Errorf("%T has no protobuf form", v)
+	}
+	if !bytes.HasPrefix(data, protobufMagic) {
+		return fmt.Errorf("not a Kubernetes protobuf body")
+	}
+	var u runtime.Unknown
+	if err := u.Unmarshal(data[len(protobufMagic):]); err != nil {
+		return err
+	}
+	return m.Unmarshal(u.Raw)
 }

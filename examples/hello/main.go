@@ -28,6 +28,11 @@ var version = "dev"
 
 func newHandler(version string) http.Handler {
 	mux := http.NewServeMux()
+	// The root answers too, as the web servers charts expect do (helm
+	// create's test pod fetches it).
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "Hello World!")
+	})
 	mux.HandleFunc("GET /hi/{name}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "Hello World %s!!", r.PathValue("name"))
 	})

@@ -32,10 +32,6 @@ var fieldsNotActedOn = []ignoredField{
 	podField("securityContext", func(s *corev1.PodSpec) bool {
 		return s.SecurityContext != nil && !apiequality.Semantic.DeepEqual(*s.SecurityContext, corev1.PodSecurityContext{})
 	}),
-	// "default" is what Kubernetes would assign anyway.
-	podField("serviceAccountName", func(s *corev1.PodSpec) bool {
-		return s.ServiceAccountName != "" && s.ServiceAccountName != "default"
-	}),
 	podField("hostNetwork", func(s *corev1.PodSpec) bool { return s.HostNetwork }),
 }
 

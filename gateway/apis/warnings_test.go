@@ -39,8 +39,8 @@ func TestWarnings(t *testing.T) {
 		{"empty security context is not a setting", "pods", pod(func(p *corev1.Pod) {
 			p.Spec.SecurityContext = &corev1.PodSecurityContext{}
 		}), nil},
-		{"service account", "pods", pod(func(p *corev1.Pod) { p.Spec.ServiceAccountName = "builder" }),
-			[]string{"spec.serviceAccountName: stored but not acted on by Jetplane yet"}},
+		// A pod runs as its service account: admission checks it, its token names it.
+		{"service account", "pods", pod(func(p *corev1.Pod) { p.Spec.ServiceAccountName = "builder" }), nil},
 		{"default service account", "pods", pod(func(p *corev1.Pod) { p.Spec.ServiceAccountName = "default" }), nil},
 		{"host network", "pods", pod(func(p *corev1.Pod) { p.Spec.HostNetwork = true }),
 			[]string{"spec.hostNetwork: stored but not acted on by Jetplane yet"}},
