@@ -168,15 +168,23 @@ func (s *Server) matching(r *http.Request, t target) ([]events.Object, uint64, e
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, t target) {
+	p, err := pageOf(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	objs, last, err := s.matching(r, t)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
+	objs, cont, remaining := p.cut(objs, last)
 	rv := events.FormatRV(last)
 	switch representation(r) {
 	case asMetadata:
-		writeJSON(w, http.StatusOK, metadataList(objs, rv))
+		l := metadataList(objs, rv)
+		setPage(l, cont, remaining)
+		writeJSON(w, http.StatusOK, l)
 		return
 	case asTable:
 		tbl, err := table(r, t.res, objs, rv)
@@ -184,6 +192,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, t target) {
 			writeError(w, err)
 			return
 		}
+		tbl.Continue, tbl.RemainingItemCount = cont, remaining
 		writeJSON(w, http.StatusOK, tbl)
 		return
 	}
@@ -192,6 +201,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, err)
 		return
 	}
+	setPage(list, cont, remaining)
 	writeJSON(w, http.StatusOK, list)
 }
 

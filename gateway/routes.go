@@ -159,8 +159,8 @@ func isWatch(r *http.Request) bool {
 }
 
 // checkReadQuery refuses what a read cannot mean, as kube-apiserver does: a
-// resourceVersion that is no sequence, a continue token this server never
-// issued (it does not paginate: every list is whole).
+// resourceVersion that is no sequence, a limit or continue token that is
+// not one (paginate.go).
 func checkReadQuery(r *http.Request) error {
 	q := r.URL.Query()
 	if rv := q.Get("resourceVersion"); rv != "" {
@@ -168,10 +168,8 @@ func checkReadQuery(r *http.Request) error {
 			return apierrors.NewBadRequest(fmt.Sprintf("invalid resource version: %v", err))
 		}
 	}
-	if q.Get("continue") != "" {
-		return apierrors.NewBadRequest("continue key is not valid: this server never issues continue tokens")
-	}
-	return nil
+	_, err := pageOf(r)
+	return err
 }
 
 func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, t target) {

@@ -132,6 +132,11 @@ func (tt *timeTravel) stateAt(ctx context.Context, seq uint64) (*projections.Sta
 // resourceVersion it stands for: the live projection (after catching up as
 // consistentRead says), or a replayed past.
 func (s *Server) readState(r *http.Request) (*projections.State, uint64, error) {
+	if p, err := pageOf(r); err != nil {
+		return nil, 0, err
+	} else if p.token != nil {
+		return s.stateAtToken(r, p.token.RV)
+	}
 	seq, past, err := s.travel.pastRevision(r)
 	if err != nil {
 		return nil, 0, err
