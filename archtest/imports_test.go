@@ -32,6 +32,8 @@ var pure = []string{
 	"quota",
 	"routing",
 	"seal",
+	"changesummary",
+	"customresources",
 	"openapischema",
 	"secretenvelope",
 	"servicelinks",

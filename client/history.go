@@ -47,6 +47,8 @@ type HistoryOptions struct {
 	Namespace string // default: the kubeconfig context's
 	// Diff, "A,B", also prints the line diff between revisions A and B.
 	Diff string
+	// All lists the writes that only moved status too (hidden by default).
+	All bool
 }
 
 // History prints every change of an object, oldest first, and optionally
@@ -71,13 +73,25 @@ func (c *Client) History(ctx context.Context, o HistoryOptions, out io.Writer) e
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
-	fmt.Fprintln(tw, "REVISION\tRESOURCEVERSION\tTIME\tACTOR\tCHANGE")
+	fmt.Fprintln(tw, "REVISION\tRESOURCEVERSION\tTIME\tACTOR\tMANAGER\tCHANGE\tSUMMARY")
+	hidden := 0
 	for _, r := range h.Revisions {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Revision, r.ResourceVersion,
-			r.Time.UTC().Format(time.RFC3339), r.Actor, r.Change)
+		if r.StatusOnly && !o.All {
+			hidden++
+			continue
+		}
+		manager := r.Manager
+		if manager == "" {
+			manager = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Revision, r.ResourceVersion,
+			r.Time.UTC().Format(time.RFC3339), r.Actor, manager, r.Change, r.Summary)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if hidden > 0 {
+		fmt.Fprintf(out, "(%d status writes not shown: --all lists them)\n", hidden)
 	}
 	if len(h.Sessions) > 0 {
 		fmt.Fprintln(out, "\nSESSIONS")

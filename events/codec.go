@@ -20,6 +20,7 @@ const (
 	HeaderTime          = "ce-time"
 	HeaderActor         = "ce-actor"
 	HeaderImpersonator  = "ce-impersonator"
+	HeaderFieldManager  = "ce-fieldmanager"
 	HeaderCorrelationID = "ce-correlationid"
 	HeaderCausationID   = "ce-causationid"
 	HeaderContentType   = "content-type"
@@ -62,6 +63,9 @@ func Encode(e *Event) (*Message, error) {
 	if e.Impersonator != "" {
 		h[HeaderImpersonator] = []string{e.Impersonator}
 	}
+	if e.FieldManager != "" {
+		h[HeaderFieldManager] = []string{e.FieldManager}
+	}
 	if e.Actor != "" {
 		h[HeaderActor] = []string{e.Actor}
 	}
@@ -90,6 +94,7 @@ func Decode(subject string, h Header, data []byte, seq uint64) (*Event, error) {
 		Type:          first(h, HeaderType),
 		Actor:         first(h, HeaderActor),
 		Impersonator:  first(h, HeaderImpersonator),
+		FieldManager:  first(h, HeaderFieldManager),
 		CorrelationID: first(h, HeaderCorrelationID),
 		CausationID:   first(h, HeaderCausationID),
 		Resource:      res,
@@ -155,6 +160,9 @@ func (e *Event) ToCloudEvent() (cloudevents.Event, error) {
 	ce.SetTime(e.Time)
 	if e.Impersonator != "" {
 		ce.SetExtension("impersonator", e.Impersonator)
+	}
+	if e.FieldManager != "" {
+		ce.SetExtension("fieldmanager", e.FieldManager)
 	}
 	if e.Actor != "" {
 		ce.SetExtension("actor", e.Actor)

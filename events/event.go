@@ -44,7 +44,10 @@ type Event struct {
 	Actor  string // identity that caused the change
 	// Impersonator is the authenticated user who acted as Actor
 	// (impersonation), as Kubernetes' audit keeps both; empty otherwise.
-	Impersonator  string
+	Impersonator string
+	// FieldManager is the field manager of a write through the API
+	// ("kubectl-client-side-apply", "helm"); empty for the services'.
+	FieldManager  string
 	CorrelationID string
 	CausationID   string
 

@@ -16,6 +16,9 @@ type Origin struct {
 	Actor  string // user name or service identity
 	// Impersonator: the authenticated user acting as Actor, if any.
 	Impersonator string
+	// FieldManager: the request's field manager (fieldManager, or the
+	// client's name), for writes through the API.
+	FieldManager string
 }
 
 // ServiceOrigin is how a Jetplane service signs its events: source
@@ -85,6 +88,7 @@ func NewEvent(o Origin, w Write, now time.Time) (*Event, error) {
 		Time:          now.UTC(),
 		Actor:         o.Actor,
 		Impersonator:  o.Impersonator,
+		FieldManager:  o.FieldManager,
 		CorrelationID: corr,
 		CausationID:   w.Cause.CausationID,
 		Resource:      w.Resource.Name,

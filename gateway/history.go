@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/jetplane/jetplane/changesummary"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
@@ -43,6 +44,7 @@ func (a *jetplaneAPI) history(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data := map[int][]byte{}
+	var prev map[string]any
 	err := a.log.Replay(r.Context(), events.Subject(res.Name, ns, name), 1, 0, func(ev *events.Event, decErr error) error {
 		if decErr != nil {
 			return nil
@@ -50,6 +52,16 @@ func (a *jetplaneAPI) history(w http.ResponseWriter, r *http.Request) {
 		n := len(h.Revisions) + 1
 		rev := jetplaneapi.Revision{Revision: n, ResourceVersion: events.FormatRV(ev.Seq), Time: ev.Time, Actor: ev.Actor,
 			Type: ev.Type, Change: ev.Change(), Source: ev.Source, EventID: ev.ID, CorrelationID: ev.CorrelationID}
+		var cur map[string]any
+		if !ev.IsDelete() && len(ev.Data) > 0 {
+			_ = events.DecodeInto(ev.Data, &cur)
+		}
+		sum := changesummary.Of(prev, cur)
+		rev.Summary, rev.StatusOnly, rev.Manager = sum.Text, sum.StatusOnly, ev.FieldManager
+		if rev.Manager == "" {
+			rev.Manager = sum.Manager // written before events named their manager
+		}
+		prev = cur
 		if withObjects && len(ev.Data) > 0 {
 			rev.Object = ev.Data
 		}

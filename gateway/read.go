@@ -187,7 +187,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, t target) {
 		writeJSON(w, http.StatusOK, l)
 		return
 	case asTable:
-		tbl, err := table(r, t.res, objs, rv)
+		// A list of the past shows ages as they were then.
+		tbl, err := tableAt(r, t.res, objs, rv, s.listedAt(r, last))
 		if err != nil {
 			writeError(w, err)
 			return

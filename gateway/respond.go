@@ -113,9 +113,14 @@ func includePolicy(r *http.Request) metav1.IncludeObjectPolicy {
 	return metav1.IncludeMetadata
 }
 
-// table renders objects for kubectl get.
+// table renders objects for kubectl get, their ages as of now.
 func table(r *http.Request, res events.Resource, objs []events.Object, rv string) (*metav1.Table, error) {
-	t, err := apis.Table(res, objs, includePolicy(r), time.Now())
+	return tableAt(r, res, objs, rv, time.Now())
+}
+
+// tableAt renders objects with their ages as of now.
+func tableAt(r *http.Request, res events.Resource, objs []events.Object, rv string, now time.Time) (*metav1.Table, error) {
+	t, err := apis.Table(res, objs, includePolicy(r), now)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", res.Name, err)
 	}

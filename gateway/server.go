@@ -294,5 +294,6 @@ func Run(ctx context.Context, cfg Config) error {
 
 // origin is who writes for this request.
 func (s *Server) origin(r *http.Request) events.Origin {
-	return events.Origin{Source: s.source, Actor: userOf(r.Context()), Impersonator: impersonatorOf(r.Context())}
+	return events.Origin{Source: s.source, Actor: userOf(r.Context()), Impersonator: impersonatorOf(r.Context()),
+		FieldManager: fieldManagerOf(r)}
 }

@@ -149,3 +149,18 @@ func (s *Server) readState(r *http.Request) (*projections.State, uint64, error) 
 	st, err := s.travel.stateAt(r.Context(), seq)
 	return st, seq, err
 }
+
+// listedAt is the moment a list at seq shows: now for a read of the
+// present, else the time asked for (asOfTime) or that of the revision.
+func (s *Server) listedAt(r *http.Request, seq uint64) time.Time {
+	if _, past, err := s.travel.pastRevision(r); err != nil || !past {
+		return time.Now()
+	}
+	if at, err := time.Parse(time.RFC3339, r.URL.Query().Get(jetplaneapi.AsOfTimeParam)); err == nil {
+		return at
+	}
+	if ev, err := s.log.Get(r.Context(), seq); err == nil && ev != nil {
+		return ev.Time
+	}
+	return time.Now()
+}

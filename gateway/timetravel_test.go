@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/gateway/jetplaneapi"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestReadsAtAPastRevisionOrTime(t *testing.T) {
@@ -97,4 +99,33 @@ func parseRV(t *testing.T, rv string) uint64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A table of the past shows ages as they were then: an object listed at
+// the revision it was made is 0s old, however old it is now.
+func TestPastTablesShowAgesAsOfThen(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, nil)
+	var p corev1.Pod
+	g.must(http.StatusCreated, "POST", podsPath("default"), pod("aged", nil, "")).into(t, &p)
+	ageAt := func(query string) string {
+		var tbl metav1.Table
+		g.must(http.StatusOK, "GET", podsPath("default")+query, nil, "Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").into(t, &tbl)
+		for i, c := range tbl.ColumnDefinitions {
+			if c.Name == "Age" && len(tbl.Rows) == 1 {
+				return fmt.Sprint(tbl.Rows[0].Cells[i])
+			}
+		}
+		t.Fatalf("no Age column or not one row: %+v", tbl)
+		return ""
+	}
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		if age := ageAt(""); age == "0s" || age == "1s" {
+			return fmt.Errorf("age now %s", age)
+		}
+		return nil
+	})
+	if age := ageAt("?resourceVersionMatch=Exact&resourceVersion=" + p.ResourceVersion); age != "0s" {
+		t.Fatalf("age at the revision it was made: %s", age)
+	}
 }

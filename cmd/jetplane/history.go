@@ -27,10 +27,13 @@ func (f *clientFlags) client() (*client.Client, error) {
 func historyCommand() *cobra.Command {
 	var f clientFlags
 	var diff string
+	var all bool
 	cmd := &cobra.Command{
-		Use:   "history TYPE/NAME",
-		Short: "List every change of an object from the event log: revision, time, actor, change; --diff A,B shows what changed",
+		Use: "history TYPE/NAME",
+		Short: "List the changes of an object from the event log: revision, time, actor, field manager, change, " +
+			"a summary of what changed; --all adds status writes, --diff A,B shows what changed",
 		Example: `  jetplane history deploy/web
+  jetplane history deploy/web --all
   jetplane history deploy/web --diff 1,3`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -38,10 +41,11 @@ func historyCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.History(cmd.Context(), client.HistoryOptions{Object: args[0], Namespace: f.namespace, Diff: diff}, cmd.OutOrStdout())
+			return c.History(cmd.Context(), client.HistoryOptions{Object: args[0], Namespace: f.namespace, Diff: diff, All: all}, cmd.OutOrStdout())
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&diff, "diff", "", "also show the diff between two revisions, A,B")
+	cmd.Flags().BoolVar(&all, "all", false, "also list the writes that only moved status")
 	return cmd
 }

@@ -18,6 +18,12 @@ type Revision struct {
 	Source          string    `json:"source"`
 	EventID         string    `json:"eventID"`
 	CorrelationID   string    `json:"correlationID,omitempty"`
+	// Summary says in one line what changed ("replicas 3 → 6"); StatusOnly
+	// marks a write that moved only status; Manager is the field manager
+	// whose managedFields entry it touched.
+	Summary    string `json:"summary,omitempty"`
+	StatusOnly bool   `json:"statusOnly,omitempty"`
+	Manager    string `json:"manager,omitempty"`
 	// Object is the object after the change (null for a deletion that
 	// carried none); only with ?objects=true.
 	Object json.RawMessage `json:"object,omitempty"`
