@@ -3,7 +3,9 @@ package customresources
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jetplane/jetplane/events"
@@ -162,10 +164,27 @@ func (d *Definition) Validate(obj *unstructured.Unstructured) field.ErrorList {
 
 // The definitions served now, by resource name (plural.group).
 var (
-	mu      sync.RWMutex
-	byName  = map[string]*Definition{}
-	crdName = map[string]string{} // CRD name → resource name
+	mu         sync.RWMutex
+	byName     = map[string]*Definition{}
+	crdName    = map[string]string{} // CRD name → resource name
+	generation atomic.Uint64         // moves on every Sync and Forget
 )
+
+// Generation moves whenever the definitions served change: what a cache
+// of documents built on them (the OpenAPI) compares.
+func Generation() uint64 { return generation.Load() }
+
+// All are the definitions served now, by resource name.
+func All() []*Definition {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]*Definition, 0, len(byName))
+	for _, d := range byName {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Resource.Name < out[j].Resource.Name })
+	return out
+}
 
 // Sync serves a definition: compiled, its resource registered (a changed
 // one replaces the one before).
@@ -184,6 +203,7 @@ func Sync(crd *apiextensionsv1.CustomResourceDefinition) (*Definition, error) {
 		events.Unregister(prev)
 	}
 	byName[d.Resource.Name], crdName[crd.Name] = d, d.Resource.Name
+	generation.Add(1)
 	return d, nil
 }
 
@@ -195,6 +215,7 @@ func Forget(name string) {
 		delete(byName, res)
 		delete(crdName, name)
 		events.Unregister(res)
+		generation.Add(1)
 	}
 }
 

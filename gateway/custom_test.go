@@ -97,6 +97,15 @@ func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
 	if n, _, _ := unstructured.NestedInt64(foo.Object, "status", "availableReplicas"); n != 5 {
 		t.Fatalf("status not written through /status: %v", foo.Object)
 	}
+	// kubectl explains the kind from the definition's schema, and patches
+	// it with a merge patch (a custom kind has no strategic one).
+	if out := k.must("", "explain", "foo.spec.replicas"); !strings.Contains(out, "FIELD: replicas <integer>") {
+		t.Fatalf("explain foo.spec.replicas:\n%s", out)
+	}
+	k.must("", "patch", "foo", "example-foo", "-p", `{"spec":{"deploymentName":"renamed"}}`, "--type=merge")
+	g.must(http.StatusUnsupportedMediaType, "PATCH", fooPath+"/example-foo", `{"spec":{}}`, "Content-Type", "application/strategic-merge-patch+json")
+	k.must("", "label", "foo", "example-foo", "tier=a")
+	g.must(http.StatusOK, "GET", fooPath+"/example-foo", nil).into(t, &foo)
 	// A custom object, as in Kubernetes, is only replaced at a resourceVersion.
 	foo.SetResourceVersion("")
 	g.must(http.StatusUnprocessableEntity, "PUT", fooPath+"/example-foo", foo.Object)

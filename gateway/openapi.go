@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 
+	"github.com/jetplane/jetplane/customresources"
 	"github.com/jetplane/jetplane/gateway/apis"
 	"github.com/sirupsen/logrus"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -24,7 +26,12 @@ type openAPIDocs struct {
 	once   sync.Once
 	routes map[string]http.Handler // exact paths
 	prefix map[string]http.Handler // path prefixes
-	gvs    map[string]bool
+	v3     *handler3.OpenAPIService
+
+	mu        sync.Mutex
+	gvs       map[string]bool // built-in group versions, then custom ones
+	custom    map[string]bool
+	customGen uint64 // customresources.Generation the custom documents follow
 }
 
 // Handle and HandlePrefix let the kube-openapi services register on it.
@@ -42,6 +49,7 @@ func (d *openAPIDocs) init() {
 	})))
 	v2.RegisterOpenAPIVersionedService("/openapi/v2", d)
 	v3 := handler3.NewOpenAPIService()
+	d.v3, d.custom, d.customGen = v3, map[string]bool{}, ^uint64(0)
 	for _, gv := range apis.OpenAPIV3GroupVersions() {
 		d.gvs[gv] = true
 		v3.UpdateGroupVersionLazy(gv, cached.Once(cached.Func(func() (*spec3.OpenAPI, string, error) {
@@ -55,17 +63,60 @@ func (d *openAPIDocs) init() {
 	_ = v3.RegisterOpenAPIV3VersionedService("/openapi/v3", d)
 }
 
+// followCustom brings the custom group versions' documents in step with
+// the definitions served: each built on its next request.
+func (d *openAPIDocs) followCustom() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	gen := customresources.Generation()
+	if gen == d.customGen {
+		return
+	}
+	d.customGen = gen
+	now := map[string]bool{}
+	for _, gv := range apis.OpenAPIV3CustomGroupVersions() {
+		if d.gvs[gv] && !d.custom[gv] {
+			continue // a built-in group version: custom kinds there are not documented
+		}
+		now[gv] = true
+		d.v3.UpdateGroupVersionLazy(gv, cached.Once(cached.Func(func() (*spec3.OpenAPI, string, error) {
+			doc, err := apis.OpenAPIV3Custom(gv)
+			if err != nil {
+				logrus.WithError(err).WithFields(logrus.Fields{"service": "gateway", "key": gv}).Error("openapi v3 document")
+			}
+			return doc, fmt.Sprint(gen), err
+		})))
+	}
+	for gv := range d.custom {
+		if !now[gv] {
+			d.v3.DeleteGroupVersion(gv)
+			delete(d.gvs, gv)
+		}
+	}
+	for gv := range now {
+		d.gvs[gv] = true
+	}
+	d.custom = now
+}
+
+func (d *openAPIDocs) served(gv string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.gvs[gv]
+}
+
 // openAPI answers /openapi/v2, /openapi/v3 and its group-version
 // documents; any other path under /openapi/ is not found.
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	d := &s.openapi
 	d.once.Do(d.init)
+	d.followCustom()
 	p := strings.TrimSuffix(r.URL.Path, "/")
 	if h, ok := d.routes[p]; ok {
 		h.ServeHTTP(w, r)
 		return
 	}
-	if gv, ok := strings.CutPrefix(p, "/openapi/v3/"); ok && d.gvs[gv] {
+	if gv, ok := strings.CutPrefix(p, "/openapi/v3/"); ok && d.served(gv) {
 		d.prefix["/openapi/v3/"].ServeHTTP(w, r)
 		return
 	}

@@ -30,6 +30,12 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, t target) {
 			types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType, types.ApplyYAMLPatchType)))
 		return
 	}
+	if pt == types.StrategicMergePatchType && t.res.Custom {
+		// A custom kind has no patch strategies, as in Kubernetes.
+		writeError(w, unsupportedMedia(fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s, %s, %s",
+			types.JSONPatchType, types.MergePatchType, types.ApplyYAMLPatchType)))
+		return
+	}
 	if pt != types.ApplyYAMLPatchType && r.URL.Query().Has("force") {
 		writeError(w, apierrors.NewBadRequest("PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch"))
 		return

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/jetplane/jetplane/customresources"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/openapischema"
 	"k8s.io/kube-openapi/pkg/builder"
@@ -180,11 +181,24 @@ type operation struct {
 	reply  string   // model of the 200 answer
 	params []string // query parameters
 	patch  bool     // a PATCH: the body is a patch in one of patchTypes
+	custom bool     // of a custom kind: no strategic merge patches
 }
 
-// patchTypes are the PATCH bodies the REST core takes.
-var patchTypes = []string{"application/json-patch+json", "application/merge-patch+json",
-	"application/strategic-merge-patch+json", "application/apply-patch+yaml"}
+// patchTypes are the PATCH bodies an operation takes.
+func (o operation) patchTypes() []string {
+	if o.custom {
+		return customPatchTypes
+	}
+	return builtInPatchTypes
+}
+
+// builtInPatchTypes are the PATCH bodies the REST core takes; a custom
+// kind takes no strategic merge patch (it has no patch strategies).
+var (
+	builtInPatchTypes = []string{"application/json-patch+json", "application/merge-patch+json",
+		"application/strategic-merge-patch+json", "application/apply-patch+yaml"}
+	customPatchTypes = []string{"application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"}
+)
 
 func ref(model, prefix string) map[string]any { return map[string]any{"$ref": prefix + model} }
 
@@ -218,7 +232,7 @@ func swaggerOp(o operation) map[string]any {
 		params = append(params, map[string]any{"name": "body", "in": "body", "required": true,
 			"schema": ref(o.body, "#/definitions/")})
 		if o.patch {
-			consumes = patchTypes
+			consumes = o.patchTypes()
 		}
 	}
 	return map[string]any{
@@ -244,7 +258,7 @@ func openAPIV3Op(o operation) map[string]any {
 	if o.body != "" {
 		types := []string{"*/*"}
 		if o.patch {
-			types = patchTypes
+			types = o.patchTypes()
 		}
 		content := map[string]any{}
 		for _, t := range types {
@@ -265,19 +279,23 @@ func restPaths(gvPath string, f docFormat) map[string]any {
 			continue
 		}
 		kind, list := modelOf(r.New()), modelOf(r.NewList())
+		if d, ok := customresources.Lookup(r.Name); ok && r.Custom {
+			kind = CustomModelName(d)
+			list = kind + "List"
+		}
 		if kind == "" || list == "" {
 			continue
 		}
-		collection := "/" + openAPIPath(r) + "/" + r.Name
+		collection := "/" + openAPIPath(r) + "/" + r.Plural()
 		pathParams := []any{}
 		if r.Namespaced {
-			collection = "/" + openAPIPath(r) + "/namespaces/{namespace}/" + r.Name
+			collection = "/" + openAPIPath(r) + "/namespaces/{namespace}/" + r.Plural()
 			pathParams = append(pathParams, f.param("namespace", "path"))
 		}
 		gvk := map[string]any{"group": r.Group, "version": r.Version, "kind": r.Kind}
 		op := func(verb, action, body, reply string, params ...string) map[string]any {
 			return render(operation{id: verb + r.Kind, action: action, gvk: gvk, body: body, reply: reply,
-				params: params, patch: verb == "patch"})
+				params: params, patch: verb == "patch", custom: r.Custom})
 		}
 		writes := !r.Derived
 		coll := map[string]any{"parameters": pathParams,
@@ -303,7 +321,7 @@ func restPaths(gvPath string, f docFormat) map[string]any {
 			suffix := strings.ToUpper(sub[:1]) + sub[1:]
 			sop := func(verb, action, body string, params ...string) map[string]any {
 				return render(operation{id: verb + r.Kind + suffix, action: action, gvk: gvk, body: body,
-					reply: model, params: params, patch: verb == "patch"})
+					reply: model, params: params, patch: verb == "patch", custom: r.Custom})
 			}
 			paths[collection+"/{name}/"+sub] = map[string]any{"parameters": itemParams,
 				"get":   sop("read", "get", ""),
