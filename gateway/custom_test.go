@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/events/eventstest"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -26,7 +27,9 @@ spec:
   - name: v1alpha1
     served: true
     storage: true
-    subresources: {status: {}}
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.availableReplicas}
     additionalPrinterColumns:
     - {name: Deployment, type: string, jsonPath: .spec.deploymentName}
     - {name: Replicas, type: integer, jsonPath: .spec.replicas}
@@ -106,6 +109,17 @@ func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
 	g.must(http.StatusUnsupportedMediaType, "PATCH", fooPath+"/example-foo", `{"spec":{}}`, "Content-Type", "application/strategic-merge-patch+json")
 	k.must("", "label", "foo", "example-foo", "tier=a")
 	g.must(http.StatusOK, "GET", fooPath+"/example-foo", nil).into(t, &foo)
+	// kubectl scale goes through the scale subresource the definition maps.
+	k.must("", "scale", "foo", "example-foo", "--replicas=4")
+	g.must(http.StatusOK, "GET", fooPath+"/example-foo", nil).into(t, &foo)
+	if r, _, _ := unstructured.NestedInt64(foo.Object, "spec", "replicas"); r != 4 {
+		t.Fatalf("scaled to %d, want 4", r)
+	}
+	var sc autoscalingv1.Scale
+	g.must(http.StatusOK, "GET", fooPath+"/example-foo/scale", nil).into(t, &sc)
+	if sc.Spec.Replicas != 4 || sc.Status.Replicas != 5 {
+		t.Fatalf("scale (status from availableReplicas): %+v", sc)
+	}
 	// A custom object, as in Kubernetes, is only replaced at a resourceVersion.
 	foo.SetResourceVersion("")
 	g.must(http.StatusUnprocessableEntity, "PUT", fooPath+"/example-foo", foo.Object)

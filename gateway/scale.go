@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strings"
 
+	"github.com/jetplane/jetplane/customresources"
 	"github.com/jetplane/jetplane/events"
 	"github.com/jetplane/jetplane/projections"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -20,27 +23,66 @@ import (
 // serve the autoscaling/v1 Scale subresource (kubectl scale uses it).
 var scalable = map[string]bool{"deployments": true, "replicasets": true, "statefulsets": true, "replicationcontrollers": true}
 
+// scalePaths say where a kind keeps what its Scale shows: the built-in
+// kinds in spec.replicas, status.replicas and spec.selector (a
+// LabelSelector); a custom kind where its definition's scale subresource
+// says (its selector a string).
+type scalePaths struct {
+	spec, status, selector []string
+	selectorString         bool
+}
+
+var builtInScale = scalePaths{spec: []string{"spec", "replicas"}, status: []string{"status", "replicas"},
+	selector: []string{"spec", "selector"}}
+
+func scalePathsOf(res events.Resource) scalePaths {
+	d, ok := customresources.Lookup(res.Name)
+	if !ok || d.Version.Subresources == nil || d.Version.Subresources.Scale == nil {
+		return builtInScale
+	}
+	sc := d.Version.Subresources.Scale
+	p := scalePaths{spec: jsonPath(sc.SpecReplicasPath), status: jsonPath(sc.StatusReplicasPath), selectorString: true}
+	if sc.LabelSelectorPath != nil {
+		p.selector = jsonPath(*sc.LabelSelectorPath)
+	}
+	return p
+}
+
+// jsonPath splits ".spec.replicas" into its fields.
+func jsonPath(p string) []string { return strings.Split(strings.TrimPrefix(p, "."), ".") }
+
 // scaleOf reads the Scale view of an object through its JSON, so that any
 // scalable kind works the same way.
-func scaleOf(obj events.Object) (*autoscalingv1.Scale, error) {
+func scaleOf(res events.Resource, obj events.Object) (*autoscalingv1.Scale, error) {
 	m, err := toMap(obj)
 	if err != nil {
 		return nil, err
 	}
-	spec, _ := m["spec"].(map[string]any)
-	status, _ := m["status"].(map[string]any)
+	paths := scalePathsOf(res)
 	sc := &autoscalingv1.Scale{
 		TypeMeta: metav1.TypeMeta{Kind: "Scale", APIVersion: "autoscaling/v1"},
 		ObjectMeta: metav1.ObjectMeta{Name: obj.GetName(), Namespace: obj.GetNamespace(), UID: obj.GetUID(),
 			ResourceVersion: obj.GetResourceVersion(), CreationTimestamp: obj.GetCreationTimestamp()},
 	}
-	if n, ok := spec["replicas"].(float64); ok {
-		sc.Spec.Replicas = int32(n)
+	if n, ok, _ := unstructured.NestedFieldNoCopy(m, paths.spec...); ok {
+		if f, isNum := n.(float64); isNum {
+			sc.Spec.Replicas = int32(f)
+		}
 	}
-	if n, ok := status["replicas"].(float64); ok {
-		sc.Status.Replicas = int32(n)
+	if n, ok, _ := unstructured.NestedFieldNoCopy(m, paths.status...); ok {
+		if f, isNum := n.(float64); isNum {
+			sc.Status.Replicas = int32(f)
+		}
 	}
-	if raw, ok := spec["selector"]; ok {
+	if len(paths.selector) == 0 {
+		return sc, nil
+	}
+	raw, ok, _ := unstructured.NestedFieldNoCopy(m, paths.selector...)
+	switch {
+	case !ok:
+	case paths.selectorString:
+		sc.Status.Selector, _ = raw.(string)
+	default:
 		var ls metav1.LabelSelector
 		data, _ := json.Marshal(raw)
 		if events.DecodeInto(data, &ls) == nil {
@@ -52,18 +94,15 @@ func scaleOf(obj events.Object) (*autoscalingv1.Scale, error) {
 	return sc, nil
 }
 
-// withReplicas returns a copy of obj with spec.replicas set.
+// withReplicas returns a copy of obj with its replica count set.
 func withReplicas(res events.Resource, obj events.Object, replicas int32) (events.Object, error) {
 	m, err := toMap(obj)
 	if err != nil {
 		return nil, err
 	}
-	spec, _ := m["spec"].(map[string]any)
-	if spec == nil {
-		spec = map[string]any{}
-		m["spec"] = spec
+	if err := unstructured.SetNestedField(m, int64(replicas), scalePathsOf(res).spec...); err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("scale: %v", err))
 	}
-	spec["replicas"] = replicas
 	return fromMap(res, m)
 }
 
@@ -77,7 +116,7 @@ func (s *Server) serveScale(w http.ResponseWriter, r *http.Request, t target) {
 		if cur == nil {
 			err = apierrors.NewNotFound(t.res.GroupResource(), t.name)
 		} else {
-			sc, err = scaleOf(copyOf(t.res, cur.Object))
+			sc, err = scaleOf(t.res, copyOf(t.res, cur.Object))
 		}
 	case http.MethodPut, http.MethodPatch:
 		sc, err = s.writeScale(r, t)
@@ -119,7 +158,7 @@ func (s *Server) writeScale(r *http.Request, t target) (*autoscalingv1.Scale, er
 		if err != nil {
 			return err
 		}
-		out, err = scaleOf(stored)
+		out, err = scaleOf(t.res, stored)
 		return err
 	})
 	if errors.Is(err, events.ErrConflict) {
@@ -131,7 +170,7 @@ func (s *Server) writeScale(r *http.Request, t target) (*autoscalingv1.Scale, er
 // desiredScale decodes a PUT body or applies a PATCH body to the current Scale.
 func desiredScale(r *http.Request, t target, cur *projections.Entry, body []byte) (*autoscalingv1.Scale, error) {
 	if r.Method == http.MethodPatch {
-		current, err := scaleOf(copyOf(t.res, cur.Object))
+		current, err := scaleOf(t.res, copyOf(t.res, cur.Object))
 		if err != nil {
 			return nil, err
 		}
