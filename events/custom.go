@@ -99,9 +99,10 @@ func Unregister(name string) {
 }
 
 // Plural is the resource's name in REST paths and RBAC rules: Name, less
-// the group of a custom resource.
+// the group of a name qualified by it (custom resources, and events.k8s.io's
+// events beside core/v1's).
 func (r Resource) Plural() string {
-	if r.Custom {
+	if r.Group != "" {
 		return strings.TrimSuffix(r.Name, "."+r.Group)
 	}
 	return r.Name

@@ -10,6 +10,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -163,6 +164,11 @@ var registry = []Resource{
 		ShortNames: []string{"crd", "crds"}, Subresources: []string{"status"},
 		New:     func() Object { return &apiextensionsv1.CustomResourceDefinition{} },
 		NewList: func() runtime.Object { return &apiextensionsv1.CustomResourceDefinitionList{} }},
+	// events.k8s.io's Events (client-go's tools/events recorders), named
+	// by group beside core/v1's; core/v1 lists them too (gateway).
+	{Name: "events.events.k8s.io", Singular: "event", Kind: "Event", ListKind: "EventList", Group: "events.k8s.io",
+		Version: "v1", Namespaced: true, ShortNames: []string{"ev"},
+		New: func() Object { return &eventsv1.Event{} }, NewList: func() runtime.Object { return &eventsv1.EventList{} }},
 	// Leases: what client-go's leader election holds and renews.
 	{Name: "leases", Singular: "lease", Kind: "Lease", ListKind: "LeaseList", Group: "coordination.k8s.io", Version: "v1",
 		Namespaced: true,

@@ -5,8 +5,10 @@ import (
 	"net/http"
 
 	"github.com/jetplane/jetplane/events"
+	"github.com/jetplane/jetplane/gateway/apis"
 	"github.com/jetplane/jetplane/projections"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -157,7 +159,15 @@ func (s *Server) matching(r *http.Request, t target) ([]events.Object, uint64, e
 		}
 	}
 	if t.res.Name == "events" {
-		// Beside the Events clients wrote, those derived from the log.
+		// Beside the Events clients wrote, those written through
+		// events.k8s.io and those derived from the log.
+		for _, e := range st.List("events.events.k8s.io", t.namespace, sel.labels) {
+			if ev, ok := e.Object.(*eventsv1.Event); ok {
+				if core := apis.CoreEvent(ev); sel.matches(t.res, core) {
+					objs = append(objs, core)
+				}
+			}
+		}
 		derived, _, err := s.derivedMatching(r, t, sel)
 		if err != nil {
 			return nil, 0, err

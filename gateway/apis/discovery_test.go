@@ -108,12 +108,12 @@ func TestDiscoveryCoversRegistry(t *testing.T) {
 			for _, a := range l.APIResources {
 				byName[a.Name] = a
 			}
-			a, ok := byName[r.Name]
+			a, ok := byName[r.Plural()]
 			if !ok || a.Kind != r.Kind || a.SingularName != r.Singular || len(a.ShortNames) != len(r.ShortNames) {
 				t.Errorf("resource %+v", a)
 			}
 			for _, sub := range r.Subresources {
-				if _, ok := byName[r.Name+"/"+sub]; !ok {
+				if _, ok := byName[r.Plural()+"/"+sub]; !ok {
 					t.Errorf("subresource %s/%s missing", r.Name, sub)
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"github.com/jetplane/jetplane/events"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,6 +44,8 @@ func Validate(res events.Resource, obj events.Object, old events.Object) field.E
 		}
 	case *corev1.Event:
 		errs = append(errs, validateEvent(o)...)
+	case *eventsv1.Event:
+		errs = append(errs, validateEventsV1(o)...)
 	case *corev1.Endpoints:
 		errs = append(errs, validateEndpointSubsets(o.Subsets, field.NewPath("subsets"))...)
 	case *networkingv1.Ingress:

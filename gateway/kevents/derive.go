@@ -61,7 +61,7 @@ func (b *builder) add(on involved, typ, reason, message, component, host string)
 func (d *Deriver) Observe(ev *events.Event) []corev1.Event {
 	res, ok := events.Lookup(ev.Resource)
 	// An Event a client wrote is a report itself, not a change to report.
-	if !ok || res.Derived || res.Name == "events" {
+	if !ok || res.Derived || res.Name == "events" || res.Name == "events.events.k8s.io" {
 		return nil
 	}
 	key := events.Subject(ev.Resource, ev.Namespace, ev.Name)
