@@ -73,6 +73,8 @@ type Docker struct {
 	sandboxes map[string]*sandbox // by pod UID
 	inspected map[ContainerID]inspected
 	following map[ContainerID]bool
+	started   map[ContainerID]bool // containers this runtime started (not adopted)
+	starting  sync.Map             // container name → *sync.Mutex (lockName)
 }
 
 // inspected is what List knows of a container in a given engine state; a
@@ -141,7 +143,8 @@ func NewDocker(ctx context.Context, cfg DockerConfig) (*Docker, error) {
 	}
 	lctx, cancel := context.WithCancel(context.Background())
 	d := &Docker{cfg: cfg, cli: cli, version: v.Version, arch: v.Arch, ctx: lctx, cancel: cancel,
-		sandboxes: map[string]*sandbox{}, inspected: map[ContainerID]inspected{}, following: map[ContainerID]bool{}}
+		sandboxes: map[string]*sandbox{}, inspected: map[ContainerID]inspected{}, following: map[ContainerID]bool{},
+		started: map[ContainerID]bool{}}
 	if _, err := d.List(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("docker runtime: %w", err)
@@ -169,6 +172,10 @@ func (d *Docker) Version() string { return d.version }
 // Start creates and starts a container from a local image in the pod's
 // sandbox (made first if need be). Images are never pulled.
 func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, error) {
+	// One Start of an attempt at a time: a second, racing the first, would
+	// find its container created but not yet running and replace it.
+	unlock := d.lockName(containerName(spec))
+	defer unlock()
 	if _, err := d.cli.ImageInspect(ctx, spec.Image); cerrdefs.IsNotFound(err) || cerrdefs.IsInvalidArgument(err) {
 		return "", MissingImage(spec.Image, spec.PullPolicy, "")
 	} else if err != nil {
@@ -215,8 +222,15 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, er
 		res, ierr := d.cli.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
 		if ierr == nil && d.owns(res.Container) {
 			if res.Container.State != nil && res.Container.State.Running {
-				d.follow(ContainerID(res.Container.ID), spec, time.Now())
-				return ContainerID(res.Container.ID), nil
+				// One this runtime started (a second Start racing the first)
+				// is followed from its start, as the first would; one an
+				// earlier runtime left, from now (its output was shipped).
+				id, since := ContainerID(res.Container.ID), time.Now()
+				if d.startedHere(id) {
+					since = time.Time{}
+				}
+				d.follow(id, spec, since)
+				return id, nil
 			}
 			_, _ = d.cli.ContainerRemove(ctx, res.Container.ID, client.ContainerRemoveOptions{Force: true})
 			created, err = d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: host})
@@ -233,8 +247,25 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, er
 		return "", &StartError{Reason: "RunContainerError", Message: err.Error(), Err: err}
 	}
 	id := ContainerID(created.ID)
+	d.mu.Lock()
+	d.started[id] = true
+	d.mu.Unlock()
 	d.follow(id, spec, time.Time{})
 	return id, nil
+}
+
+// lockName serialises the Starts of one container name.
+func (d *Docker) lockName(name string) (unlock func()) {
+	l, _ := d.starting.LoadOrStore(name, &sync.Mutex{})
+	m := l.(*sync.Mutex)
+	m.Lock()
+	return m.Unlock
+}
+
+func (d *Docker) startedHere(id ContainerID) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.started[id]
 }
 
 // dockerEnv is the spec's environment; unlike the process runtime's it has
@@ -347,7 +378,9 @@ func (d *Docker) Remove(ctx context.Context, id ContainerID) error {
 	}
 	d.mu.Lock()
 	delete(d.inspected, id)
+	delete(d.started, id)
 	d.mu.Unlock()
+	d.starting.Delete(strings.TrimPrefix(res.Container.Name, "/"))
 	return nil
 }
 

@@ -356,3 +356,39 @@ func TestDockerShipsALastLineWithoutNewline(t *testing.T) {
 	eventstest.Eventually(t, 20*time.Second, func() error { return out.has("printf/box/0/stdout: first") })
 	eventstest.Eventually(t, 20*time.Second, func() error { return out.has("printf/box/0/stdout: last-without-newline") })
 }
+
+// Two Starts of one container attempt at once (a sync racing another)
+// make one container, whose output ships once, from its first line: the
+// second Start finds it running and does not follow it from "now".
+func TestDockerRacingStartsShipEveryLineOnce(t *testing.T) {
+	var out lines
+	rt, _, node := dockerNode(t, out.sink)
+	dockertest.Toolbox(t)
+	spec := runtime.ContainerSpec{PodUID: node + "-race", Namespace: "default", PodName: "race", Name: "box",
+		Image: toolbox.Image, Command: []string{"sh", "-c", "echo first; echo second; sleep 2; echo last"}}
+	ids := make([]runtime.ContainerID, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids[i], errs[i] = rt.Start(context.Background(), spec)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ids[0] != ids[1] {
+		t.Fatalf("two containers for one attempt: %s, %s", ids[0], ids[1])
+	}
+	eventstest.Eventually(t, 20*time.Second, func() error { return out.has("race/box/0/stdout: last") })
+	for _, l := range []string{"first", "second", "last"} {
+		if n := out.count("race/box/0/stdout: " + l); n != 1 {
+			t.Fatalf("%q shipped %d times: %q", l, n, out.all)
+		}
+	}
+}
