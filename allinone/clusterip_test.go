@@ -14,6 +14,7 @@ import (
 	"github.com/jetplane/jetplane/events/eventstest"
 	"github.com/jetplane/jetplane/services/nodeagent/runtime/dockertest"
 	"github.com/jetplane/jetplane/services/serviceproxy"
+	"github.com/moby/moby/client"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -51,6 +52,27 @@ spec:
   type: ExternalName
   externalName: db.example.invalid
 `
+
+// dockerServiceCluster is an all-in-one cluster on the Docker runtime
+// whose pods reach Services by cluster IP and by name (CoreDNS, names
+// outside the cluster answered by a stub), with the hello images of tags
+// and the toolbox built.
+func dockerServiceCluster(t *testing.T, tags ...string) (*allinone.Cluster, *client.Client) {
+	t.Helper()
+	cli := dockertest.Engine(t)
+	dockertest.HelloImages(t, tags...)
+	dockertest.Toolbox(t)
+	node := dockertest.NodeName(t)
+	dockertest.RemoveNodeContainers(t, cli, node)
+	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0",
+		NATSPort: -1, Runtime: "docker", NodeName: node, IngressAddr: "-", ClusterIPs: serviceproxy.ClusterIPsOn,
+		DNSAddr: allinone.DNSAuto, DNSUpstreams: []string{stubResolver(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	return c, cli
+}
 
 // toolboxPod runs script in the toolbox image once.
 func toolboxPod(name, script string) string {
@@ -90,18 +112,7 @@ func podOutput(t *testing.T, c *allinone.Cluster, name string, timeout time.Dura
 // address of the range without a Service is refused at once; and deleting
 // a backend during 200 requests by name loses none.
 func TestDockerPodsReachServicesByClusterIP(t *testing.T) {
-	cli := dockertest.Engine(t)
-	dockertest.HelloImages(t, "1")
-	dockertest.Toolbox(t)
-	node := dockertest.NodeName(t)
-	dockertest.RemoveNodeContainers(t, cli, node)
-	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0",
-		NATSPort: -1, Runtime: "docker", NodeName: node, IngressAddr: "-", ClusterIPs: serviceproxy.ClusterIPsOn,
-		DNSAddr: allinone.DNSAuto, DNSUpstreams: []string{stubResolver(t)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
+	c, cli := dockerServiceCluster(t, "1")
 	kubectlIn(t, c, clusterIPHello, "apply", "-f", "-")
 	pods := dockerPods(t, c, cli, 3)
 	var svc corev1.Service

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/jetplane/jetplane/allinone"
-	"github.com/jetplane/jetplane/services/nodeagent/runtime/dockertest"
-	"github.com/jetplane/jetplane/services/serviceproxy"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -49,18 +47,7 @@ func helm(t *testing.T, c *allinone.Cluster, dir string, args ...string) string 
 // jetplane/hello (probes and port set through values, as a user would),
 // the test pod jetplane/toolbox (busybox, which is what the chart names).
 func TestHelmInstallTestUpgradeRollbackUninstall(t *testing.T) {
-	cli := dockertest.Engine(t)
-	dockertest.HelloImages(t, "1", "2")
-	dockertest.Toolbox(t)
-	node := dockertest.NodeName(t)
-	dockertest.RemoveNodeContainers(t, cli, node)
-	c, err := allinone.Start(context.Background(), allinone.Options{DataDir: t.TempDir(), GatewayAddr: "127.0.0.1:0",
-		NATSPort: -1, Runtime: "docker", NodeName: node, IngressAddr: "-", ClusterIPs: serviceproxy.ClusterIPsOn,
-		DNSAddr: allinone.DNSAuto, DNSUpstreams: []string{stubResolver(t)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
+	c, _ := dockerServiceCluster(t, "1", "2")
 	dir := t.TempDir()
 	helm(t, c, dir, "create", "demo")
 	testPod := filepath.Join(dir, "demo", "templates", "tests", "test-connection.yaml")
