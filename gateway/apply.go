@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
+	"github.com/jetplane/jetplane/authz"
 	"github.com/jetplane/jetplane/events"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -50,9 +52,18 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, t target, body []
 			}
 		}
 		t.res.SetTypeMeta(live)
+		if cur == nil {
+			// An apply that creates needs the right to create, as in
+			// kube-apiserver: patch alone makes nothing new.
+			if err := s.authorizeAs(r, authz.Attributes{Verb: "create", APIGroup: t.res.Group, Resource: t.res.Plural(),
+				Namespace: t.namespace, Name: t.name, ResourceRequest: true}); err != nil {
+				return err
+			}
+		}
 		out, err := fm.Apply(live, applied.DeepCopy(), manager, force)
 		if err != nil {
-			if _, ok := err.(apierrors.APIStatus); ok {
+			var status apierrors.APIStatus
+			if errors.As(err, &status) {
 				return err // a conflict: kube-apiserver's 409
 			}
 			return apierrors.NewBadRequest(fmt.Sprintf("apply: %v", err))

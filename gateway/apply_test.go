@@ -1,8 +1,13 @@
 package gateway
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jetplane/jetplane/events/eventstest"
 
 	appsv1 "k8s.io/api/apps/v1"
 )
@@ -74,4 +79,34 @@ func TestKubectlServerSideApply(t *testing.T) {
 	if !found {
 		t.Fatalf("kubectl label is not tracked: %+v", d.ManagedFields)
 	}
+}
+
+// An apply that would create needs the right to create: a user who may
+// only patch ConfigMaps applies to an existing one and creates none.
+func TestApplyCreatesOnlyWithTheRightToCreate(t *testing.T) {
+	t.Parallel()
+	g := startGatewayUnbound(t, map[string]string{"tok-pat": "pat"})
+	g.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", map[string]any{
+		"metadata": map[string]any{"name": "cm-patcher"},
+		"rules":    []map[string]any{{"apiGroups": []string{""}, "resources": []string{"configmaps"}, "verbs": []string{"get", "patch"}}}})
+	g.must(http.StatusCreated, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", map[string]any{
+		"metadata": map[string]any{"name": "pat-patches"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cm-patcher"},
+		"subjects": []map[string]any{{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "pat"}}})
+	g.must(http.StatusCreated, "POST", "/api/v1/namespaces/default/configmaps", map[string]any{"metadata": map[string]any{"name": "there"}})
+	apply := func(name string) response {
+		return g.do("PATCH", "/api/v1/namespaces/default/configmaps/"+name+"?fieldManager=pat",
+			"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "+name+"}\ndata: {k: v}\n",
+			"Content-Type", "application/apply-patch+yaml", "Authorization", "Bearer tok-pat")
+	}
+	eventstest.Eventually(t, 10*time.Second, func() error {
+		if r := apply("there"); r.code != http.StatusOK {
+			return fmt.Errorf("apply to an existing ConfigMap: %d %s", r.code, r.body)
+		}
+		return nil
+	})
+	if r := apply("new"); r.code != http.StatusForbidden {
+		t.Fatalf("apply creating a ConfigMap without create: %d %s", r.code, r.body)
+	}
+	g.must(http.StatusNotFound, "GET", "/api/v1/namespaces/default/configmaps/new", nil)
 }
