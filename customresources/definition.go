@@ -3,6 +3,7 @@ package customresources
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -67,7 +68,7 @@ func Default(crd *apiextensionsv1.CustomResourceDefinition, now time.Time) {
 	apiextensionsv1.SetObjectDefaults_CustomResourceDefinition(crd)
 	crd.Status.AcceptedNames = crd.Spec.Names
 	for _, v := range crd.Spec.Versions {
-		if v.Storage && !contains(crd.Status.StoredVersions, v.Name) {
+		if v.Storage && !slices.Contains(crd.Status.StoredVersions, v.Name) {
 			crd.Status.StoredVersions = append(crd.Status.StoredVersions, v.Name)
 		}
 	}
@@ -89,15 +90,6 @@ func setCondition(crd *apiextensionsv1.CustomResourceDefinition, t apiextensions
 	crd.Status.Conditions = append(crd.Status.Conditions, apiextensionsv1.CustomResourceDefinitionCondition{
 		Type: t, Status: apiextensionsv1.ConditionTrue, Reason: reason, Message: message,
 		LastTransitionTime: metav1.NewTime(now.Truncate(time.Second))})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Compile makes a valid definition ready to serve.
@@ -162,12 +154,13 @@ func (d *Definition) Validate(obj *unstructured.Unstructured) field.ErrorList {
 	return append(errs, objectmeta.Validate(context.Background(), nil, obj.Object, d.structural, true)...)
 }
 
-// The definitions served now, by resource name (plural.group).
+// The definitions served now, by resource name (plural.group, which is
+// also the definition's own name).
 var (
 	mu         sync.RWMutex
 	byName     = map[string]*Definition{}
-	crdName    = map[string]string{} // CRD name → resource name
-	generation atomic.Uint64         // moves on every Sync and Forget
+	lastSeq    = map[string]uint64{} // by definition name: the newest event Sync or Forget took
+	generation atomic.Uint64         // moves on every change
 )
 
 // Generation moves whenever the definitions served change: what a cache
@@ -186,9 +179,17 @@ func All() []*Definition {
 	return out
 }
 
-// Sync serves a definition: compiled, its resource registered (a changed
-// one replaces the one before).
-func Sync(crd *apiextensionsv1.CustomResourceDefinition) (*Definition, error) {
+// Sync serves a definition as of its event at seq: compiled, its resource
+// registered. Every projection of a process calls it, each at its own
+// pace: an event older than one already taken for that name changes
+// nothing, so a lagging or replaying projection never brings back an old
+// definition.
+func Sync(crd *apiextensionsv1.CustomResourceDefinition, seq uint64) (*Definition, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if seq <= lastSeq[crd.Name] {
+		return byName[crd.Name], nil
+	}
 	d, err := Compile(crd)
 	if err != nil {
 		return nil, err
@@ -196,25 +197,23 @@ func Sync(crd *apiextensionsv1.CustomResourceDefinition) (*Definition, error) {
 	if err := events.Register(d.Resource); err != nil {
 		return nil, err
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if prev, ok := crdName[crd.Name]; ok && prev != d.Resource.Name {
-		delete(byName, prev)
-		events.Unregister(prev)
-	}
-	byName[d.Resource.Name], crdName[crd.Name] = d, d.Resource.Name
+	byName[d.Resource.Name], lastSeq[crd.Name] = d, seq
 	generation.Add(1)
 	return d, nil
 }
 
-// Forget stops serving the definition named crdName.
-func Forget(name string) {
+// Forget stops serving the definition named name, deleted at seq (an older
+// seq than the newest taken changes nothing, as for Sync).
+func Forget(name string, seq uint64) {
 	mu.Lock()
 	defer mu.Unlock()
-	if res, ok := crdName[name]; ok {
-		delete(byName, res)
-		delete(crdName, name)
-		events.Unregister(res)
+	if seq <= lastSeq[name] {
+		return
+	}
+	lastSeq[name] = seq
+	if _, ok := byName[name]; ok {
+		delete(byName, name)
+		events.Unregister(name)
 		generation.Add(1)
 	}
 }

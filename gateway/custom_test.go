@@ -12,15 +12,17 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// fooCRD is sample-controller's definition, with a default, a bound and
+// fooCRD is sample-controller's definition in the group of the test (the
+// registry of kinds is one per process: tests in parallel keep theirs
+// apart), with a default, a bound and
 // the status subresource.
-const fooCRD = `apiVersion: apiextensions.k8s.io/v1
+const fooCRDTemplate = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
-  name: foos.samplecontroller.k8s.io
+  name: foos.GROUP
   annotations: {api-approved.kubernetes.io: "unapproved, experimental-only"}
 spec:
-  group: samplecontroller.k8s.io
+  group: GROUP
   scope: Namespaced
   names: {kind: Foo, plural: foos, singular: foo, listKind: FooList, shortNames: [fo]}
   versions:
@@ -48,7 +50,14 @@ spec:
               availableReplicas: {type: integer}
 `
 
-const fooPath = "/apis/samplecontroller.k8s.io/v1alpha1/namespaces/default/foos"
+// The groups of the tests' definitions.
+const (
+	serveGroup = "serve.example.com"
+	ssaGroup   = "ssa.example.com"
+)
+
+func fooCRD(group string) string  { return strings.ReplaceAll(fooCRDTemplate, "GROUP", group) }
+func fooPath(group string) string { return "/apis/" + group + "/v1alpha1/namespaces/default/foos" }
 
 // A CustomResourceDefinition serves its kind at once: discovery lists it,
 // kubectl creates and lists its objects; the schema defaults, prunes what
@@ -58,15 +67,15 @@ func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t, nil)
 	k := newKubectl(t, g, adminToken)
-	k.must(fooCRD, "apply", "-f", "-")
+	k.must(fooCRD(serveGroup), "apply", "-f", "-")
 	eventstest.Eventually(t, 10*time.Second, func() error {
-		out, err := k.run("", "api-resources", "--api-group=samplecontroller.k8s.io")
+		out, err := k.run("", "api-resources", "--api-group="+serveGroup)
 		if err != nil || !strings.Contains(out, "foos") {
 			return fmt.Errorf("api-resources: %v %s", err, out)
 		}
 		return nil
 	})
-	const withStray = "apiVersion: samplecontroller.k8s.io/v1alpha1\nkind: Foo\nmetadata: {name: example-foo}\nspec: {deploymentName: example-foo, stray: x}\n"
+	const withStray = "apiVersion: serve.example.com/v1alpha1\nkind: Foo\nmetadata: {name: example-foo}\nspec: {deploymentName: example-foo, stray: x}\n"
 	// kubectl asks for strict field validation: an unknown field is an error...
 	if out, err := k.run(withStray, "apply", "-f", "-"); err == nil || !strings.Contains(out, `unknown field "spec.stray"`) {
 		t.Fatalf("strict apply of an unknown field: %v\n%s", err, out)
@@ -74,64 +83,64 @@ func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
 	// ...which, merely warned about, is pruned.
 	k.must(withStray, "apply", "-f", "-", "--validate=warn")
 	var foo unstructured.Unstructured
-	g.must(http.StatusOK, "GET", fooPath+"/example-foo", nil).into(t, &foo)
+	g.must(http.StatusOK, "GET", fooPath(serveGroup)+"/example-foo", nil).into(t, &foo)
 	if r, _, _ := unstructured.NestedInt64(foo.Object, "spec", "replicas"); r != 1 {
 		t.Fatalf("spec.replicas not defaulted: %v", foo.Object)
 	}
 	if _, found, _ := unstructured.NestedFieldNoCopy(foo.Object, "spec", "stray"); found {
 		t.Fatalf("an unknown field was kept: %v", foo.Object)
 	}
-	if out := k.must("", "get", "fo"); !strings.Contains(out, "DEPLOYMENT") || !strings.Contains(out, "example-foo   example-foo   1") {
+	if out := k.must("", "get", "foos."+serveGroup); !strings.Contains(out, "DEPLOYMENT") || !strings.Contains(out, "example-foo   example-foo   1") {
 		t.Fatalf("kubectl get fo:\n%s", out)
 	}
-	bad := g.must(http.StatusUnprocessableEntity, "POST", fooPath, map[string]any{"apiVersion": "samplecontroller.k8s.io/v1alpha1",
+	bad := g.must(http.StatusUnprocessableEntity, "POST", fooPath(serveGroup), map[string]any{"apiVersion": serveGroup + "/v1alpha1",
 		"kind": "Foo", "metadata": map[string]any{"name": "too-many"}, "spec": map[string]any{"replicas": 11}})
 	if !strings.Contains(string(bad.body), "spec.replicas") {
 		t.Fatalf("422 without the field: %s", bad.body)
 	}
 	// Status through the main resource is ignored; through /status it is kept.
 	unstructured.SetNestedField(foo.Object, int64(5), "status", "availableReplicas")
-	g.must(http.StatusOK, "PUT", fooPath+"/example-foo", foo.Object).into(t, &foo)
+	g.must(http.StatusOK, "PUT", fooPath(serveGroup)+"/example-foo", foo.Object).into(t, &foo)
 	if _, found, _ := unstructured.NestedInt64(foo.Object, "status", "availableReplicas"); found {
 		t.Fatalf("status written through the main resource: %v", foo.Object)
 	}
 	unstructured.SetNestedField(foo.Object, int64(5), "status", "availableReplicas")
-	g.must(http.StatusOK, "PUT", fooPath+"/example-foo/status", foo.Object).into(t, &foo)
+	g.must(http.StatusOK, "PUT", fooPath(serveGroup)+"/example-foo/status", foo.Object).into(t, &foo)
 	if n, _, _ := unstructured.NestedInt64(foo.Object, "status", "availableReplicas"); n != 5 {
 		t.Fatalf("status not written through /status: %v", foo.Object)
 	}
 	// kubectl explains the kind from the definition's schema, and patches
 	// it with a merge patch (a custom kind has no strategic one).
-	if out := k.must("", "explain", "foo.spec.replicas"); !strings.Contains(out, "FIELD: replicas <integer>") {
+	if out := k.must("", "explain", "foos.spec.replicas", "--api-version="+serveGroup+"/v1alpha1"); !strings.Contains(out, "FIELD: replicas <integer>") {
 		t.Fatalf("explain foo.spec.replicas:\n%s", out)
 	}
-	k.must("", "patch", "foo", "example-foo", "-p", `{"spec":{"deploymentName":"renamed"}}`, "--type=merge")
-	g.must(http.StatusUnsupportedMediaType, "PATCH", fooPath+"/example-foo", `{"spec":{}}`, "Content-Type", "application/strategic-merge-patch+json")
-	k.must("", "label", "foo", "example-foo", "tier=a")
-	g.must(http.StatusOK, "GET", fooPath+"/example-foo", nil).into(t, &foo)
+	k.must("", "patch", "foos."+serveGroup, "example-foo", "-p", `{"spec":{"deploymentName":"renamed"}}`, "--type=merge")
+	g.must(http.StatusUnsupportedMediaType, "PATCH", fooPath(serveGroup)+"/example-foo", `{"spec":{}}`, "Content-Type", "application/strategic-merge-patch+json")
+	k.must("", "label", "foos."+serveGroup, "example-foo", "tier=a")
+	g.must(http.StatusOK, "GET", fooPath(serveGroup)+"/example-foo", nil).into(t, &foo)
 	// kubectl scale goes through the scale subresource the definition maps.
-	k.must("", "scale", "foo", "example-foo", "--replicas=4")
-	g.must(http.StatusOK, "GET", fooPath+"/example-foo", nil).into(t, &foo)
+	k.must("", "scale", "foos."+serveGroup, "example-foo", "--replicas=4")
+	g.must(http.StatusOK, "GET", fooPath(serveGroup)+"/example-foo", nil).into(t, &foo)
 	if r, _, _ := unstructured.NestedInt64(foo.Object, "spec", "replicas"); r != 4 {
 		t.Fatalf("scaled to %d, want 4", r)
 	}
 	var sc autoscalingv1.Scale
-	g.must(http.StatusOK, "GET", fooPath+"/example-foo/scale", nil).into(t, &sc)
+	g.must(http.StatusOK, "GET", fooPath(serveGroup)+"/example-foo/scale", nil).into(t, &sc)
 	if sc.Spec.Replicas != 4 || sc.Status.Replicas != 5 {
 		t.Fatalf("scale (status from availableReplicas): %+v", sc)
 	}
 	// A custom object, as in Kubernetes, is only replaced at a resourceVersion.
 	foo.SetResourceVersion("")
-	g.must(http.StatusUnprocessableEntity, "PUT", fooPath+"/example-foo", foo.Object)
+	g.must(http.StatusUnprocessableEntity, "PUT", fooPath(serveGroup)+"/example-foo", foo.Object)
 	// Deleting the definition deletes its objects, then stops serving it.
-	k.must("", "delete", "crd", "foos.samplecontroller.k8s.io")
+	k.must("", "delete", "crd", "foos."+serveGroup)
 	eventstest.Eventually(t, 10*time.Second, func() error {
-		if r := g.do("GET", fooPath+"/example-foo", nil); r.code != http.StatusNotFound {
+		if r := g.do("GET", fooPath(serveGroup)+"/example-foo", nil); r.code != http.StatusNotFound {
 			return fmt.Errorf("the Foo after its definition's deletion: %d", r.code)
 		}
 		return nil
 	})
-	if last, err := g.log.LastFor(t.Context(), "foos.samplecontroller.k8s.io", "default", "example-foo"); err != nil || last == nil || !last.IsDelete() {
+	if last, err := g.log.LastFor(t.Context(), "foos."+serveGroup, "default", "example-foo"); err != nil || last == nil || !last.IsDelete() {
 		t.Fatalf("the Foo's last event: %+v %v", last, err)
 	}
 	// An invalid definition is refused with the field named.
@@ -148,17 +157,17 @@ func TestServerSideApplyOfACustomObject(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t, nil)
 	k := newKubectl(t, g, adminToken)
-	k.must(fooCRD, "apply", "--server-side", "-f", "-")
+	k.must(fooCRD(ssaGroup), "apply", "--server-side", "-f", "-")
 	eventstest.Eventually(t, 10*time.Second, func() error {
-		_, err := k.run("", "get", "foos")
+		_, err := k.run("", "get", "foos."+ssaGroup)
 		return err
 	})
-	foo := "apiVersion: samplecontroller.k8s.io/v1alpha1\nkind: Foo\nmetadata: {name: applied}\nspec: {deploymentName: applied, replicas: %s}\n"
+	foo := "apiVersion: ssa.example.com/v1alpha1\nkind: Foo\nmetadata: {name: applied}\nspec: {deploymentName: applied, replicas: %s}\n"
 	if out := k.must(fmt.Sprintf(foo, "2"), "apply", "--server-side", "-f", "-"); !strings.Contains(out, "serverside-applied") {
 		t.Fatalf("apply: %s", out)
 	}
 	var u unstructured.Unstructured
-	g.must(http.StatusOK, "GET", fooPath+"/applied", nil).into(t, &u)
+	g.must(http.StatusOK, "GET", fooPath(ssaGroup)+"/applied", nil).into(t, &u)
 	if m := u.GetManagedFields(); len(m) != 1 || !strings.Contains(string(m[0].FieldsV1.Raw), `"f:replicas"`) {
 		t.Fatalf("managedFields: %+v", m)
 	}

@@ -53,7 +53,7 @@ func TestSampleControllerReconcilesAFoo(t *testing.T) {
 	k := newKubectl(t, g, adminToken)
 	k.must("", "apply", "-f", filepath.Join(src, "artifacts/examples/crd-status-subresource.yaml"))
 	eventstest.Eventually(t, 10*time.Second, func() error {
-		_, err := k.run("", "get", "foos")
+		_, err := k.run("", "get", "foos.samplecontroller.k8s.io")
 		return err
 	})
 	ctx, cancel := context.WithCancel(t.Context())
@@ -86,6 +86,6 @@ func TestSampleControllerReconcilesAFoo(t *testing.T) {
 		}
 	}
 	eventstest.Eventually(t, 60*time.Second, replicas(1))
-	k.must("", "patch", "foo", "example-foo", "--type=merge", "-p", `{"spec":{"replicas":3}}`)
+	k.must("", "patch", "foos.samplecontroller.k8s.io", "example-foo", "--type=merge", "-p", `{"spec":{"replicas":3}}`)
 	eventstest.Eventually(t, 60*time.Second, replicas(3))
 }

@@ -79,12 +79,12 @@ func (p *Projection) run(ctx context.Context) {
 				p.broadcast()
 				return nil
 			}
+			syncCustomKindOf(ev)
 			prev, cur, err := p.state.Apply(ev)
 			if err != nil {
 				log.WithField("seq", ev.Seq).WithError(err).Warn("skipping event")
 			}
 			if cur != nil {
-				syncCustomKind(cur)
 				for _, l := range p.listeners {
 					l(prev, cur, ev)
 				}

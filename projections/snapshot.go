@@ -9,7 +9,9 @@ import (
 	"github.com/sirupsen/logrus"
 	"io"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sort"
+	"strings"
 
 	"github.com/jetplane/jetplane/events"
 )
@@ -107,23 +109,11 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 		return nil, fmt.Errorf("%w: format %d, this version reads %d", ErrBadSnapshot, h.Format, SnapshotFormat)
 	}
 	st := NewState()
-	// Custom objects whose definition comes later in the snapshot wait for
-	// it: a definition registers its kind as it is read.
-	var later []snapshotEntry
 	for i := 0; i < h.Entries; i++ {
 		var se snapshotEntry
 		if err := dec.Decode(&se); err != nil {
 			return nil, fmt.Errorf("%w: entry %d of %d: %w", ErrBadSnapshot, i+1, h.Entries, err)
 		}
-		if _, ok := events.Lookup(se.Resource); !ok {
-			later = append(later, se)
-			continue
-		}
-		if err := putSnapshotEntry(st, se, h.Last); err != nil {
-			return nil, err
-		}
-	}
-	for _, se := range later {
 		if err := putSnapshotEntry(st, se, h.Last); err != nil {
 			return nil, err
 		}
@@ -155,14 +145,22 @@ func (s *State) entries() []*Entry {
 // putSnapshotEntry decodes one entry into st (a definition also registers
 // its kind).
 func putSnapshotEntry(st *State, se snapshotEntry, last uint64) error {
-	res, ok := events.Lookup(se.Resource)
-	if !ok {
-		return fmt.Errorf("%w: unknown resource %q", ErrBadSnapshot, se.Resource)
-	}
 	e := &Entry{Resource: se.Resource, Namespace: se.Namespace, Name: se.Name, Seq: se.Seq, Type: se.Type,
 		EventID: se.EventID, CorrelationID: se.CorrelationID}
+	// A tombstone needs no kind (its definition may be gone); a custom
+	// object (plural.group) decodes whole, its kind registered once the
+	// snapshot is adopted (syncCustomKinds).
 	if len(se.Object) > 0 {
-		obj, err := events.DecodeObject(res, se.Object)
+		var obj events.Object
+		var err error
+		if res, ok := events.Lookup(se.Resource); ok {
+			obj, err = events.DecodeObject(res, se.Object)
+		} else if strings.Contains(se.Resource, ".") {
+			u := &unstructured.Unstructured{}
+			err, obj = events.DecodeInto(se.Object, u), u
+		} else {
+			return fmt.Errorf("%w: unknown resource %q", ErrBadSnapshot, se.Resource)
+		}
 		if err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrBadSnapshot, e.Key(), err)
 		}
@@ -173,25 +171,50 @@ func putSnapshotEntry(st *State, se snapshotEntry, last uint64) error {
 		return fmt.Errorf("%w: %s at %d is past the snapshot's end %d", ErrBadSnapshot, e.Key(), se.Seq, last)
 	}
 	st.put(e)
-	syncCustomKind(e)
 	return nil
 }
 
-// syncCustomKind keeps the registry of custom kinds in step with the
-// CustomResourceDefinitions the live projection applies: a definition
-// registers its kind before any event of its objects is read (the log
-// holds them after it), its deletion unregisters it.
-func syncCustomKind(e *Entry) {
-	if e.Resource != "customresourcedefinitions" {
+// syncCustomKinds registers the kinds of the definitions an adopted
+// snapshot holds (and forgets the deleted ones).
+func syncCustomKinds(st *State) {
+	for _, e := range st.entries() {
+		if e.Resource != customDefinitions {
+			continue
+		}
+		crd, _ := e.Object.(*apiextensionsv1.CustomResourceDefinition)
+		syncCustomKind(crd, e.Name, e.Seq)
+	}
+}
+
+const customDefinitions = "customresourcedefinitions"
+
+// syncCustomKindOf keeps the registry of custom kinds in step with the
+// CustomResourceDefinitions the live projection applies, before the
+// definition's event is applied (so that a definition acknowledged to its
+// writer is served): it registers its kind before any event of its objects
+// is read (the log holds them after it); its deletion unregisters it.
+func syncCustomKindOf(ev *events.Event) {
+	if ev.Resource != customDefinitions {
 		return
 	}
-	crd, ok := e.Object.(*apiextensionsv1.CustomResourceDefinition)
-	if !ok {
-		customresources.Forget(e.Name)
+	if ev.IsDelete() || len(ev.Data) == 0 {
+		syncCustomKind(nil, ev.Name, ev.Seq)
 		return
 	}
-	if _, err := customresources.Sync(crd); err != nil {
-		logrus.WithError(err).WithFields(logrus.Fields{"service": "projection", "key": e.Name}).
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := events.DecodeInto(ev.Data, crd); err != nil {
+		return // State.Apply reports it
+	}
+	syncCustomKind(crd, ev.Name, ev.Seq)
+}
+
+func syncCustomKind(crd *apiextensionsv1.CustomResourceDefinition, name string, seq uint64) {
+	if crd == nil {
+		customresources.Forget(name, seq)
+		return
+	}
+	if _, err := customresources.Sync(crd, seq); err != nil {
+		logrus.WithError(err).WithFields(logrus.Fields{"service": "projection", "key": name, "seq": seq}).
 			Warn("custom resource definition not served")
 	}
 }

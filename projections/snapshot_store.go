@@ -38,6 +38,7 @@ func (p *Projection) loadSnapshot(ctx context.Context) {
 		return
 	}
 	p.state.adopt(st)
+	syncCustomKinds(st)
 	for _, e := range p.state.entries() {
 		if e.Deleted() {
 			continue

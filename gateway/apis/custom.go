@@ -1,6 +1,7 @@
 package apis
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/jetplane/jetplane/customresources"
@@ -31,9 +32,12 @@ func validateCustom(res events.Resource, obj, old events.Object) field.ErrorList
 		prev, _ := old.(*apiextensionsv1.CustomResourceDefinition)
 		return customresources.Validate(o, prev)
 	case *unstructured.Unstructured:
-		if d, ok := customresources.Lookup(res.Name); ok {
-			return d.Validate(o)
+		d, ok := customresources.Lookup(res.Name)
+		if !ok {
+			// Fail closed: a custom object is stored only as its schema allows.
+			return field.ErrorList{field.InternalError(field.NewPath(""), fmt.Errorf("no definition serves %s", res.Name))}
 		}
+		return d.Validate(o)
 	}
 	return nil
 }
