@@ -33,7 +33,12 @@ func newCatalog(builtins []Resource, custom map[string]Resource) *catalog {
 	c := &catalog{byName: map[string]Resource{}, byKind: map[string]Resource{}}
 	for _, r := range builtins {
 		c.byName[r.Name] = r
-		c.byKind[strings.ToLower(r.Kind)] = r
+		// A kind two groups have is the core group's by its kind alone
+		// (Event: core/v1's, not events.k8s.io's).
+		if prev, taken := c.byKind[strings.ToLower(r.Kind)]; !taken || (prev.Group != "" && r.Group == "") {
+			c.byKind[strings.ToLower(r.Kind)] = r
+		}
+		c.byKind[strings.ToLower(r.Kind)+"."+r.Group] = r
 		c.list = append(c.list, r)
 	}
 	for _, r := range custom {
@@ -106,4 +111,11 @@ func (r Resource) Plural() string {
 		return strings.TrimSuffix(r.Name, "."+r.Group)
 	}
 	return r.Name
+}
+
+// LookupGroupKind finds the resource of a kind in a group ("" for core):
+// what an owner reference's apiVersion and kind name, unambiguously.
+func LookupGroupKind(group, kind string) (Resource, bool) {
+	r, ok := current.Load().byKind[strings.ToLower(kind)+"."+group]
+	return r, ok
 }

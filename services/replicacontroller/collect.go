@@ -9,6 +9,7 @@ import (
 	"github.com/jetplane/jetplane/services/replicacontroller/gc"
 	"github.com/jetplane/jetplane/services/replicacontroller/workload"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // collect applies garbage collection to one object: as an owner being
@@ -74,7 +75,7 @@ func ownerState(st *projections.State, ns string, ref metav1.OwnerReference) gc.
 	owner := ownerEntry(st, ns, ref)
 	switch {
 	case owner == nil:
-		if _, known := events.LookupKind(ref.Kind); !known {
+		if _, known := ownerResource(ref); !known {
 			return gc.Unknown
 		}
 		return gc.Absent
@@ -88,10 +89,20 @@ func ownerState(st *projections.State, ns string, ref metav1.OwnerReference) gc.
 	return gc.Present
 }
 
+// ownerResource is the kind a reference names, by its group and kind: two
+// groups may have one kind (a custom Foo beside another's Foo).
+func ownerResource(ref metav1.OwnerReference) (events.Resource, bool) {
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	if err != nil {
+		return events.Resource{}, false
+	}
+	return events.LookupGroupKind(gv.Group, ref.Kind)
+}
+
 // ownerEntry is the live owner a reference names, nil when there is none
 // with its UID.
 func ownerEntry(st *projections.State, ns string, ref metav1.OwnerReference) *projections.Entry {
-	res, ok := events.LookupKind(ref.Kind)
+	res, ok := ownerResource(ref)
 	if !ok {
 		return nil
 	}
