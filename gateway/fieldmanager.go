@@ -29,7 +29,8 @@ type fieldManagers struct {
 	initErr error
 
 	mu     sync.Mutex
-	byPath map[string]*managedfields.FieldManager
+	byPath map[string]*managedfields.FieldManager // built-in kinds, by resource/subresource
+	custom map[string]customFieldManager          // custom kinds, likewise
 }
 
 func (f *fieldManagers) init() {
@@ -43,6 +44,7 @@ func (f *fieldManagers) init() {
 		f.scheme.AddKnownTypes(r.GVK().GroupVersion(), r.New())
 	}
 	f.byPath = map[string]*managedfields.FieldManager{}
+	f.custom = map[string]customFieldManager{}
 }
 
 // of is the field manager of res (subresource "" or "status").
@@ -53,10 +55,10 @@ func (f *fieldManagers) of(res events.Resource, subresource string) (*managedfie
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	key := res.Name + "/" + subresource
 	if res.Custom {
 		return f.ofCustom(res, subresource)
 	}
+	key := res.Name + "/" + subresource
 	if m, ok := f.byPath[key]; ok {
 		return m, nil
 	}
@@ -71,17 +73,37 @@ func (f *fieldManagers) of(res events.Resource, subresource string) (*managedfie
 }
 
 // ofCustom is the field manager of a custom resource, typed by its
-// definition's schema; a changed definition gets a new one. The caller
-// holds f.mu.
+// definition's schema; a changed definition (another UID or generation)
+// gets a new one, in place of the old. It is built outside f.mu (it takes
+// some milliseconds), which the caller holds and this releases meanwhile.
 func (f *fieldManagers) ofCustom(res events.Resource, subresource string) (*managedfields.FieldManager, error) {
 	d, ok := customresources.Lookup(res.Name)
 	if !ok {
 		return nil, fmt.Errorf("field manager of %s: no definition", res.Name)
 	}
-	key := res.Name + "/" + subresource + "@" + d.CRD.ResourceVersion
-	if m, ok := f.byPath[key]; ok {
-		return m, nil
+	key := res.Name + "/" + subresource
+	version := fmt.Sprintf("%s/%d", d.CRD.UID, d.CRD.Generation)
+	if c, ok := f.custom[key]; ok && c.version == version {
+		return c.manager, nil
 	}
+	f.mu.Unlock()
+	m, err := newCustomFieldManager(d, res, subresource)
+	f.mu.Lock()
+	if err != nil {
+		return nil, err
+	}
+	f.custom[key] = customFieldManager{version: version, manager: m}
+	return m, nil
+}
+
+// customFieldManager is a custom resource's field manager and the version
+// of the definition it was made from.
+type customFieldManager struct {
+	version string
+	manager *managedfields.FieldManager
+}
+
+func newCustomFieldManager(d *customresources.Definition, res events.Resource, subresource string) (*managedfields.FieldManager, error) {
 	models, err := apis.CustomModels(d)
 	if err != nil {
 		return nil, err
@@ -97,7 +119,6 @@ func (f *fieldManagers) ofCustom(res events.Resource, subresource string) (*mana
 	if err != nil {
 		return nil, fmt.Errorf("field manager of %s: %w", res.Name, err)
 	}
-	f.byPath[key] = m
 	return m, nil
 }
 

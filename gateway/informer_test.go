@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"testing"
@@ -71,6 +72,11 @@ func TestClientGoListsWatchesAndInformers(t *testing.T) {
 			}
 			if _, err := pods.List(t.Context(), metav1.ListOptions{Continue: "bogus"}); !apierrors.IsBadRequest(err) {
 				t.Fatalf("a bad continue token: %v", err)
+			}
+			// A well-formed token of a revision the log never reached waits for nothing.
+			ahead := base64.RawURLEncoding.EncodeToString([]byte(`{"v":"meta.k8s.io/v1","rv":1000000000,"start":"default/p-05\u0000"}`))
+			if _, err := pods.List(t.Context(), metav1.ListOptions{Continue: ahead}); !apierrors.IsBadRequest(err) {
+				t.Fatalf("a token ahead of the log: %v", err)
 			}
 
 			yes := true

@@ -21,7 +21,9 @@ import (
 // openAPIDocs serves /openapi/v2 and /openapi/v3 through kube-openapi's
 // handlers (ETags, the v3 root's hashes, protobuf when a client asks for
 // it, as kubectl does for v2). Each document is built on its first request
-// and kept: the served kinds do not change while the gateway runs.
+// and kept: the built-in kinds do not change while the gateway runs; the
+// custom kinds' v3 documents follow their definitions (followCustom); v2
+// documents the built-in kinds only.
 type openAPIDocs struct {
 	once   sync.Once
 	routes map[string]http.Handler // exact paths

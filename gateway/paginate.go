@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -107,6 +108,12 @@ func setPage(list runtime.Object, cont string, remaining *int64) {
 func (s *Server) stateAtToken(r *http.Request, seq uint64) (*projections.State, uint64, error) {
 	st := s.proj.State()
 	if st.LastApplied() < seq {
+		// Only a revision the log holds: a forged token waits for nothing.
+		if _, last, err := s.log.Bounds(r.Context()); err != nil {
+			return nil, 0, err
+		} else if seq > last {
+			return nil, 0, apierrors.NewBadRequest("continue key is not valid: its revision is ahead of the log")
+		}
 		if err := s.proj.WaitFor(r.Context(), seq); err != nil {
 			return nil, 0, err
 		}
@@ -115,8 +122,11 @@ func (s *Server) stateAtToken(r *http.Request, seq uint64) (*projections.State, 
 		return st, seq, nil
 	}
 	past, err := s.travel.stateAt(r.Context(), seq)
-	if err != nil {
+	if errors.Is(err, events.ErrHistoryTrimmed) {
 		return nil, 0, apierrors.NewResourceExpired(fmt.Sprintf("the continue token's revision %d can no longer be read: %v", seq, err))
+	}
+	if err != nil {
+		return nil, 0, err
 	}
 	return past, seq, nil
 }

@@ -275,8 +275,8 @@ func restPaths(gvPath string, f docFormat) map[string]any {
 	render := f.op
 	paths := map[string]any{}
 	for _, r := range events.Resources() {
-		if gvPath != "" && openAPIPath(r) != gvPath {
-			continue
+		if gvPath != "" && openAPIPath(r) != gvPath || gvPath == "" && r.Custom {
+			continue // v2 (every group version at once) documents the built-in kinds only
 		}
 		kind, list := modelOf(r.New()), modelOf(r.NewList())
 		if d, ok := customresources.Lookup(r.Name); ok && r.Custom {
