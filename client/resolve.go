@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jetplane/jetplane/events"
@@ -32,7 +33,7 @@ func (c *Client) resolve(ctx context.Context, t string) (events.Resource, error)
 			if strings.Contains(a.Name, "/") {
 				continue
 			}
-			if want == a.Name || want == a.SingularName || want == strings.ToLower(a.Kind) || contains(a.ShortNames, want) {
+			if want == a.Name || want == a.SingularName || want == strings.ToLower(a.Kind) || slices.Contains(a.ShortNames, want) {
 				if _, builtIn := events.Lookup(a.Name); builtIn {
 					continue
 				}
@@ -42,15 +43,6 @@ func (c *Client) resolve(ctx context.Context, t string) (events.Resource, error)
 		}
 	}
 	return r, fmt.Errorf("%w (nor among the server's custom kinds)", err)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // splitTypeName is SplitTypeName with the server's custom kinds.

@@ -53,15 +53,21 @@ func (a *jetplaneAPI) history(w http.ResponseWriter, r *http.Request) {
 		rev := jetplaneapi.Revision{Revision: n, ResourceVersion: events.FormatRV(ev.Seq), Time: ev.Time, Actor: ev.Actor,
 			Type: ev.Type, Change: ev.Change(), Source: ev.Source, EventID: ev.ID, CorrelationID: ev.CorrelationID}
 		var cur map[string]any
+		var undecodable error
 		if !ev.IsDelete() && len(ev.Data) > 0 {
-			_ = events.DecodeInto(ev.Data, &cur)
+			undecodable = events.DecodeInto(ev.Data, &cur)
 		}
-		sum := changesummary.Of(prev, cur)
-		rev.Summary, rev.StatusOnly, rev.Manager = sum.Text, sum.StatusOnly, ev.FieldManager
-		if rev.Manager == "" {
-			rev.Manager = sum.Manager // written before events named their manager
+		if undecodable != nil {
+			// prev stays: the next revision is summarised against the last readable one.
+			rev.Summary = "(the object does not decode)"
+		} else {
+			sum := changesummary.Of(prev, cur)
+			rev.Summary, rev.StatusOnly, rev.Manager = sum.Text, sum.StatusOnly, ev.FieldManager
+			if rev.Manager == "" {
+				rev.Manager = sum.Manager // written before events named their manager
+			}
+			prev = cur
 		}
-		prev = cur
 		if withObjects && len(ev.Data) > 0 {
 			rev.Object = ev.Data
 		}

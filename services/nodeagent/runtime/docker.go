@@ -254,7 +254,9 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (ContainerID, er
 	return id, nil
 }
 
-// lockName serialises the Starts of one container name.
+// lockName serialises the Starts of one container name. Its locks are
+// kept (one small entry per container attempt the node ran): dropping one
+// while a Start holds it would let the next run beside it.
 func (d *Docker) lockName(name string) (unlock func()) {
 	l, _ := d.starting.LoadOrStore(name, &sync.Mutex{})
 	m := l.(*sync.Mutex)
@@ -380,7 +382,6 @@ func (d *Docker) Remove(ctx context.Context, id ContainerID) error {
 	delete(d.inspected, id)
 	delete(d.started, id)
 	d.mu.Unlock()
-	d.starting.Delete(strings.TrimPrefix(res.Container.Name, "/"))
 	return nil
 }
 
