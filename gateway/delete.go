@@ -68,6 +68,12 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, t target) {
 		w.Header().Add("Warning", fmt.Sprintf("299 - %q", warning))
 	}
 	if t.res.Name == "customresourcedefinitions" && !isDryRun(r) {
+		// Its objects go only if the definition itself may: it is there and
+		// the preconditions hold.
+		if err := s.deletable(t, opts); err != nil {
+			writeError(w, err)
+			return
+		}
 		if err := s.deleteCustomObjects(r, t.name); err != nil {
 			writeError(w, err)
 			return
@@ -79,6 +85,21 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, t target) {
 		return
 	}
 	writeObject(w, r, http.StatusOK, t.res, obj)
+}
+
+// deletable checks, before a delete does anything else, that the object is
+// there and that the request's preconditions hold.
+func (s *Server) deletable(t target, opts metav1.DeleteOptions) error {
+	cur := s.proj.State().Live(t.res.Name, t.namespace, t.name)
+	if cur == nil {
+		return apierrors.NewNotFound(t.res.GroupResource(), t.name)
+	}
+	if p := opts.Preconditions; p != nil {
+		if p.UID != nil && *p.UID != cur.Object.GetUID() || p.ResourceVersion != nil && *p.ResourceVersion != events.FormatRV(cur.Seq) {
+			return apierrors.NewConflict(t.res.GroupResource(), t.name, fmt.Errorf("the preconditions of the delete do not hold"))
+		}
+	}
+	return nil
 }
 
 // deleteCustomObjects deletes every object of a definition's kind before
