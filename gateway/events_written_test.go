@@ -98,6 +98,15 @@ func TestEventsV1RecorderWritesEvents(t *testing.T) {
 	if !found {
 		t.Fatalf("core/v1 does not list it: %+v", core.Items)
 	}
+	v1, err := cs.EventsV1().Events("default").List(t.Context(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one corev1.Event
+	g.must(http.StatusOK, "GET", "/api/v1/namespaces/default/events/"+v1.Items[0].Name, nil).into(t, &one)
+	if one.Message != "placed rec-v1" {
+		t.Fatalf("core/v1 get of it: %+v", one)
+	}
 	g.must(http.StatusUnprocessableEntity, "POST", "/apis/events.k8s.io/v1/namespaces/default/events",
 		map[string]any{"metadata": map[string]any{"name": "bare"}, "type": "Normal"})
 }

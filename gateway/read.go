@@ -111,7 +111,14 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	e := st.Live(t.res.Name, t.namespace, t.name)
 	if e == nil && t.res.Name == "events" {
-		s.getDerived(w, r, t) // not written by a client: maybe derived
+		// Written through events.k8s.io, or derived from the log.
+		if v1 := st.Live("events.events.k8s.io", t.namespace, t.name); v1 != nil {
+			if ev, ok := v1.Object.(*eventsv1.Event); ok {
+				writeObject(w, r, http.StatusOK, t.res, apis.CoreEvent(ev))
+				return
+			}
+		}
+		s.getDerived(w, r, t)
 		return
 	}
 	if e == nil {
