@@ -14,6 +14,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
@@ -21,6 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
 )
 
 // Definition is a CustomResourceDefinition made ready to serve its storage
@@ -32,6 +34,7 @@ type Definition struct {
 
 	structural *structuralschema.Structural
 	validator  apiservervalidation.SchemaValidator
+	rules      *cel.Validator // the schema's x-kubernetes-validations, nil if none
 }
 
 // internal converts a v1 definition to apiextensions' internal type, which
@@ -127,6 +130,7 @@ func Compile(crd *apiextensionsv1.CustomResourceDefinition) (*Definition, error)
 			return nil, fmt.Errorf("customresourcedefinition %s: validator: %w", crd.Name, err)
 		}
 		d.structural = s
+		d.rules = cel.NewValidator(s, true, celconfig.PerCallLimit)
 	}
 	return d, nil
 }
@@ -142,8 +146,10 @@ func (d *Definition) Default(obj *unstructured.Unstructured) {
 	defaulting.Default(obj.Object, d.structural)
 }
 
-// Validate checks a custom object against its schema, metadata included.
-func (d *Definition) Validate(obj *unstructured.Unstructured) field.ErrorList {
+// Validate checks a custom object (old is nil on create) against its
+// schema, metadata included, and its validation rules
+// (x-kubernetes-validations, CEL, within kube-apiserver's cost budget).
+func (d *Definition) Validate(obj, old *unstructured.Unstructured) field.ErrorList {
 	if d.structural == nil {
 		return nil
 	}
@@ -151,7 +157,16 @@ func (d *Definition) Validate(obj *unstructured.Unstructured) field.ErrorList {
 		return field.ErrorList{err}
 	}
 	errs := apiservervalidation.ValidateCustomResource(nil, obj.Object, d.validator)
-	return append(errs, objectmeta.Validate(context.Background(), nil, obj.Object, d.structural, true)...)
+	errs = append(errs, objectmeta.Validate(context.Background(), nil, obj.Object, d.structural, true)...)
+	if d.rules != nil {
+		var prev any
+		if old != nil {
+			prev = old.Object
+		}
+		ruleErrs, _ := d.rules.Validate(context.Background(), nil, d.structural, obj.Object, prev, celconfig.RuntimeCELCostBudget)
+		errs = append(errs, ruleErrs...)
+	}
+	return errs
 }
 
 // The definitions served now, by resource name (plural.group, which is

@@ -41,6 +41,8 @@ spec:
         properties:
           spec:
             type: object
+            x-kubernetes-validations:
+            - {rule: "!has(self.replicas) || self.replicas != 7", message: "replicas may not be 7"}
             properties:
               deploymentName: {type: string}
               replicas: {type: integer, minimum: 1, maximum: 10, default: 1}
@@ -97,6 +99,12 @@ func TestCustomResourceDefinitionServesItsKind(t *testing.T) {
 		"kind": "Foo", "metadata": map[string]any{"name": "too-many"}, "spec": map[string]any{"replicas": 11}})
 	if !strings.Contains(string(bad.body), "spec.replicas") {
 		t.Fatalf("422 without the field: %s", bad.body)
+	}
+	// The schema's CEL rules (x-kubernetes-validations) hold too.
+	bad = g.must(http.StatusUnprocessableEntity, "POST", fooPath(serveGroup), map[string]any{"apiVersion": serveGroup + "/v1alpha1",
+		"kind": "Foo", "metadata": map[string]any{"name": "seven"}, "spec": map[string]any{"replicas": 7}})
+	if !strings.Contains(string(bad.body), "replicas may not be 7") {
+		t.Fatalf("422 without the rule's message: %s", bad.body)
 	}
 	// Status through the main resource is ignored; through /status it is kept.
 	unstructured.SetNestedField(foo.Object, int64(5), "status", "availableReplicas")

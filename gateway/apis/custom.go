@@ -37,7 +37,8 @@ func validateCustom(res events.Resource, obj, old events.Object) field.ErrorList
 			// Fail closed: a custom object is stored only as its schema allows.
 			return field.ErrorList{field.InternalError(field.NewPath(""), fmt.Errorf("no definition serves %s", res.Name))}
 		}
-		return d.Validate(o)
+		prev, _ := old.(*unstructured.Unstructured)
+		return d.Validate(o, prev)
 	}
 	return nil
 }
