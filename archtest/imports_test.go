@@ -49,6 +49,7 @@ var pure = []string{
 	"services/replicacontroller/statefulset",
 	"services/replicacontroller/volumebinding",
 	"services/replicacontroller/rootca",
+	"services/replicacontroller/eventttl",
 	"services/replicacontroller/gc",
 	"services/replicacontroller/job",
 	"services/replicacontroller/nodelifecycle",

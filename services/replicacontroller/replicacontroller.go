@@ -11,6 +11,7 @@ import (
 	"github.com/jetplane/jetplane/events/natslog"
 	"github.com/jetplane/jetplane/projections"
 	"github.com/jetplane/jetplane/services/controller"
+	"github.com/jetplane/jetplane/services/replicacontroller/eventttl"
 	"github.com/sirupsen/logrus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -45,6 +46,9 @@ type Config struct {
 	// 15s); NoLeaderElection lets every instance act (tests).
 	LeaseDuration    time.Duration
 	NoLeaderElection bool
+	// EventTTL is how long an Event lives after it was last seen (default
+	// eventttl.Default, kube-apiserver's one hour).
+	EventTTL time.Duration
 }
 
 type replicaController struct {
@@ -64,6 +68,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return errors.New("replicacontroller: no log")
 	}
 	cfg.Workers, cfg.Resync = controller.Positive(cfg.Workers, 2), controller.Positive(cfg.Resync, 30*time.Second)
+	cfg.EventTTL = controller.Positive(cfg.EventTTL, eventttl.Default)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -81,7 +86,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Resync: cfg.Resync, Keys: c.keys, OnApply: c.onApply, Reconcile: c.reconcile,
 		Leader: !cfg.NoLeaderElection, LeaseDuration: cfg.LeaseDuration}
 	c.proj, c.queue, c.writer, c.log = svc.Projection(), svc.Queue(), svc.Writer(), svc.Logger()
-	svc.Parts = []*controller.Service{c.nodeLifecycle(), c.serviceAccounts(), c.volumes()}
+	svc.Parts = []*controller.Service{c.nodeLifecycle(), c.serviceAccounts(), c.volumes(), c.eventExpiry()}
 	return svc.Run(ctx)
 }
 
