@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/jetplane/jetplane/customresources"
 	"github.com/jetplane/jetplane/events"
@@ -344,13 +345,32 @@ func modelOf(o any) string {
 // their GVK extensions: what structured-merge-diff types objects by for
 // server-side apply and managedFields.
 func OpenAPIModels() (map[string]*spec.Schema, error) {
-	sw, err := OpenAPIV2()
+	base, err := builtInModels()
 	if err != nil {
 		return nil, err
+	}
+	out := make(map[string]*spec.Schema, len(base)+1)
+	for name, s := range base {
+		out[name] = s // shared and never changed: callers add to the map, not to its schemas
+	}
+	return out, nil
+}
+
+// builtInModels are the built-in kinds' definitions, built once (without
+// the paths a document would add).
+var builtInModels = sync.OnceValues(func() (map[string]*spec.Schema, error) {
+	kinds := servedKinds()
+	sw, err := builder.BuildOpenAPIDefinitionsForResources(&common.Config{
+		Info:              openAPIInfo(),
+		GetDefinitions:    openapischema.GetOpenAPIDefinitions,
+		GetDefinitionName: definitionNamer(kinds),
+	}, modelNames(kinds)...)
+	if err != nil {
+		return nil, fmt.Errorf("openapi models: %w", err)
 	}
 	out := make(map[string]*spec.Schema, len(sw.Definitions))
 	for name, s := range sw.Definitions {
 		out[name] = &s
 	}
 	return out, nil
-}
+})
